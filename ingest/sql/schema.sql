@@ -1,0 +1,65 @@
+-- The vbrief warehouse. One row per accepted input row, each with the file (and sheet) and the
+-- row number it came from, so every figure can be traced back to the export.
+-- `k` is each table's identity key: the same k from a later export is the same thing seen again.
+-- No raw ID or phone number is stored anywhere: persons are keyed by a keyed hash (person key).
+
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR);
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER, started_at TIMESTAMP, finished_at TIMESTAMP, vbrief_version VARCHAR,
+    files_loaded INTEGER, files_failed INTEGER);
+
+-- One row per ingested sheet (a csv is one sheet named '').
+CREATE TABLE IF NOT EXISTS files (
+    file_id INTEGER, run_id INTEGER, content_hash VARCHAR, path VARCHAR, sheet VARCHAR,
+    kind VARCHAR, encoding VARCHAR, rows_read BIGINT, accepted BIGINT, quarantined BIGINT,
+    skipped_blank BIGINT, skipped_title BIGINT, skipped_header BIGINT, skipped_total BIGINT,
+    skipped_known BIGINT);
+
+-- 人口台账: the communities, and their population over time.
+CREATE TABLE IF NOT EXISTS communities (
+    community_id INTEGER, district VARCHAR, street VARCHAR, community VARCHAR,
+    file_id INTEGER, source_row BIGINT);
+CREATE TABLE IF NOT EXISTS population (
+    k VARCHAR, community_id INTEGER, as_of DATE, population BIGINT,
+    file_id INTEGER, source_row BIGINT);
+
+-- 志愿者: k is the person key. Duplicates keep the earliest registration.
+CREATE TABLE IF NOT EXISTS volunteers (
+    k VARCHAR, volunteer_no VARCHAR, name_masked VARCHAR, gender VARCHAR, birth_year INTEGER,
+    registered_on DATE, community_id INTEGER, status VARCHAR, reported_hours DOUBLE,
+    file_id INTEGER, source_row BIGINT);
+
+-- 服务时长记录: k is 'r:' || record_no, else a hash of person + date + project + hours.
+-- status NULL means the export had no status column (the record counts as effective).
+CREATE TABLE IF NOT EXISTS service_records (
+    k VARCHAR, record_no VARCHAR, person_key VARCHAR, person_from_no BOOLEAN,
+    volunteer_no VARCHAR, project VARCHAR, served_on DATE, hours DOUBLE, status VARCHAR,
+    organization VARCHAR, file_id INTEGER, source_row BIGINT);
+
+CREATE TABLE IF NOT EXISTS organizations (
+    k VARCHAR, name VARCHAR, community_id INTEGER, founded_on DATE, members INTEGER,
+    status VARCHAR, file_id INTEGER, source_row BIGINT);
+
+-- category is the standard category (NULL when the ledger's text maps to none).
+CREATE TABLE IF NOT EXISTS activities (
+    k VARCHAR, name VARCHAR, held_on DATE, community_id INTEGER, category VARCHAR,
+    category_raw VARCHAR, target_group VARCHAR, participants INTEGER, hours DOUBLE,
+    file_id INTEGER, source_row BIGINT);
+
+CREATE TABLE IF NOT EXISTS stations (
+    k VARCHAR, community_id INTEGER, name VARCHAR, established_on DATE,
+    file_id INTEGER, source_row BIGINT);
+
+CREATE TABLE IF NOT EXISTS needs (
+    k VARCHAR, community_id INTEGER, content VARCHAR, target_group VARCHAR, collected_on DATE,
+    status VARCHAR, resolved_on DATE, file_id INTEGER, source_row BIGINT);
+
+CREATE TABLE IF NOT EXISTS trainings (
+    k VARCHAR, name VARCHAR, held_on DATE, community_id INTEGER, participants INTEGER,
+    file_id INTEGER, source_row BIGINT);
+
+-- Rows not accepted, with why. `reason` is a stable code; `detail` explains it in words.
+CREATE TABLE IF NOT EXISTS quarantine (
+    file_id INTEGER, source_row BIGINT, kind VARCHAR, column_name VARCHAR, reason VARCHAR,
+    detail VARCHAR, candidates VARCHAR, masked_name VARCHAR);

@@ -1,0 +1,347 @@
+//! Matching the community named in a row to the communities ledger (人口台账).
+//!
+//! Names are normalized (half-width, no spaces, no 居委会/居民委员会/村委会 suffix), aliases from
+//! the config are applied, and district/street narrow the choice. A name found in two districts
+//! with no district to tell them apart is ambiguous: it is quarantined, never guessed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::parse::text::compact;
+
+/// One community of the ledger.
+#[derive(Debug, Clone)]
+pub struct CommunityEntry {
+    pub id: i32,
+    pub district: String,
+    pub street: String,
+    pub community: String,
+}
+
+impl CommunityEntry {
+    /// `区县/街道/社区`, for messages and quarantine candidates.
+    pub fn path(&self) -> String {
+        [&self.district, &self.street, &self.community]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// The outcome of matching one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    Found(i32),
+    /// No community name in the row.
+    Missing,
+    /// Not in the ledger (or not in the given district); closest names attached.
+    Unknown {
+        candidates: Vec<String>,
+    },
+    /// Several communities fit; the row must say which (district or street).
+    Ambiguous {
+        candidates: Vec<String>,
+    },
+}
+
+/// Community name normalization: half-width, no spaces, no committee suffix.
+pub fn normalize_community(raw: &str) -> String {
+    let s = compact(raw);
+    for suffix in ["居民委员会", "村民委员会", "居委会", "村委会"] {
+        if let Some(stem) = s.strip_suffix(suffix) {
+            if !stem.is_empty() {
+                // `幸福社区居委会` → `幸福社区`; `幸福居委会` → `幸福社区`.
+                return if stem.ends_with("社区") || stem.ends_with('村') {
+                    stem.to_string()
+                } else if suffix.starts_with('村') {
+                    format!("{stem}村")
+                } else {
+                    format!("{stem}社区")
+                };
+            }
+        }
+    }
+    s
+}
+
+/// The name without its generic tail, for a second, looser lookup (`幸福` ~ `幸福社区`).
+fn stem(name: &str) -> &str {
+    for suffix in ["社区", "村"] {
+        if let Some(s) = name.strip_suffix(suffix) {
+            if !s.is_empty() {
+                return s;
+            }
+        }
+    }
+    name
+}
+
+/// District and street names are compared without their administrative tail
+/// (东城区 ~ 东城, 朝阳街道办事处 ~ 朝阳街道 ~ 朝阳).
+pub fn area_stem(raw: &str) -> String {
+    let mut s = compact(raw);
+    for suffix in [
+        "街道办事处",
+        "办事处",
+        "街道办",
+        "街道",
+        "镇",
+        "乡",
+        "区",
+        "县",
+        "旗",
+        "市",
+    ] {
+        if let Some(stripped) = s.strip_suffix(suffix) {
+            if !stripped.is_empty() {
+                s = stripped.to_string();
+                break;
+            }
+        }
+    }
+    s
+}
+
+/// The ledger's communities, indexed for matching.
+#[derive(Debug, Default)]
+pub struct CommunityIndex {
+    entries: Vec<CommunityEntry>,
+    by_name: HashMap<String, Vec<usize>>,
+    by_stem: HashMap<String, Vec<usize>>,
+    /// Normalized alias → (district, street, community) of the target, any part may be empty.
+    aliases: HashMap<String, (String, String, String)>,
+    closest_cache: std::cell::RefCell<HashMap<String, Vec<String>>>,
+}
+
+impl CommunityIndex {
+    pub fn new(entries: Vec<CommunityEntry>, aliases: &BTreeMap<String, String>) -> CommunityIndex {
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_stem: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let name = normalize_community(&e.community);
+            by_stem.entry(stem(&name).to_string()).or_default().push(i);
+            by_name.entry(name).or_default().push(i);
+        }
+        let aliases = aliases
+            .iter()
+            .map(|(alias, target)| {
+                let parts: Vec<&str> = target.split('/').map(str::trim).collect();
+                let target = match parts.as_slice() {
+                    [d, s, c] => (d.to_string(), s.to_string(), c.to_string()),
+                    [d, c] => (d.to_string(), String::new(), c.to_string()),
+                    _ => (String::new(), String::new(), target.to_string()),
+                };
+                (normalize_community(alias), target)
+            })
+            .collect();
+        CommunityIndex {
+            entries,
+            by_name,
+            by_stem,
+            aliases,
+            closest_cache: Default::default(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Matches a row's district, street and community.
+    pub fn find(
+        &self,
+        district: Option<&str>,
+        street: Option<&str>,
+        community: Option<&str>,
+    ) -> Match {
+        let Some(raw_name) = community.filter(|c| !compact(c).is_empty()) else {
+            return Match::Missing;
+        };
+        let mut name = normalize_community(raw_name);
+        let mut district = district.map(area_stem).filter(|d| !d.is_empty());
+        let mut street = street.map(area_stem).filter(|s| !s.is_empty());
+        if let Some((d, s, c)) = self.aliases.get(&name) {
+            name = normalize_community(c);
+            if !d.is_empty() {
+                district = Some(area_stem(d));
+            }
+            if !s.is_empty() {
+                street = Some(area_stem(s));
+            }
+        }
+        let mut found: Vec<usize> = self.by_name.get(&name).cloned().unwrap_or_default();
+        if found.is_empty() {
+            found = self.by_stem.get(stem(&name)).cloned().unwrap_or_default();
+        }
+        if found.is_empty() {
+            return Match::Unknown {
+                candidates: self.closest(&name, district.as_deref()),
+            };
+        }
+        if let Some(d) = &district {
+            let in_district: Vec<usize> = found
+                .iter()
+                .copied()
+                .filter(|&i| area_stem(&self.entries[i].district) == *d)
+                .collect();
+            if in_district.is_empty() {
+                return Match::Unknown {
+                    candidates: found.iter().map(|&i| self.entries[i].path()).collect(),
+                };
+            }
+            found = in_district;
+        }
+        if let Some(s) = &street {
+            let in_street: Vec<usize> = found
+                .iter()
+                .copied()
+                .filter(|&i| area_stem(&self.entries[i].street) == *s)
+                .collect();
+            // Street names are written many ways; a street that matches nothing does not
+            // reject a row that is otherwise unique.
+            if !in_street.is_empty() {
+                found = in_street;
+            }
+        }
+        match found.as_slice() {
+            [one] => Match::Found(self.entries[*one].id),
+            many => Match::Ambiguous {
+                candidates: many.iter().map(|&i| self.entries[i].path()).collect(),
+            },
+        }
+    }
+
+    /// The three ledger communities whose names are closest to `name`.
+    fn closest(&self, name: &str, district: Option<&str>) -> Vec<String> {
+        let cache_key = format!("{}|{name}", district.unwrap_or(""));
+        if let Some(hit) = self.closest_cache.borrow().get(&cache_key) {
+            return hit.clone();
+        }
+        let mut scored: Vec<(usize, &CommunityEntry)> = self
+            .entries
+            .iter()
+            .filter(|e| district.is_none_or(|d| area_stem(&e.district) == d))
+            .map(|e| (edit_distance(name, &normalize_community(&e.community)), e))
+            .collect();
+        scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.path().cmp(&b.1.path())));
+        let out: Vec<String> = scored.iter().take(3).map(|(_, e)| e.path()).collect();
+        self.closest_cache
+            .borrow_mut()
+            .insert(cache_key, out.clone());
+        out
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The identity of a ledger row's community: the same place written slightly differently in
+/// two ledgers (居委会 suffix, 街道办事处) gets the same key.
+pub fn ledger_key(district: &str, street: &str, community: &str) -> String {
+    format!(
+        "{}|{}|{}",
+        area_stem(district),
+        area_stem(street),
+        normalize_community(community)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> CommunityIndex {
+        let e = |id, d: &str, s: &str, c: &str| CommunityEntry {
+            id,
+            district: d.into(),
+            street: s.into(),
+            community: c.into(),
+        };
+        let mut aliases = BTreeMap::new();
+        aliases.insert("老站社区".to_string(), "站前社区".to_string());
+        aliases.insert("老幸福".to_string(), "西城区/幸福社区".to_string());
+        CommunityIndex::new(
+            vec![
+                e(1, "东城区", "朝阳街道", "幸福社区"),
+                e(2, "西城区", "和平街道", "幸福社区"),
+                e(3, "东城区", "朝阳街道", "站前社区"),
+                e(4, "东城区", "建设街道", "光明村"),
+            ],
+            &aliases,
+        )
+    }
+
+    #[test]
+    fn exact_normalized_and_suffixes() {
+        let ix = index();
+        assert_eq!(
+            ix.find(None, None, Some(" 站前社区居委会 ")),
+            Match::Found(3)
+        );
+        assert_eq!(ix.find(None, None, Some("站前居委会")), Match::Found(3));
+        assert_eq!(ix.find(None, None, Some("站前")), Match::Found(3));
+        assert_eq!(ix.find(None, None, Some("光明村村委会")), Match::Found(4));
+        assert_eq!(
+            ix.find(Some("东城区"), None, Some("幸福社区")),
+            Match::Found(1)
+        );
+        assert_eq!(
+            ix.find(Some("西城"), Some("和平街道办事处"), Some("幸福社区")),
+            Match::Found(2)
+        );
+    }
+
+    #[test]
+    fn same_name_without_district_is_ambiguous() {
+        let ix = index();
+        match ix.find(None, None, Some("幸福社区")) {
+            Match::Ambiguous { candidates } => {
+                assert_eq!(
+                    candidates,
+                    vec!["东城区/朝阳街道/幸福社区", "西城区/和平街道/幸福社区"]
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // The street alone can settle it.
+        assert_eq!(
+            ix.find(None, Some("和平街道"), Some("幸福社区")),
+            Match::Found(2)
+        );
+    }
+
+    #[test]
+    fn unknown_gets_candidates_and_aliases_apply() {
+        let ix = index();
+        match ix.find(Some("东城区"), None, Some("站前新社区")) {
+            Match::Unknown { candidates } => assert_eq!(candidates[0], "东城区/朝阳街道/站前社区"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            ix.find(Some("北城区"), None, Some("幸福社区")),
+            Match::Unknown { .. }
+        ));
+        assert_eq!(ix.find(None, None, Some("老站社区")), Match::Found(3));
+        assert_eq!(ix.find(None, None, Some("老幸福")), Match::Found(2));
+        assert_eq!(ix.find(None, None, Some("  ")), Match::Missing);
+    }
+}

@@ -1,0 +1,366 @@
+//! `vbrief.toml`: the office, targets (value, unit, source), star thresholds, service categories
+//! and community aliases. `vbrief init` writes [`DEFAULT_CONFIG`]; every key has a default so
+//! that a partial file works, and unknown keys are errors (a typo must not be silently ignored).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The file `vbrief init` writes, with comments for the analyst who edits it.
+pub const DEFAULT_CONFIG: &str = include_str!("default_config.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Syntax { path: String, message: String },
+    #[error("{path}: `{key}` = {value}: {allowed}")]
+    Invalid {
+        path: String,
+        key: String,
+        value: String,
+        allowed: String,
+    },
+}
+
+/// Defaults come from each section's `Default`, not from parsing DEFAULT_CONFIG (serde's
+/// `default` would recurse); a test checks that the two agree.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub city: City,
+    pub targets: Targets,
+    pub stars: Stars,
+    pub categories: Categories,
+    pub target_groups: TargetGroups,
+    pub communities: Communities,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct City {
+    /// 城市名称, e.g. 示例市
+    pub name: String,
+    /// 发文单位, e.g. 示例市文明办
+    pub office: String,
+}
+
+/// One target: its value, unit and where it comes from (shown in the briefing's notes).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub value: f64,
+    pub unit: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Targets {
+    /// Registered volunteers / resident population (fraction).
+    pub registration_rate: Target,
+    /// Effective service hours per registered volunteer per year.
+    pub per_capita_hours: Target,
+    /// Minimum organizations per community.
+    pub organizations_min: Target,
+    /// The aim for organizations per community.
+    pub organizations_aim: Target,
+    /// Communities that must have a service station (fraction of communities).
+    pub station_coverage: Target,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Stars {
+    /// Cumulative effective hours for star levels 1..5.
+    pub thresholds: Vec<f64>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Categories {
+    /// The standard service categories used for coverage.
+    pub standard: Vec<String>,
+    /// Other names found in ledgers → a standard category.
+    pub aliases: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TargetGroups {
+    pub key: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Communities {
+    /// Old or informal community names → the ledger's name. The value may be a full path
+    /// `区县/街道/社区` (or `区县/社区`) to pick one of several communities with that name.
+    pub aliases: BTreeMap<String, String>,
+}
+
+impl Default for City {
+    fn default() -> Self {
+        City {
+            name: "示例市".into(),
+            office: "示例市文明办".into(),
+        }
+    }
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        let t = |value: f64, unit: &str, source: &str| Target {
+            value,
+            unit: unit.into(),
+            source: source.into(),
+        };
+        Targets {
+            registration_rate: t(
+                0.15,
+                "比例 (fraction of resident population)",
+                SOURCE_WEINAN,
+            ),
+            per_capita_hours: t(
+                25.0,
+                "小时/人·年 (hours per registered volunteer per year)",
+                SOURCE_WEINAN,
+            ),
+            organizations_min: t(1.0, "个/社区 (organizations per community)", SOURCE_WEINAN),
+            organizations_aim: t(2.0, "个/社区 (organizations per community)", SOURCE_WEINAN),
+            station_coverage: t(
+                1.0,
+                "比例 (share of communities with a station)",
+                SOURCE_WEINAN,
+            ),
+        }
+    }
+}
+
+const SOURCE_WEINAN: &str = "渭南市社区志愿服务内容和工作流程（社区志愿服务站全覆盖；每个社区1至2支志愿服务组织；注册志愿者占常住人口15%以上；注册志愿者年人均服务时间25小时以上）";
+
+impl Default for Stars {
+    fn default() -> Self {
+        Stars {
+            thresholds: vec![100.0, 300.0, 600.0, 1000.0, 1500.0],
+            source: "中山市社区志愿服务行动方案；云南省社区志愿服务实施方案（星级志愿者100/300/600/1000/1500小时）".into(),
+        }
+    }
+}
+
+impl Default for Categories {
+    fn default() -> Self {
+        Categories {
+            standard: [
+                "家政服务",
+                "文体活动",
+                "心理疏导",
+                "医疗保健",
+                "法律服务",
+                "教育培训",
+                "文明劝导",
+                "环境保护",
+            ]
+            .map(String::from)
+            .to_vec(),
+            aliases: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for TargetGroups {
+    fn default() -> Self {
+        TargetGroups {
+            key: ["空巢老人", "留守儿童", "残疾人", "困难职工", "农民工"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_string(),
+            message: e.to_string().trim().replace('\n', " "),
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        let invalid = |key: &str, value: String, allowed: &str| ConfigError::Invalid {
+            path: path.to_string(),
+            key: key.to_string(),
+            value,
+            allowed: allowed.to_string(),
+        };
+        let t = &self.targets;
+        let fraction = |key: &str, v: f64| {
+            if v.is_finite() && v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(invalid(
+                    key,
+                    v.to_string(),
+                    "must be a fraction above 0 and at most 1 (e.g. 0.15 for 15%)",
+                ))
+            }
+        };
+        fraction("targets.registration_rate.value", t.registration_rate.value)?;
+        fraction("targets.station_coverage.value", t.station_coverage.value)?;
+        for (key, v) in [
+            ("targets.per_capita_hours.value", t.per_capita_hours.value),
+            ("targets.organizations_min.value", t.organizations_min.value),
+            ("targets.organizations_aim.value", t.organizations_aim.value),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(invalid(key, v.to_string(), "must be a positive number"));
+            }
+        }
+        if t.organizations_aim.value < t.organizations_min.value {
+            return Err(invalid(
+                "targets.organizations_aim.value",
+                t.organizations_aim.value.to_string(),
+                "must not be below targets.organizations_min.value",
+            ));
+        }
+        let th = &self.stars.thresholds;
+        if th.len() != 5
+            || th.iter().any(|v| !v.is_finite() || *v <= 0.0)
+            || th.windows(2).any(|w| w[0] >= w[1])
+        {
+            return Err(invalid(
+                "stars.thresholds",
+                format!("{th:?}"),
+                "must be 5 increasing positive hour values, e.g. [100, 300, 600, 1000, 1500]",
+            ));
+        }
+        if self.categories.standard.is_empty() {
+            return Err(invalid(
+                "categories.standard",
+                "[]".into(),
+                "must list at least one category",
+            ));
+        }
+        for (alias, target) in &self.categories.aliases {
+            if !self.categories.standard.contains(target) {
+                return Err(invalid(
+                    &format!("categories.aliases.\"{alias}\""),
+                    format!("\"{target}\""),
+                    &format!(
+                        "must be one of categories.standard: {}",
+                        self.categories.standard.join("、")
+                    ),
+                ));
+            }
+        }
+        for (alias, target) in &self.communities.aliases {
+            if target.trim().is_empty() || target.split('/').count() > 3 {
+                return Err(invalid(
+                    &format!("communities.aliases.\"{alias}\""),
+                    format!("\"{target}\""),
+                    "must be a community name, or a path 区县/街道/社区 or 区县/社区",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The standard category a ledger's category text stands for, if any.
+    pub fn standard_category(&self, raw: &str) -> Option<String> {
+        let c = crate::parse::text::compact(raw);
+        if self.categories.standard.contains(&c) {
+            return Some(c);
+        }
+        self.categories
+            .aliases
+            .iter()
+            .find(|(alias, _)| crate::parse::text::compact(alias) == c)
+            .map(|(_, target)| target.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_file_equals_built_in_defaults() {
+        let parsed = Config::parse(DEFAULT_CONFIG, "vbrief.toml").unwrap();
+        assert_eq!(parsed.targets.registration_rate.value, 0.15);
+        assert_eq!(
+            parsed.stars.thresholds,
+            vec![100.0, 300.0, 600.0, 1000.0, 1500.0]
+        );
+        assert_eq!(parsed.categories.standard.len(), 8);
+        let empty = Config::parse("", "vbrief.toml").unwrap();
+        assert_eq!(empty.targets, parsed.targets);
+        assert_eq!(empty.stars.thresholds, parsed.stars.thresholds);
+        assert_eq!(empty.categories.standard, parsed.categories.standard);
+        assert_eq!(empty.city.office, parsed.city.office);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = Config::parse(
+            "[targets.registration_rate]\nvalue = 15\nunit = \"%\"\nsource = \"x\"\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("targets.registration_rate.value") && e.contains("fraction"),
+            "{e}"
+        );
+        let e = Config::parse(
+            "[stars]\nthresholds = [300, 100, 600, 1000, 1500]\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("stars.thresholds"), "{e}");
+        let e = Config::parse("[city]\nnmae = \"x\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nmae") && e.contains("name"), "{e}");
+        let e = Config::parse("[categories.aliases]\n\"文艺\" = \"唱歌\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("categories.aliases") && e.contains("文体活动"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn category_aliases() {
+        let c = Config::parse(
+            "[categories.aliases]\n\"文艺演出\" = \"文体活动\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(c.standard_category("文艺演出").as_deref(), Some("文体活动"));
+        assert_eq!(
+            c.standard_category(" 法律服务 ").as_deref(),
+            Some("法律服务")
+        );
+        assert_eq!(c.standard_category("其他"), None);
+    }
+}

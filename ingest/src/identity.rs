@@ -1,0 +1,181 @@
+//! Pseudonymization: a person is keyed by a keyed BLAKE3 hash of the normalized ID number (or of
+//! 志愿者编号 when no ID is given). The key lives beside the warehouse, owner-only, or comes from
+//! `VBRIEF_KEY`; without it nobody can go from a stored key back to an ID number by trying them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::parse::id_number::IdNumber;
+
+/// Environment variable holding the key as 64 hex characters (overrides the key file).
+pub const KEY_ENV: &str = "VBRIEF_KEY";
+/// File name of the key, beside the warehouse.
+pub const KEY_FILE: &str = "vbrief.key";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("{KEY_ENV} must be 64 hexadecimal characters (32 bytes)")]
+    BadEnv,
+    #[error("key file {0} is damaged: it must hold 64 hexadecimal characters")]
+    BadFile(PathBuf),
+    #[error("cannot read or create key file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the warehouse {warehouse} exists but its key file {key} is missing: without the key, people cannot be matched to earlier runs. Restore the key file (or set {KEY_ENV}), or start a new working folder")]
+    MissingForWarehouse { warehouse: PathBuf, key: PathBuf },
+    #[error("cannot get random bytes for a new key: {0}")]
+    Random(String),
+}
+
+/// Where the key came from, for the run summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    Env,
+    File(PathBuf),
+    Created(PathBuf),
+}
+
+#[derive(Clone)]
+pub struct PseudonymKey([u8; 32]);
+
+impl std::fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PseudonymKey(<secret>)")
+    }
+}
+
+impl PseudonymKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> PseudonymKey {
+        PseudonymKey(bytes)
+    }
+
+    /// Reads the key from `VBRIEF_KEY`, or `DIR/vbrief.key`, creating the file on the first run.
+    pub fn load_or_create(
+        workdir: &Path,
+        warehouse: &Path,
+    ) -> Result<(PseudonymKey, KeySource), KeyError> {
+        if let Ok(hex) = std::env::var(KEY_ENV) {
+            return Ok((
+                parse_hex(hex.trim()).ok_or(KeyError::BadEnv)?,
+                KeySource::Env,
+            ));
+        }
+        let path = workdir.join(KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let key = parse_hex(text.trim()).ok_or_else(|| KeyError::BadFile(path.clone()))?;
+                Ok((key, KeySource::File(path)))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if warehouse.exists() {
+                    return Err(KeyError::MissingForWarehouse {
+                        warehouse: warehouse.to_path_buf(),
+                        key: path,
+                    });
+                }
+                let mut bytes = [0u8; 32];
+                getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+                write_owner_only(&path, &to_hex(&bytes)).map_err(|source| KeyError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                Ok((PseudonymKey(bytes), KeySource::Created(path)))
+            }
+            Err(source) => Err(KeyError::Io { path, source }),
+        }
+    }
+
+    /// The person key of an ID number.
+    pub fn person_from_id(&self, id: &IdNumber) -> String {
+        self.hash("id:", id.as_str())
+    }
+
+    /// The person key of a 志愿者编号, used when no ID number is given.
+    pub fn person_from_volunteer_no(&self, volunteer_no: &str) -> String {
+        self.hash("no:", volunteer_no)
+    }
+
+    fn hash(&self, domain: &str, value: &str) -> String {
+        let mut hasher = blake3::Hasher::new_keyed(&self.0);
+        hasher.update(domain.as_bytes());
+        hasher.update(value.as_bytes());
+        // 128 bits: collisions are out of reach at any population size.
+        to_hex(&hasher.finalize().as_bytes()[..16])
+    }
+}
+
+fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_hex(s: &str) -> Option<PseudonymKey> {
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(chunk).ok()?, 16).ok()?;
+    }
+    Some(PseudonymKey(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_and_stable() {
+        let a = PseudonymKey::from_bytes([1; 32]);
+        let b = PseudonymKey::from_bytes([2; 32]);
+        let id = IdNumber::parse("110105900307123").unwrap();
+        assert_eq!(a.person_from_id(&id), a.person_from_id(&id));
+        assert_ne!(a.person_from_id(&id), b.person_from_id(&id));
+        assert_ne!(
+            a.person_from_id(&id),
+            a.person_from_volunteer_no(id.as_str())
+        );
+        assert_eq!(a.person_from_id(&id).len(), 32);
+    }
+
+    #[test]
+    fn key_file_is_created_owner_only_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let wh = dir.path().join("warehouse.duckdb");
+        let (k1, s1) = PseudonymKey::load_or_create(dir.path(), &wh).unwrap();
+        assert!(matches!(s1, KeySource::Created(_)));
+        let (k2, s2) = PseudonymKey::load_or_create(dir.path(), &wh).unwrap();
+        assert!(matches!(s2, KeySource::File(_)));
+        assert_eq!(k1.0, k2.0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_file(dir.path().join(KEY_FILE)).unwrap();
+        std::fs::write(&wh, b"").unwrap();
+        assert!(matches!(
+            PseudonymKey::load_or_create(dir.path(), &wh),
+            Err(KeyError::MissingForWarehouse { .. })
+        ));
+    }
+}

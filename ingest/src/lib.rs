@@ -1,0 +1,22 @@
+//! Ingest of 志愿云 exports and community ledgers into the vbrief DuckDB warehouse.
+//!
+//! The public surface is small: [`pipeline::ingest`] runs a whole ingest; [`config::Config`] is
+//! `vbrief.toml`; the parsers in [`parse`] are exposed for tests and fuzzing.
+
+pub mod community;
+pub mod config;
+pub mod header;
+pub mod identity;
+pub mod kind;
+pub mod parse;
+pub mod pipeline;
+pub mod reader;
+pub mod rows;
+pub mod warehouse;
+
+pub use config::Config;
+pub use kind::SourceKind;
+pub use pipeline::{
+    ingest, Counts, IngestError, IngestOptions, IngestReport, NoProgress, Progress, SheetOutcome,
+    SheetStatus,
+};

@@ -1,0 +1,188 @@
+//! Dates in every shape the exports use: Excel date cells and serial numbers, `2024-05-01`,
+//! `2024/5/1`, `2024.5.1`, `2024年5月1日`, `20240501`, each with or without a time.
+
+use chrono::NaiveDate;
+
+use super::text::compact;
+
+/// Why a value is not a date; the message is shown to users next to file/sheet/row/column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateError(pub String);
+
+/// Excel's day 0 for the 1900 date system (serial 1 = 1900-01-01, counting the phantom
+/// 1900-02-29, hence the 30th of December).
+fn excel_epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid constant date")
+}
+
+/// Serial numbers outside this range are not plausible dates for this data (1950..2099).
+const SERIAL_MIN: f64 = 18_264.0;
+const SERIAL_MAX: f64 = 73_415.0;
+
+/// Converts an Excel serial day number (1900 system) to a date.
+pub fn from_excel_serial(serial: f64) -> Result<NaiveDate, DateError> {
+    if !serial.is_finite() || !(SERIAL_MIN..=SERIAL_MAX).contains(&serial) {
+        return Err(DateError(format!(
+            "数字 {serial} 不是合理的Excel日期序号 (not a plausible Excel date serial)"
+        )));
+    }
+    Ok(excel_epoch() + chrono::Days::new(serial.floor() as u64))
+}
+
+/// Parses a date written as text.
+pub fn parse_date_text(raw: &str) -> Result<NaiveDate, DateError> {
+    let s = compact(without_time(&super::text::to_half_width(raw)));
+    if s.is_empty() {
+        return Err(DateError("日期为空 (date is empty)".into()));
+    }
+    // Drop a time part: `2024-05-01 08:30:00`, `2024-05-01T08:30`, `2024年5月1日8时`.
+    // `compact` removed the space, so cut at 'T' or at the first ':' preceded by the hour.
+    let date_part = date_prefix(&s);
+    let groups: Vec<&str> = date_part
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let bad = || {
+        DateError(format!(
+            "无法识别的日期 '{}' (unrecognized date)",
+            super::text::safe_excerpt(raw)
+        ))
+    };
+    let (y, m, d) = match groups.as_slice() {
+        [one] if one.len() == 8 => (
+            one[0..4].parse::<i32>().map_err(|_| bad())?,
+            one[4..6].parse::<u32>().map_err(|_| bad())?,
+            one[6..8].parse::<u32>().map_err(|_| bad())?,
+        ),
+        [one] if (4..=5).contains(&one.len()) && !date_part.contains(['-', '/', '.', '年']) => {
+            // A serial number stored as text.
+            return from_excel_serial(one.parse::<f64>().map_err(|_| bad())?);
+        }
+        [y, m, d, ..] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => (
+            y.parse().map_err(|_| bad())?,
+            m.parse().map_err(|_| bad())?,
+            d.parse().map_err(|_| bad())?,
+        ),
+        _ => return Err(bad()),
+    };
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| {
+        DateError(format!(
+            "日期不存在 '{}' (no such date)",
+            super::text::safe_excerpt(raw)
+        ))
+    })
+}
+
+/// Cuts a time written after a space (`2024/5/1 8:30`, `2024年5月1日 8时`) before spaces are
+/// removed, which would glue the day to the hour.
+fn without_time(s: &str) -> &str {
+    let s = s.trim();
+    for (i, c) in s.char_indices() {
+        if c.is_whitespace() {
+            let rest = s[i..].trim_start();
+            let hour_len = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+            let after = rest[hour_len..].chars().next();
+            if (1..=2).contains(&hour_len) && matches!(after, Some(':') | Some('时') | Some('点'))
+            {
+                return &s[..i];
+            }
+        }
+    }
+    s
+}
+
+/// The part of a compacted date-time string that holds the date.
+fn date_prefix(s: &str) -> &str {
+    if let Some(pos) = s.find('T') {
+        return &s[..pos];
+    }
+    if let Some(pos) = s.find('日') {
+        return &s[..pos + '日'.len_utf8()];
+    }
+    if let Some(colon) = s.find(':') {
+        // `2024-05-0108:30:00` after compaction: the hour is the two digits before the colon.
+        let head = &s[..colon];
+        let digits_at_end = head
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let cut = head.len() - digits_at_end.min(2);
+        return &s[..cut];
+    }
+    s
+}
+
+/// A 统计年份 (year) value: the figure holds for the whole year, so as_of is January 1st.
+pub fn parse_year(raw: &str) -> Result<NaiveDate, DateError> {
+    let s = compact(raw);
+    let digits = s.trim_end_matches('年');
+    let year: i32 = digits
+        .parse::<f64>()
+        .ok()
+        .filter(|y| y.fract() == 0.0)
+        .map(|y| y as i32)
+        .ok_or_else(|| {
+            DateError(format!(
+                "无法识别的年份 '{}' (unrecognized year)",
+                super::text::safe_excerpt(raw)
+            ))
+        })?;
+    if !(1950..=2099).contains(&year) {
+        return Err(DateError(format!(
+            "年份 {year} 超出范围 (year out of range)"
+        )));
+    }
+    Ok(NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn every_documented_shape() {
+        for raw in [
+            "2024-05-01",
+            "2024/5/1",
+            "2024.5.1",
+            "2024年5月1日",
+            "20240501",
+            "2024-05-01 08:30:00",
+            "2024/5/1 8:30",
+            "2024-05-01T08:30:00",
+            "2024年5月1日 8时30分",
+            "２０２４－０５－０１",
+            "45413",
+        ] {
+            assert_eq!(parse_date_text(raw), Ok(d(2024, 5, 1)), "{raw}");
+        }
+    }
+
+    #[test]
+    fn serials() {
+        assert_eq!(from_excel_serial(45413.0), Ok(d(2024, 5, 1)));
+        assert_eq!(from_excel_serial(45413.75), Ok(d(2024, 5, 1)));
+        assert!(from_excel_serial(12.0).is_err());
+    }
+
+    #[test]
+    fn rejects_impossible_dates() {
+        assert!(parse_date_text("2024-02-30").is_err());
+        assert!(parse_date_text("2024-13-01").is_err());
+        assert!(parse_date_text("明天").is_err());
+        assert!(parse_date_text("").is_err());
+    }
+
+    #[test]
+    fn years() {
+        assert_eq!(parse_year("2024"), Ok(d(2024, 1, 1)));
+        assert_eq!(parse_year("2024年"), Ok(d(2024, 1, 1)));
+        assert_eq!(parse_year("2024.0"), Ok(d(2024, 1, 1)));
+        assert!(parse_year("24").is_err());
+    }
+}

@@ -1,0 +1,211 @@
+//! Resident ID numbers (GB 11643): 18 characters with a check digit, or legacy 15 digits.
+//! Only the normalized form is ever hashed; the raw value never leaves this module in a message.
+
+use super::text::compact;
+
+/// A valid, normalized 18-character ID number (legacy 15-digit numbers are upgraded).
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdNumber(String);
+
+impl std::fmt::Debug for IdNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the number, even in a debug dump.
+        f.write_str("IdNumber(<redacted>)")
+    }
+}
+
+/// Why an ID number was rejected. Messages name the problem, never the number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdError {
+    Empty,
+    /// Excel turned an 18-digit number into a float and lost digits (e.g. `1.10105E+17`).
+    ScientificNotation,
+    WrongLength(usize),
+    BadCharacters,
+    BadBirthDate,
+    CheckDigit,
+}
+
+impl IdError {
+    pub fn reason(&self) -> String {
+        match self {
+            IdError::Empty => "证件号码为空 (ID number is empty)".into(),
+            IdError::ScientificNotation => {
+                "证件号码被Excel存为数字、位数已丢失 (ID number stored as a number in scientific notation; digits lost)".into()
+            }
+            IdError::WrongLength(n) => {
+                format!("证件号码长度为{n}位，应为18或15位 (ID number has {n} characters, expected 18 or 15)")
+            }
+            IdError::BadCharacters => "证件号码含非法字符 (ID number has invalid characters)".into(),
+            IdError::BadBirthDate => "证件号码中的出生日期无效 (birth date inside the ID number is invalid)".into(),
+            IdError::CheckDigit => "证件号码校验位错误 (ID number check digit is wrong)".into(),
+        }
+    }
+}
+
+const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+
+/// The GB 11643 check character for the first 17 digits.
+pub fn check_char(first17: &str) -> char {
+    let sum: u32 = first17
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
+    CHECK_CHARS[(sum % 11) as usize]
+}
+
+impl IdNumber {
+    /// Parses text (spaces, full-width digits, lowercase x, a leading apostrophe all accepted).
+    pub fn parse(raw: &str) -> Result<IdNumber, IdError> {
+        let s: String = compact(raw)
+            .trim_start_matches('\'')
+            .chars()
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if s.is_empty() {
+            return Err(IdError::Empty);
+        }
+        if s.contains('E') && s.contains('+') {
+            return Err(IdError::ScientificNotation);
+        }
+        // Numbers that went through a float (`110105194912310021.0`).
+        let s = s.strip_suffix(".0").unwrap_or(&s).to_string();
+        match s.len() {
+            18 => {
+                let (body, last) = s.split_at(17);
+                if !body.chars().all(|c| c.is_ascii_digit())
+                    || !last.chars().all(|c| c.is_ascii_digit() || c == 'X')
+                {
+                    return Err(IdError::BadCharacters);
+                }
+                check_birth(&body[6..14])?;
+                if !last.starts_with(check_char(body)) {
+                    return Err(IdError::CheckDigit);
+                }
+                Ok(IdNumber(s))
+            }
+            15 => {
+                if !s.chars().all(|c| c.is_ascii_digit()) {
+                    return Err(IdError::BadCharacters);
+                }
+                let body = format!("{}19{}", &s[..6], &s[6..]);
+                check_birth(&body[6..14])?;
+                let check = check_char(&body);
+                Ok(IdNumber(format!("{body}{check}")))
+            }
+            n => Err(IdError::WrongLength(n)),
+        }
+    }
+
+    /// Parses a numeric cell. 15-digit numbers survive a float; 18-digit ones do not.
+    pub fn from_number(value: f64) -> Result<IdNumber, IdError> {
+        if value.fract() != 0.0 || value < 0.0 {
+            return Err(IdError::BadCharacters);
+        }
+        if value >= 1e17 {
+            // Beyond 2^53 a float cannot hold every digit of an 18-digit number.
+            return Err(IdError::ScientificNotation);
+        }
+        IdNumber::parse(&format!("{value:.0}"))
+    }
+
+    /// The normalized number, for hashing only.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn birth_year(&self) -> i32 {
+        self.0[6..10].parse().unwrap_or(0)
+    }
+
+    /// 男 when the 17th digit is odd, 女 when even.
+    pub fn gender(&self) -> &'static str {
+        match self.0.as_bytes()[16] - b'0' {
+            d if d % 2 == 1 => "男",
+            _ => "女",
+        }
+    }
+}
+
+fn check_birth(yyyymmdd: &str) -> Result<(), IdError> {
+    let y: i32 = yyyymmdd[0..4].parse().map_err(|_| IdError::BadBirthDate)?;
+    let m: u32 = yyyymmdd[4..6].parse().map_err(|_| IdError::BadBirthDate)?;
+    let d: u32 = yyyymmdd[6..8].parse().map_err(|_| IdError::BadBirthDate)?;
+    if !(1900..=2100).contains(&y) || chrono::NaiveDate::from_ymd_opt(y, m, d).is_none() {
+        return Err(IdError::BadBirthDate);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Synthetic numbers built with the check digit; no real person's number.
+    fn synth(body17: &str) -> String {
+        format!("{body17}{}", check_char(body17))
+    }
+
+    #[test]
+    fn valid_and_normalized() {
+        let id = synth("11010519900307123");
+        let parsed = IdNumber::parse(&id).unwrap();
+        assert_eq!(parsed.as_str(), id);
+        assert_eq!(parsed.birth_year(), 1990);
+        // The 17th digit (3) is odd.
+        assert_eq!(parsed.gender(), "男");
+        let spaced = format!(" {} {} ", &id[..6], &id[6..]);
+        assert_eq!(IdNumber::parse(&spaced).unwrap(), parsed);
+        let full_width: String = id
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+            .collect();
+        assert_eq!(IdNumber::parse(&full_width).unwrap(), parsed);
+    }
+
+    #[test]
+    fn lowercase_x() {
+        // Find a body whose check character is X.
+        let body = (0..1000)
+            .map(|n| format!("11010519900307{n:03}"))
+            .find(|b| check_char(b) == 'X')
+            .unwrap();
+        let lower = format!("{body}x");
+        assert_eq!(
+            IdNumber::parse(&lower).unwrap().as_str(),
+            format!("{body}X")
+        );
+    }
+
+    #[test]
+    fn legacy_fifteen_upgrades_to_eighteen() {
+        let legacy = "110105900307123";
+        let parsed = IdNumber::parse(legacy).unwrap();
+        assert_eq!(parsed.as_str(), synth("11010519900307123"));
+        assert_eq!(IdNumber::from_number(110105900307123.0).unwrap(), parsed);
+    }
+
+    #[test]
+    fn rejects() {
+        let id = synth("11010519900307123");
+        let wrong_check = format!("{}{}", &id[..17], if id.ends_with('0') { '1' } else { '0' });
+        assert_eq!(IdNumber::parse(&wrong_check), Err(IdError::CheckDigit));
+        assert_eq!(
+            IdNumber::parse("1.10105E+17"),
+            Err(IdError::ScientificNotation)
+        );
+        assert_eq!(
+            IdNumber::from_number(110105199003071230.0),
+            Err(IdError::ScientificNotation)
+        );
+        assert_eq!(IdNumber::parse("12345"), Err(IdError::WrongLength(5)));
+        assert_eq!(
+            IdNumber::parse(&synth("11010519901307123")),
+            Err(IdError::BadBirthDate)
+        );
+        assert_eq!(IdNumber::parse(""), Err(IdError::Empty));
+        assert!(format!("{:?}", IdNumber::parse(&id).unwrap()).contains("redacted"));
+    }
+}

@@ -1,0 +1,7 @@
+//! Parsers for the values found in exports. Each returns a message fit for a user (Chinese
+//! first, English in brackets) and never echoes personal data.
+
+pub mod date;
+pub mod hours;
+pub mod id_number;
+pub mod text;

@@ -1,0 +1,114 @@
+//! Text normalization shared by header mapping, community matching and value parsing.
+
+/// Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space become their half-width
+/// equivalents; Excel exports from Chinese systems mix both freely.
+pub fn to_half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Half-width, with every kind of white space removed (Chinese names and place names have no
+/// meaningful spaces, but exports often pad them).
+pub fn compact(s: &str) -> String {
+    to_half_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{200B}' && *c != '\u{FEFF}')
+        .collect()
+}
+
+/// Trimmed, half-width text; `None` when nothing is left.
+pub fn clean(s: &str) -> Option<String> {
+    let t = to_half_width(s);
+    let t = t.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// A short excerpt of a cell value that is safe to show in a message: long digit runs (which
+/// could be an ID or phone number put in the wrong column) are masked, and length is capped.
+pub fn safe_excerpt(s: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().filter(|c| c.is_ascii_digit()).count() >= 6 {
+            out.push_str(&"*".repeat(run.chars().count().min(8)));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in to_half_width(s).chars() {
+        if c.is_ascii_digit() || (c == 'X' || c == 'x') && !run.is_empty() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    if out.chars().count() > 40 {
+        let cut: String = out.chars().take(40).collect();
+        format!("{cut}…")
+    } else {
+        out
+    }
+}
+
+/// Masks a person's name for storage: 张三 → 张*, 张三明 → 张*明, 欧阳小明 → 欧**明.
+pub fn mask_name(name: &str) -> Option<String> {
+    let chars: Vec<char> = compact(name).chars().collect();
+    match chars.len() {
+        0 => None,
+        1 => Some("*".to_string()),
+        2 => Some(format!("{}*", chars[0])),
+        n => Some(format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1])),
+    }
+}
+
+/// Whether a row's cell marks a total line (合计/总计/小计) rather than data.
+pub fn is_total_label(s: &str) -> bool {
+    let c = compact(s);
+    matches!(
+        c.as_str(),
+        "合计" | "总计" | "小计" | "合计:" | "总计:" | "合 计" | "总合计"
+    ) || c.starts_with("合计") && c.chars().count() <= 6
+        || c.starts_with("总计") && c.chars().count() <= 6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_width_and_compact() {
+        assert_eq!(to_half_width("ＡＢＣ１２３　（必填）"), "ABC123 (必填)");
+        assert_eq!(compact(" 幸福 社区\u{3000}"), "幸福社区");
+        assert_eq!(clean("  \u{3000} "), None);
+    }
+
+    #[test]
+    fn masks_names() {
+        assert_eq!(mask_name("张三").as_deref(), Some("张*"));
+        assert_eq!(mask_name("张三明").as_deref(), Some("张*明"));
+        assert_eq!(mask_name("欧阳小明").as_deref(), Some("欧**明"));
+        assert_eq!(mask_name(" ").as_deref(), None);
+    }
+
+    #[test]
+    fn excerpts_hide_digit_runs() {
+        assert_eq!(safe_excerpt("13800138000"), "********");
+        assert_eq!(safe_excerpt("2024-13-45"), "2024-13-45");
+        assert_eq!(safe_excerpt("11010519491231002X号"), "********号");
+    }
+
+    #[test]
+    fn total_rows() {
+        assert!(is_total_label("合计"));
+        assert!(is_total_label(" 总 计 "));
+        assert!(!is_total_label("合作社区"));
+    }
+}

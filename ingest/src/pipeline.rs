@@ -1,0 +1,844 @@
+//! One ingest run: find the files, skip the ones already ingested, tell each sheet's kind, load
+//! the communities ledger first, stage every row (accepted or quarantined, or skipped and
+//! counted), merge, check that nothing was lost, and commit once.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use duckdb::{params, Connection};
+
+use crate::community::{ledger_key, CommunityEntry, CommunityIndex};
+use crate::config::Config;
+use crate::header::{
+    self, detect_kind, map_columns, missing_required, ColumnMap, HEADER_SEARCH_ROWS,
+};
+use crate::identity::{KeyError, KeySource, PseudonymKey};
+use crate::kind::SourceKind;
+use crate::parse::text::{compact, is_total_label};
+use crate::reader::{Cell, ReadError, Row, Workbook};
+use crate::rows::{ledger_row, stage_row, RowContext, Stage};
+use crate::warehouse::{self, WarehouseError, WAREHOUSE_FILE};
+
+/// What to ingest, and how.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    pub workdir: PathBuf,
+    /// Files or folders; folders are searched recursively.
+    pub inputs: Vec<PathBuf>,
+    /// Skip kind detection and read every sheet as this kind.
+    pub kind: Option<SourceKind>,
+    /// Text encoding of csv files (detected when absent).
+    pub encoding: Option<String>,
+    /// Abort with nothing written when any file cannot be read.
+    pub strict: bool,
+}
+
+/// Progress of a long run, shown by the CLI.
+pub trait Progress {
+    fn file_started(&self, _label: &str, _total_bytes: Option<u64>) {}
+    fn advanced(&self, _rows: u64, _bytes: Option<u64>) {}
+    fn file_finished(&self) {}
+}
+
+/// No progress display (tests, libraries).
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("warehouse query failed: {0}")]
+    Db(#[from] duckdb::Error),
+    #[error("--strict: {failed} file(s) could not be read, nothing was written:\n{details}")]
+    Strict { failed: usize, details: String },
+    #[error("没有找到可导入的文件 (no .xlsx/.xls/.csv files found in {0})")]
+    NoFiles(String),
+    #[error("internal check failed, nothing was written: {0}")]
+    Invariant(String),
+    #[error("cannot write {path}: {detail}")]
+    Output { path: String, detail: String },
+}
+
+/// The row counts of one sheet. `read == accepted + quarantined + skipped()` always holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub read: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+    pub skipped_blank: u64,
+    pub skipped_title: u64,
+    pub skipped_header: u64,
+    pub skipped_total: u64,
+    /// Rows already in the warehouse from an earlier export (an overlapping export).
+    pub skipped_known: u64,
+}
+
+impl Counts {
+    pub fn skipped(&self) -> u64 {
+        self.skipped_blank
+            + self.skipped_title
+            + self.skipped_header
+            + self.skipped_total
+            + self.skipped_known
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "status", content = "message")]
+pub enum SheetStatus {
+    Loaded,
+    /// The same file content was ingested before: nothing to do.
+    Unchanged,
+    /// The file or sheet could not be read; the message says why.
+    Failed(String),
+    /// A sheet with content but no recognizable header (e.g. an instructions sheet).
+    Ignored(String),
+}
+
+/// The fate of one file (or one sheet of a workbook).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SheetOutcome {
+    pub path: String,
+    pub sheet: String,
+    pub kind: Option<&'static str>,
+    pub encoding: Option<&'static str>,
+    pub status: SheetStatus,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IngestReport {
+    pub warehouse: PathBuf,
+    pub quarantine_csv: PathBuf,
+    #[serde(skip)]
+    pub key_source: Option<KeySource>,
+    pub sheets: Vec<SheetOutcome>,
+    pub communities_in_ledger: usize,
+    /// Rows quarantined by this run, by reason code, most frequent first.
+    pub quarantine_by_reason: Vec<(String, u64)>,
+}
+
+impl IngestReport {
+    pub fn failed(&self) -> usize {
+        self.sheets
+            .iter()
+            .filter(|s| matches!(s.status, SheetStatus::Failed(_)))
+            .count()
+    }
+
+    pub fn loaded(&self) -> usize {
+        self.sheets
+            .iter()
+            .filter(|s| s.status == SheetStatus::Loaded)
+            .count()
+    }
+}
+
+const SUPPORTED: [&str; 7] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "txt"];
+
+/// Expands folders into their source files (sorted, hidden and Office lock files left out).
+pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found = Vec::new();
+            walk(input, &mut found);
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') || name.starts_with("~$") {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out);
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| SUPPORTED.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// A sheet whose header and kind are known, waiting to be loaded.
+struct PlannedSheet {
+    path: PathBuf,
+    display: String,
+    hash: String,
+    sheet: String,
+    header_row: u64,
+    header_cells: Vec<String>,
+    map: ColumnMap,
+    encoding: Option<&'static str>,
+}
+
+fn content_hash(path: &Path) -> Result<String, ReadError> {
+    let mut file = std::fs::File::open(path).map_err(|e| {
+        ReadError::Open(match e.kind() {
+            std::io::ErrorKind::NotFound => "文件不存在 (no such file)".into(),
+            _ => e.to_string(),
+        })
+    })?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| ReadError::Open(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+fn display_path(path: &Path, workdir: &Path) -> String {
+    path.strip_prefix(workdir)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn row_texts(row: &Row) -> Vec<String> {
+    row.cells
+        .iter()
+        .map(|c| c.as_text().unwrap_or_default())
+        .collect()
+}
+
+/// Finds the header row and kind of each sheet of a file.
+fn plan_file(
+    path: &Path,
+    display: &str,
+    hash: &str,
+    opts: &IngestOptions,
+) -> Result<(Vec<PlannedSheet>, Vec<SheetOutcome>), String> {
+    let mut wb = Workbook::open(path, opts.encoding.as_deref()).map_err(|e| e.to_string())?;
+    let encoding = wb.encoding();
+    let mut planned = Vec::new();
+    let mut ignored = Vec::new();
+    let mut problems = Vec::new();
+    for sheet in wb.sheet_names() {
+        let mut top: Vec<Row> = Vec::new();
+        for row in wb.rows(&sheet).map_err(|e| e.to_string())? {
+            let row = row.map_err(|e| e.to_string())?;
+            top.push(row);
+            if top.len() >= HEADER_SEARCH_ROWS {
+                break;
+            }
+        }
+        if top.iter().all(|r| r.cells.iter().all(Cell::is_blank)) {
+            continue;
+        }
+        let best = top
+            .iter()
+            .map(|r| (r, header::header_score(&row_texts(r))))
+            .filter(|(_, score)| *score >= 2)
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.number.cmp(&a.0.number)));
+        let Some((header_row, _)) = best else {
+            let msg = "找不到表头：没有可识别的列名 (no header row with known column names found in the first 30 rows)".to_string();
+            ignored.push((sheet.clone(), msg));
+            continue;
+        };
+        let header_cells = row_texts(header_row);
+        let kind = match opts.kind.or_else(|| detect_kind(&header_cells)) {
+            Some(k) => k,
+            None => {
+                // Not complete as any kind: say what the closest kind lacks.
+                let closest = SourceKind::ALL
+                    .into_iter()
+                    .map(|k| (k, map_columns(k, &header_cells)))
+                    .max_by_key(|(k, m)| (m.columns.len(), std::cmp::Reverse(*k)))
+                    .filter(|(_, m)| m.columns.len() >= 2);
+                problems.push(match closest {
+                    Some((k, m)) => missing_columns_message(&sheet, k, &m),
+                    None => format!(
+                        "{}无法判断数据类型，请用 --kind 指定 (cannot tell which kind of export this is; pass --kind). 表头 (header): {}",
+                        sheet_label(&sheet),
+                        header_cells.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+                continue;
+            }
+        };
+        let map = map_columns(kind, &header_cells);
+        if !missing_required(&map).is_empty() {
+            problems.push(missing_columns_message(&sheet, kind, &map));
+            continue;
+        }
+        planned.push(PlannedSheet {
+            path: path.to_path_buf(),
+            display: display.to_string(),
+            hash: hash.to_string(),
+            sheet: sheet.clone(),
+            header_row: header_row.number,
+            header_cells,
+            map,
+            encoding,
+        });
+    }
+    if planned.is_empty() {
+        if let Some(p) = problems.into_iter().next() {
+            return Err(p);
+        }
+        if let Some((_, msg)) = ignored.first() {
+            return Err(msg.clone());
+        }
+        return Err("文件中没有数据 (no data in the file)".into());
+    }
+    if let Some(p) = problems.into_iter().next() {
+        return Err(p);
+    }
+    let ignored = ignored
+        .into_iter()
+        .map(|(sheet, msg)| SheetOutcome {
+            path: display.to_string(),
+            sheet,
+            kind: None,
+            encoding,
+            status: SheetStatus::Ignored(msg),
+            counts: Counts::default(),
+        })
+        .collect();
+    Ok((planned, ignored))
+}
+
+/// `看起来是志愿者注册信息，但缺少必需的列: 注册时间` — naming one accepted header per missing field.
+fn missing_columns_message(sheet: &str, kind: SourceKind, map: &ColumnMap) -> String {
+    let need: Vec<String> = missing_required(map)
+        .iter()
+        .map(|group| {
+            group
+                .iter()
+                .map(|f| {
+                    kind.fields()
+                        .iter()
+                        .find(|(field, _)| field == f)
+                        .map_or("?", |(_, synonyms)| synonyms[0])
+                })
+                .collect::<Vec<_>>()
+                .join(" 或 ")
+        })
+        .collect();
+    format!(
+        "{}看起来是{}，但缺少必需的列 (looks like {} but is missing required columns): {}",
+        sheet_label(sheet),
+        kind.label_zh(),
+        kind.name(),
+        need.join("; ")
+    )
+}
+
+fn sheet_label(sheet: &str) -> String {
+    if sheet.is_empty() {
+        String::new()
+    } else {
+        format!("工作表 '{sheet}' (sheet): ")
+    }
+}
+
+/// Runs one ingest. Row problems go to quarantine; a file that cannot be read is reported and
+/// left out (or aborts the run with `strict`); the warehouse changes only if the run commits.
+pub fn ingest(
+    opts: &IngestOptions,
+    config: &Config,
+    progress: &dyn Progress,
+) -> Result<IngestReport, IngestError> {
+    let warehouse_path = opts.workdir.join(WAREHOUSE_FILE);
+    let files = expand_inputs(&opts.inputs);
+    if files.is_empty() {
+        return Err(IngestError::NoFiles(
+            opts.inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    // Read what is already ingested, without creating anything yet.
+    let warehouse_existed = warehouse_path.exists();
+    let known_hashes: HashSet<String> = if warehouse_existed {
+        let conn = warehouse::open(&warehouse_path)?;
+        let mut stmt = conn.prepare("SELECT DISTINCT content_hash FROM files")?;
+        let hashes = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        hashes.collect::<Result<_, _>>()?
+    } else {
+        HashSet::new()
+    };
+
+    let mut outcomes: Vec<SheetOutcome> = Vec::new();
+    let mut planned: Vec<PlannedSheet> = Vec::new();
+    let mut seen_this_run = HashSet::new();
+    for path in &files {
+        let display = display_path(path, &opts.workdir);
+        let failed = |msg: String| SheetOutcome {
+            path: display.clone(),
+            sheet: String::new(),
+            kind: None,
+            encoding: None,
+            status: SheetStatus::Failed(msg),
+            counts: Counts::default(),
+        };
+        let hash = match content_hash(path) {
+            Ok(h) => h,
+            Err(e) => {
+                outcomes.push(failed(e.to_string()));
+                continue;
+            }
+        };
+        if known_hashes.contains(&hash) || !seen_this_run.insert(hash.clone()) {
+            outcomes.push(SheetOutcome {
+                status: SheetStatus::Unchanged,
+                ..failed(String::new())
+            });
+            continue;
+        }
+        match plan_file(path, &display, &hash, opts) {
+            Ok((sheets, ignored)) => {
+                planned.extend(sheets);
+                outcomes.extend(ignored);
+            }
+            Err(msg) => outcomes.push(failed(msg)),
+        }
+    }
+    let failures = |outcomes: &[SheetOutcome]| {
+        outcomes
+            .iter()
+            .filter_map(|o| match &o.status {
+                SheetStatus::Failed(m) => Some(format!("  {}: {m}", o.path)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    if opts.strict {
+        let failed = failures(&outcomes);
+        if !failed.is_empty() {
+            return Err(IngestError::Strict {
+                failed: failed.len(),
+                details: failed.join("\n"),
+            });
+        }
+    }
+    if planned.is_empty() && !warehouse_existed {
+        // Nothing to load and nothing there: create no warehouse and no key.
+        return Ok(IngestReport {
+            warehouse: warehouse_path,
+            quarantine_csv: opts.workdir.join("quarantine.csv"),
+            key_source: None,
+            sheets: outcomes,
+            communities_in_ledger: 0,
+            quarantine_by_reason: Vec::new(),
+        });
+    }
+    let (key, key_source) = PseudonymKey::load_or_create(&opts.workdir, &warehouse_path)?;
+    let mut conn = warehouse::open(&warehouse_path)?;
+
+    // The ledger first: every other kind is matched against it. Volunteers before records,
+    // so that records naming only a 志愿者编号 find their person.
+    planned.sort_by_key(|p| p.map.kind);
+
+    warehouse::create_staging(&conn)?;
+    let tx = conn.transaction()?;
+    let run_id: i32 = tx.query_row("SELECT coalesce(max(run_id), 0) + 1 FROM runs", [], |r| {
+        r.get(0)
+    })?;
+    let mut next_file_id: i32 =
+        tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM files", [], |r| {
+            r.get(0)
+        })?;
+
+    let mut ledger_ids: HashMap<String, i32> = HashMap::new();
+    let mut next_community_id: i32 = {
+        let mut stmt =
+            tx.prepare("SELECT community_id, district, street, community FROM communities")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i32>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut max = 0;
+        for row in rows {
+            let (id, d, s, c) = row?;
+            ledger_ids.insert(ledger_key(&d, &s, &c), id);
+            max = max.max(id);
+        }
+        max + 1
+    };
+
+    let mut loaded: Vec<(i32, SourceKind, usize)> = Vec::new();
+    let mut index: Option<CommunityIndex> = None;
+    for plan in &planned {
+        let kind = plan.map.kind;
+        if kind.needs_communities() && index.is_none() {
+            // Everything the ledger can give is staged: merge it, then index it.
+            warehouse::merge(&tx, SourceKind::Communities)?;
+            index = Some(load_index(&tx, config)?);
+        }
+        let file_id = next_file_id;
+        next_file_id += 1;
+        tx.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0)",
+            params![
+                file_id,
+                run_id,
+                plan.hash,
+                plan.display,
+                plan.sheet,
+                kind.name(),
+                plan.encoding
+            ],
+        )?;
+        let mut outcome = SheetOutcome {
+            path: plan.display.clone(),
+            sheet: plan.sheet.clone(),
+            kind: Some(kind.name()),
+            encoding: plan.encoding,
+            status: SheetStatus::Loaded,
+            counts: Counts::default(),
+        };
+        if kind.needs_communities() && index.as_ref().is_some_and(CommunityIndex::is_empty) {
+            outcome.status = SheetStatus::Failed(
+                "仓库中还没有人口台账（社区、常住人口），请先导入或与本文件一起导入 (no communities ledger in the warehouse: ingest one first or together with this file)".into(),
+            );
+            tx.execute("DELETE FROM files WHERE file_id = ?", [file_id])?;
+            outcomes.push(outcome);
+            continue;
+        }
+        let empty_index = CommunityIndex::default();
+        let ctx = RowContext {
+            map: &plan.map,
+            header_cells: &plan.header_cells,
+            key: &key,
+            config,
+            communities: index.as_ref().unwrap_or(&empty_index),
+            file_id,
+        };
+        let mut new_communities = Vec::new();
+        let result = {
+            let mut stage = Stage::new(&tx)?;
+            let r = load_sheet(
+                plan,
+                &ctx,
+                &mut stage,
+                &mut outcome.counts,
+                &mut ledger_ids,
+                &mut next_community_id,
+                &mut new_communities,
+                progress,
+            );
+            stage.flush()?;
+            r
+        };
+        match result {
+            Ok(()) => {
+                if !new_communities.is_empty() {
+                    let mut app = tx.appender("communities")?;
+                    for e in &new_communities {
+                        let (entry, row): &(CommunityEntry, u64) = e;
+                        app.append_row(params![
+                            entry.id,
+                            entry.district,
+                            entry.street,
+                            entry.community,
+                            file_id,
+                            *row as i64
+                        ])?;
+                    }
+                    app.flush()?;
+                }
+                loaded.push((file_id, kind, outcomes.len()));
+            }
+            Err(message) => {
+                warehouse::discard_staged(&tx, &[file_id])?;
+                tx.execute("DELETE FROM files WHERE file_id = ?", [file_id])?;
+                // Ids handed out to this file's new communities are not reused; harmless gaps.
+                for (entry, _) in &new_communities {
+                    ledger_ids.retain(|_, id| *id != entry.id);
+                }
+                outcome.status = SheetStatus::Failed(message);
+                outcome.counts = Counts::default();
+            }
+        }
+        outcomes.push(outcome);
+    }
+    if index.is_none() {
+        warehouse::merge(&tx, SourceKind::Communities)?;
+    }
+    warehouse::merge(&tx, SourceKind::Volunteers)?;
+    warehouse::key_service_records(&tx)?;
+    for kind in [
+        SourceKind::ServiceRecords,
+        SourceKind::Organizations,
+        SourceKind::Activities,
+        SourceKind::Stations,
+        SourceKind::Needs,
+        SourceKind::Trainings,
+    ] {
+        warehouse::merge(&tx, kind)?;
+    }
+    warehouse::finish_staging(&tx)?;
+
+    // Settle each sheet's counts from what actually landed, and check nothing was lost.
+    for (file_id, kind, at) in &loaded {
+        let (accepted, quarantined, known) = warehouse::outcome_counts(&tx, *file_id, *kind)?;
+        let outcome = &mut outcomes[*at];
+        let c = &mut outcome.counts;
+        c.accepted = accepted;
+        c.quarantined = quarantined;
+        c.skipped_known = known;
+        if c.read != c.accepted + c.quarantined + c.skipped() {
+            return Err(IngestError::Invariant(format!(
+                "{} [{}]: read {} ≠ accepted {} + quarantined {} + skipped {}",
+                outcome.path,
+                outcome.sheet,
+                c.read,
+                c.accepted,
+                c.quarantined,
+                c.skipped()
+            )));
+        }
+        tx.execute(
+            "UPDATE files SET rows_read = ?, accepted = ?, quarantined = ?, skipped_blank = ?,
+                 skipped_title = ?, skipped_header = ?, skipped_total = ?, skipped_known = ?
+              WHERE file_id = ?",
+            params![
+                c.read as i64,
+                c.accepted as i64,
+                c.quarantined as i64,
+                c.skipped_blank as i64,
+                c.skipped_title as i64,
+                c.skipped_header as i64,
+                c.skipped_total as i64,
+                c.skipped_known as i64,
+                file_id
+            ],
+        )?;
+    }
+    let failed = failures(&outcomes);
+    if opts.strict && !failed.is_empty() {
+        // A file failed part-way through loading: undo everything this run did.
+        tx.rollback()?;
+        warehouse::drop_staging(&conn)?;
+        drop(conn);
+        if !warehouse_existed {
+            for path in [
+                warehouse_path.clone(),
+                warehouse_path.with_extension("duckdb.wal"),
+            ] {
+                std::fs::remove_file(path).ok();
+            }
+            if let KeySource::Created(path) = &key_source {
+                std::fs::remove_file(path).ok();
+            }
+        }
+        return Err(IngestError::Strict {
+            failed: failed.len(),
+            details: failed.join("\n"),
+        });
+    }
+    let failed = failed.len();
+    tx.execute(
+        "INSERT INTO runs VALUES (?, current_timestamp, current_timestamp, ?, ?, ?)",
+        params![
+            run_id,
+            env!("CARGO_PKG_VERSION"),
+            loaded.len() as i64,
+            failed as i64
+        ],
+    )?;
+    tx.commit()?;
+    warehouse::drop_staging(&conn)?;
+
+    let communities_in_ledger: i64 =
+        conn.query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
+    let quarantine_by_reason = {
+        let mut stmt = conn.prepare(
+            "SELECT q.reason, count(*) FROM quarantine q JOIN files f USING (file_id)
+              WHERE f.run_id = ? GROUP BY q.reason ORDER BY 2 DESC, 1",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    let quarantine_csv = opts.workdir.join("quarantine.csv");
+    warehouse::write_quarantine_csv(&conn, &quarantine_csv).map_err(|e| IngestError::Output {
+        path: quarantine_csv.display().to_string(),
+        detail: e.to_string(),
+    })?;
+    Ok(IngestReport {
+        warehouse: warehouse_path,
+        quarantine_csv,
+        key_source: Some(key_source),
+        sheets: outcomes,
+        communities_in_ledger: communities_in_ledger as usize,
+        quarantine_by_reason,
+    })
+}
+
+fn load_index(conn: &Connection, config: &Config) -> Result<CommunityIndex, duckdb::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT community_id, district, street, community FROM communities ORDER BY community_id",
+    )?;
+    let entries = stmt
+        .query_map([], |r| {
+            Ok(CommunityEntry {
+                id: r.get(0)?,
+                district: r.get(1)?,
+                street: r.get(2)?,
+                community: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CommunityIndex::new(entries, &config.communities.aliases))
+}
+
+/// Streams one sheet into staging. `Err` is a file-level failure (the caller discards the file).
+#[allow(clippy::too_many_arguments)]
+fn load_sheet(
+    plan: &PlannedSheet,
+    ctx: &RowContext<'_>,
+    stage: &mut Stage<'_>,
+    counts: &mut Counts,
+    ledger_ids: &mut HashMap<String, i32>,
+    next_community_id: &mut i32,
+    new_communities: &mut Vec<(CommunityEntry, u64)>,
+    progress: &dyn Progress,
+) -> Result<(), String> {
+    let mut wb = Workbook::open(&plan.path, plan.encoding).map_err(|e| e.to_string())?;
+    let counter = wb.byte_counter();
+    let total_bytes = counter
+        .as_ref()
+        .and_then(|_| std::fs::metadata(&plan.path).ok().map(|m| m.len()));
+    let label = if plan.sheet.is_empty() {
+        plan.display.clone()
+    } else {
+        format!("{} [{}]", plan.display, plan.sheet)
+    };
+    progress.file_started(&label, total_bytes);
+    let header_norm: Vec<String> = plan.map.header.clone();
+    let kind = plan.map.kind;
+    let rows = wb.rows(&plan.sheet).map_err(|e| e.to_string())?;
+    let db_err = |e: duckdb::Error| format!("warehouse error: {e}");
+    for row in rows {
+        let row = row.map_err(|e| e.to_string())?;
+        counts.read += 1;
+        if counts.read.is_multiple_of(8192) {
+            progress.advanced(
+                counts.read,
+                counter.as_ref().map(|c| c.load(Ordering::Relaxed)),
+            );
+        }
+        if row.cells.iter().all(Cell::is_blank) {
+            counts.skipped_blank += 1;
+            continue;
+        }
+        if row.number < plan.header_row {
+            counts.skipped_title += 1;
+            continue;
+        }
+        if row.number == plan.header_row {
+            counts.skipped_header += 1;
+            continue;
+        }
+        let texts = row_texts(&row);
+        let normalized: Vec<String> = texts.iter().map(|t| header::normalize(t)).collect();
+        if normalized
+            .iter()
+            .zip(&header_norm)
+            .filter(|(a, b)| !a.is_empty() && a == b)
+            .count()
+            >= 2
+            && normalized.iter().filter(|a| !a.is_empty()).count()
+                <= header_norm.iter().filter(|a| !a.is_empty()).count()
+            && normalized
+                .iter()
+                .zip(&header_norm)
+                .all(|(a, b)| a.is_empty() || a == b)
+        {
+            // A header repeated mid-file: two exports pasted one under the other.
+            counts.skipped_header += 1;
+            continue;
+        }
+        if texts.iter().take(3).any(|t| is_total_label(t)) {
+            counts.skipped_total += 1;
+            continue;
+        }
+        if kind == SourceKind::Communities {
+            match ledger_row(ctx, &row.cells) {
+                Ok(lr) => {
+                    let key = ledger_key(&lr.district, &lr.street, &lr.community);
+                    let id = match ledger_ids.get(&key) {
+                        Some(id) => *id,
+                        None => {
+                            let id = *next_community_id;
+                            *next_community_id += 1;
+                            ledger_ids.insert(key, id);
+                            new_communities.push((
+                                CommunityEntry {
+                                    id,
+                                    district: compact(&lr.district),
+                                    street: compact(&lr.street),
+                                    community: compact(&lr.community),
+                                },
+                                row.number,
+                            ));
+                            id
+                        }
+                    };
+                    let as_of = lr.as_of.map(|d| d.format("%Y-%m-%d").to_string());
+                    stage
+                        .population
+                        .append_row(params![
+                            format!("{id}|{}", as_of.clone().unwrap_or_default()),
+                            id,
+                            as_of,
+                            lr.population,
+                            ctx.file_id,
+                            row.number as i64
+                        ])
+                        .map_err(db_err)?;
+                }
+                Err(rejection) => stage
+                    .quarantine(ctx.file_id, row.number, kind, &rejection)
+                    .map_err(db_err)?,
+            }
+            continue;
+        }
+        match stage_row(ctx, stage, row.number, &row.cells).map_err(db_err)? {
+            Ok(()) => {}
+            Err(rejection) => stage
+                .quarantine(ctx.file_id, row.number, kind, &rejection)
+                .map_err(db_err)?,
+        }
+    }
+    progress.advanced(
+        counts.read,
+        counter.as_ref().map(|c| c.load(Ordering::Relaxed)),
+    );
+    progress.file_finished();
+    Ok(())
+}

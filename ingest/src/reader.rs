@@ -1,0 +1,597 @@
+//! Streaming row readers for `.csv` (any of UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030)
+//! and Excel workbooks. Rows come out one at a time: a million-row file is never held whole.
+//!
+//! `.xlsx` is read with calamine's cell reader, not `worksheet_range`, because the latter
+//! allocates the sheet's declared dimension, which exports often set far beyond the data.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use calamine::{DataRef, Reader, Sheets, Xlsx};
+use chrono::NaiveDate;
+use encoding_rs::Encoding;
+
+/// One cell, as read. Text is not yet trimmed; dates from date-formatted cells are resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+    /// An Excel time-delta cell, in hours.
+    Duration(f64),
+    Bool(bool),
+    /// An Excel error value such as `#N/A`.
+    Error(String),
+}
+
+impl Cell {
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => crate::parse::text::clean(t).is_none(),
+            _ => false,
+        }
+    }
+
+    /// The cell as display text (numbers without a spurious `.0`).
+    pub fn as_text(&self) -> Option<String> {
+        match self {
+            Cell::Empty => None,
+            Cell::Text(t) => crate::parse::text::clean(t),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{n:.0}")),
+            Cell::Number(n) => Some(n.to_string()),
+            Cell::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+            Cell::Duration(h) => Some(format!("{h}")),
+            Cell::Bool(b) => Some(b.to_string()),
+            Cell::Error(e) => Some(e.clone()),
+        }
+    }
+}
+
+/// One row: its number as a spreadsheet program would show it (1-based) and its cells.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub number: u64,
+    pub cells: Vec<Cell>,
+}
+
+/// A file that cannot be read; the message says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("无法打开文件 (cannot open file): {0}")]
+    Open(String),
+    #[error("文件为空 (file is empty)")]
+    Empty,
+    #[error("受密码保护的工作簿，请去掉密码后另存再导入 (workbook is password-protected: save a copy without a password)")]
+    Password,
+    #[error("不是有效的Excel文件，可能已损坏或被截断 (not a valid Excel file, or truncated): {0}")]
+    BadWorkbook(String),
+    #[error("无法识别文件编码，请另存为UTF-8或使用 --encoding gbk (unrecognized text encoding: save as UTF-8 or pass --encoding)")]
+    UnknownEncoding,
+    #[error("第{row}行含有不符合{encoding}编码的字节，请用 --encoding 指定正确编码 (row {row} has bytes invalid in {encoding}; pass the right --encoding)")]
+    BadBytes { row: u64, encoding: &'static str },
+    #[error("读取出错 (read error) at row {row}: {message}")]
+    Corrupt { row: u64, message: String },
+    #[error("不支持的文件类型 '{0}'，仅支持 .xlsx .xlsm .xls .xlsb .csv (unsupported file type)")]
+    Unsupported(String),
+    #[error("未知编码名 '{0}' (unknown encoding name; try utf-8, gbk, gb18030)")]
+    EncodingName(String),
+}
+
+/// Counts bytes consumed, for a progress bar over a large csv.
+pub type ByteCounter = Arc<AtomicU64>;
+
+struct CountingReader<R> {
+    inner: R,
+    counter: ByteCounter,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Makes every blank line of a csv a record of one empty field, so that record numbers equal the
+/// row numbers a spreadsheet shows: the csv parser drops blank lines without counting them.
+struct BlankLinesAsRecords<R> {
+    inner: R,
+    delimiter: u8,
+    in_quotes: bool,
+    at_line_start: bool,
+    out: VecDeque<u8>,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> BlankLinesAsRecords<R> {
+    fn new(inner: R, delimiter: u8) -> Self {
+        BlankLinesAsRecords {
+            inner,
+            delimiter,
+            in_quotes: false,
+            at_line_start: true,
+            out: VecDeque::new(),
+            buf: vec![0; 64 * 1024],
+        }
+    }
+}
+
+impl<R: Read> Read for BlankLinesAsRecords<R> {
+    fn read(&mut self, dest: &mut [u8]) -> std::io::Result<usize> {
+        while self.out.is_empty() {
+            let n = self.inner.read(&mut self.buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            for &b in &self.buf[..n] {
+                match b {
+                    b'"' => {
+                        self.in_quotes = !self.in_quotes;
+                        self.at_line_start = false;
+                    }
+                    b'\r' | b'\n' if !self.in_quotes && self.at_line_start => {
+                        self.out.push_back(self.delimiter);
+                        // `\r\n` is one line end: do not mark the line again at its `\n`.
+                        self.at_line_start = false;
+                    }
+                    _ => {}
+                }
+                self.out.push_back(b);
+                if b == b'\n' {
+                    self.at_line_start = !self.in_quotes;
+                } else if b != b'\r' && b != b'"' {
+                    self.at_line_start = false;
+                }
+            }
+        }
+        let n = dest.len().min(self.out.len());
+        for (d, b) in dest.iter_mut().zip(self.out.drain(..n)) {
+            *d = b;
+        }
+        Ok(n)
+    }
+}
+
+/// An opened source file with one or more sheets.
+pub enum Workbook {
+    Csv {
+        path: PathBuf,
+        encoding: &'static Encoding,
+        delimiter: u8,
+        counter: ByteCounter,
+    },
+    Xlsx(Box<Xlsx<BufReader<File>>>),
+    Other(Box<Sheets<BufReader<File>>>),
+}
+
+const SNIFF_BYTES: usize = 64 * 1024;
+
+impl Workbook {
+    /// Opens a file by its extension. `encoding` overrides detection for text files.
+    pub fn open(path: &Path, encoding: Option<&str>) -> Result<Workbook, ReadError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let meta = std::fs::metadata(path).map_err(|e| ReadError::Open(io_reason(&e)))?;
+        if meta.is_dir() {
+            return Err(ReadError::Open("是一个文件夹 (is a directory)".into()));
+        }
+        if meta.len() == 0 {
+            return Err(ReadError::Empty);
+        }
+        match ext.as_str() {
+            "csv" | "txt" | "tsv" => Self::open_csv(path, encoding),
+            "xlsx" | "xlsm" => Self::open_xlsx(path),
+            "xls" | "xlsb" | "ods" => {
+                let sheets = calamine::open_workbook_auto(path).map_err(excel_error)?;
+                Ok(Workbook::Other(Box::new(sheets)))
+            }
+            other => Err(ReadError::Unsupported(other.to_string())),
+        }
+    }
+
+    fn open_xlsx(path: &Path) -> Result<Workbook, ReadError> {
+        let mut head = [0u8; 8];
+        let n = File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .map_err(|e| ReadError::Open(io_reason(&e)))?;
+        // An encrypted .xlsx is an OLE compound file, not a zip.
+        if n >= 4 && head[..4] == [0xD0, 0xCF, 0x11, 0xE0] {
+            return match calamine::open_workbook::<calamine::Xls<_>, _>(path) {
+                Ok(_) => Err(ReadError::BadWorkbook(
+                    "这是.xls格式的文件，请把扩展名改为.xls (this is an .xls file named .xlsx)"
+                        .into(),
+                )),
+                Err(calamine::XlsError::Password) | Err(_) => Err(ReadError::Password),
+            };
+        }
+        match calamine::open_workbook::<Xlsx<_>, _>(path) {
+            Ok(wb) => Ok(Workbook::Xlsx(Box::new(wb))),
+            Err(calamine::XlsxError::Password) => Err(ReadError::Password),
+            Err(e) => Err(ReadError::BadWorkbook(e.to_string())),
+        }
+    }
+
+    fn open_csv(path: &Path, encoding: Option<&str>) -> Result<Workbook, ReadError> {
+        let mut sniff = Vec::with_capacity(SNIFF_BYTES);
+        File::open(path)
+            .map_err(|e| ReadError::Open(io_reason(&e)))?
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut sniff)
+            .map_err(|e| ReadError::Open(io_reason(&e)))?;
+        let encoding = match encoding {
+            Some(name) => Encoding::for_label(name.trim().as_bytes())
+                .ok_or_else(|| ReadError::EncodingName(name.to_string()))?,
+            None => detect_encoding(&sniff, sniff.len() < SNIFF_BYTES)?,
+        };
+        let (text, _, _) = encoding.decode(&sniff);
+        let first_line = text.lines().next().unwrap_or("");
+        let delimiter = [b',', b'\t', b';', b'|']
+            .into_iter()
+            .max_by_key(|d| first_line.matches(*d as char).count())
+            .filter(|d| first_line.contains(*d as char))
+            .unwrap_or(b',');
+        Ok(Workbook::Csv {
+            path: path.to_path_buf(),
+            encoding,
+            delimiter,
+            counter: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// The sheets to read: one unnamed sheet for a csv.
+    pub fn sheet_names(&self) -> Vec<String> {
+        match self {
+            Workbook::Csv { .. } => vec![String::new()],
+            Workbook::Xlsx(x) => x.sheet_names(),
+            Workbook::Other(s) => s.sheet_names(),
+        }
+    }
+
+    /// The detected or given text encoding, for the summary.
+    pub fn encoding(&self) -> Option<&'static str> {
+        match self {
+            Workbook::Csv { encoding, .. } => Some(encoding.name()),
+            _ => None,
+        }
+    }
+
+    /// Bytes consumed so far (csv only), for progress.
+    pub fn byte_counter(&self) -> Option<ByteCounter> {
+        match self {
+            Workbook::Csv { counter, .. } => Some(counter.clone()),
+            _ => None,
+        }
+    }
+
+    /// Streams the rows of one sheet, from row 1. Blank rows in the middle come out as empty
+    /// rows so that every row number is accounted for.
+    pub fn rows<'a>(
+        &'a mut self,
+        sheet: &str,
+    ) -> Result<Box<dyn Iterator<Item = Result<Row, ReadError>> + 'a>, ReadError> {
+        match self {
+            Workbook::Csv {
+                path,
+                encoding,
+                delimiter,
+                counter,
+            } => {
+                counter.store(0, Ordering::Relaxed);
+                let file = File::open(&*path).map_err(|e| ReadError::Open(io_reason(&e)))?;
+                let counting = CountingReader {
+                    inner: BufReader::with_capacity(256 * 1024, file),
+                    counter: counter.clone(),
+                };
+                let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(encoding))
+                    .bom_override(true)
+                    .build(counting);
+                let tracked = BlankLinesAsRecords::new(decoded, *delimiter);
+                let reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(*delimiter)
+                    .buffer_capacity(256 * 1024)
+                    .from_reader(tracked);
+                Ok(Box::new(CsvRows {
+                    reader,
+                    record: csv::StringRecord::new(),
+                    encoding: encoding.name(),
+                    next_number: 1,
+                }))
+            }
+            Workbook::Xlsx(xlsx) => {
+                let cells = xlsx
+                    .worksheet_cells_reader(sheet)
+                    .map_err(|e| ReadError::BadWorkbook(e.to_string()))?;
+                Ok(Box::new(XlsxRows {
+                    cells,
+                    pending: None,
+                    building: None,
+                    next_number: 1,
+                    done: false,
+                }))
+            }
+            Workbook::Other(sheets) => {
+                let range = sheets.worksheet_range(sheet).map_err(excel_error)?;
+                let start = range.start().map_or(0, |(r, _)| r as u64);
+                let first_col = range.start().map_or(0, |(_, c)| c as usize);
+                let rows: Vec<Row> = range
+                    .rows()
+                    .enumerate()
+                    .map(|(i, cells)| {
+                        let mut out = vec![Cell::Empty; first_col];
+                        out.extend(cells.iter().map(data_to_cell));
+                        Row {
+                            number: start + i as u64 + 1,
+                            cells: out,
+                        }
+                    })
+                    .collect();
+                let leading = (1..=start).map(|n| {
+                    Ok(Row {
+                        number: n,
+                        cells: Vec::new(),
+                    })
+                });
+                Ok(Box::new(leading.chain(rows.into_iter().map(Ok))))
+            }
+        }
+    }
+}
+
+/// Picks the encoding of a text file from its first bytes.
+fn detect_encoding(sniff: &[u8], whole_file: bool) -> Result<&'static Encoding, ReadError> {
+    if let Some((enc, _)) = Encoding::for_bom(sniff) {
+        return Ok(enc);
+    }
+    if sniff.contains(&0) {
+        // UTF-16 without a BOM, or a binary file.
+        return Err(ReadError::UnknownEncoding);
+    }
+    match std::str::from_utf8(sniff) {
+        Ok(_) => return Ok(encoding_rs::UTF_8),
+        // A multi-byte character cut by the sniff window is fine.
+        Err(e) if e.error_len().is_none() && !whole_file => return Ok(encoding_rs::UTF_8),
+        Err(_) => {}
+    }
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(sniff.len() * 2);
+    let (result, _) = decoder.decode_to_string_without_replacement(sniff, &mut out, whole_file);
+    match result {
+        encoding_rs::DecoderResult::Malformed(_, _) => Err(ReadError::UnknownEncoding),
+        _ => Ok(encoding_rs::GB18030),
+    }
+}
+
+struct CsvRows<R: Read> {
+    reader: csv::Reader<R>,
+    record: csv::StringRecord,
+    encoding: &'static str,
+    next_number: u64,
+}
+
+impl<R: Read> Iterator for CsvRows<R> {
+    type Item = Result<Row, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                // Blank lines are records too (see BlankLinesAsRecords): record n is row n.
+                let number = self.next_number;
+                self.next_number += 1;
+                if self.record.iter().any(|f| f.contains('\u{FFFD}')) {
+                    return Some(Err(ReadError::BadBytes {
+                        row: number,
+                        encoding: self.encoding,
+                    }));
+                }
+                let cells = self
+                    .record
+                    .iter()
+                    .map(|f| {
+                        if f.is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(f.to_string())
+                        }
+                    })
+                    .collect();
+                Some(Ok(Row { number, cells }))
+            }
+            Err(e) => Some(Err(ReadError::Corrupt {
+                row: self.next_number,
+                message: e.to_string(),
+            })),
+        }
+    }
+}
+
+struct XlsxRows<'a> {
+    cells: calamine::XlsxCellReader<'a, BufReader<File>>,
+    /// A complete row waiting to be returned (after any blank rows before it).
+    pending: Option<Row>,
+    /// The row whose cells are still arriving.
+    building: Option<Row>,
+    next_number: u64,
+    done: bool,
+}
+
+impl Iterator for XlsxRows<'_> {
+    type Item = Result<Row, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(row) = &self.pending {
+                if row.number > self.next_number {
+                    // Rows absent from the file are blank rows: report them in order.
+                    let number = self.next_number;
+                    self.next_number += 1;
+                    return Some(Ok(Row {
+                        number,
+                        cells: Vec::new(),
+                    }));
+                }
+                let row = self.pending.take()?;
+                self.next_number = row.number + 1;
+                return Some(Ok(row));
+            }
+            if self.done {
+                self.pending = Some(self.building.take()?);
+                continue;
+            }
+            match self.cells.next_cell() {
+                Ok(Some(cell)) => {
+                    let (r, c) = cell.get_position();
+                    let number = r as u64 + 1;
+                    let value = data_ref_to_cell(cell.get_value());
+                    match &mut self.building {
+                        Some(row) if row.number == number => put(&mut row.cells, c as usize, value),
+                        Some(row) if row.number > number => {
+                            self.done = true;
+                            self.building = None;
+                            return Some(Err(ReadError::Corrupt {
+                                row: number,
+                                message: "单元格顺序错乱 (cells out of order)".into(),
+                            }));
+                        }
+                        _ => {
+                            let mut cells = Vec::new();
+                            put(&mut cells, c as usize, value);
+                            self.pending = self.building.replace(Row { number, cells });
+                        }
+                    }
+                }
+                Ok(None) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    self.building = None;
+                    return Some(Err(ReadError::Corrupt {
+                        row: self.next_number,
+                        message: e.to_string(),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// Cells past this column are ignored: no real export is wider, and a corrupt or hostile
+/// file must not make us allocate a huge row.
+const MAX_COLUMNS: usize = 1024;
+
+fn put(cells: &mut Vec<Cell>, col: usize, value: Cell) {
+    if col >= MAX_COLUMNS || matches!(value, Cell::Empty) {
+        return;
+    }
+    if cells.len() <= col {
+        cells.resize(col + 1, Cell::Empty);
+    }
+    cells[col] = value;
+}
+
+fn data_ref_to_cell(d: &DataRef<'_>) -> Cell {
+    match d {
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text(s.to_string()),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => excel_datetime(dt),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+        DataRef::Empty => Cell::Empty,
+    }
+}
+
+fn data_to_cell(d: &calamine::Data) -> Cell {
+    use calamine::Data;
+    match d {
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => excel_datetime(dt),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(e.to_string()),
+        Data::Empty => Cell::Empty,
+    }
+}
+
+fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
+    if dt.is_duration() {
+        return Cell::Duration(dt.as_f64() * 24.0);
+    }
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    match NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32) {
+        Some(date) => Cell::Date(date),
+        None => Cell::Number(dt.as_f64()),
+    }
+}
+
+fn excel_error(e: calamine::Error) -> ReadError {
+    match e {
+        calamine::Error::Xls(calamine::XlsError::Password)
+        | calamine::Error::Xlsx(calamine::XlsxError::Password) => ReadError::Password,
+        other => ReadError::BadWorkbook(other.to_string()),
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在 (no such file)".into(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限 (permission denied)".into(),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_encodings() {
+        assert_eq!(
+            detect_encoding("志愿者,社区".as_bytes(), true).unwrap(),
+            encoding_rs::UTF_8
+        );
+        let (gbk, _, _) = encoding_rs::GBK.encode("志愿者,社区");
+        assert_eq!(detect_encoding(&gbk, true).unwrap(), encoding_rs::GB18030);
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice("社区".as_bytes());
+        assert_eq!(detect_encoding(&bom, true).unwrap(), encoding_rs::UTF_8);
+        assert!(detect_encoding(&[0x41, 0, 0x42, 0], true).is_err());
+        // Latin-1 text is neither UTF-8 nor GB18030.
+        assert!(detect_encoding(b"caf\xe9,na\xefve\n", true).is_err());
+    }
+
+    #[test]
+    fn csv_rows_report_blank_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(
+            &path,
+            "h1,h2\r\n\r\n\r\na,b\r\n\"two\n\nlines\",c\r\nd,e\r\n",
+        )
+        .unwrap();
+        let mut wb = Workbook::open(&path, None).unwrap();
+        let rows: Vec<Row> = wb.rows("").unwrap().map(|r| r.unwrap()).collect();
+        let numbers: Vec<u64> = rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, vec![1, 2, 3, 4, 5, 6]);
+        assert!(rows[1].cells.iter().all(Cell::is_blank));
+        assert_eq!(rows[3].cells[1], Cell::Text("b".into()));
+        assert_eq!(rows[4].cells[0], Cell::Text("two\n\nlines".into()));
+        assert_eq!(rows[5].cells[0], Cell::Text("d".into()));
+    }
+}

@@ -1,0 +1,560 @@
+//! Turning one row of one kind into a staged warehouse row, or a quarantine entry saying why not.
+
+use chrono::NaiveDate;
+use duckdb::{params, Appender};
+
+use crate::community::{CommunityIndex, Match};
+use crate::config::Config;
+use crate::header::ColumnMap;
+use crate::identity::PseudonymKey;
+use crate::kind::{Field, SourceKind};
+use crate::parse::date::{from_excel_serial, parse_date_text, parse_year};
+use crate::parse::hours::parse_hours_text;
+use crate::parse::id_number::IdNumber;
+use crate::parse::text::{clean, compact, mask_name, safe_excerpt};
+use crate::reader::Cell;
+
+/// Why a row is quarantined.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub column: Option<String>,
+    /// Stable code, e.g. `invalid_id`, `unknown_community`.
+    pub reason: &'static str,
+    /// What is wrong, in words (Chinese, then English), never with personal data.
+    pub detail: String,
+    pub candidates: String,
+    pub masked_name: Option<String>,
+}
+
+/// The staging appenders of one run.
+pub struct Stage<'conn> {
+    pub population: Appender<'conn>,
+    pub volunteers: Appender<'conn>,
+    pub service_records: Appender<'conn>,
+    pub organizations: Appender<'conn>,
+    pub activities: Appender<'conn>,
+    pub stations: Appender<'conn>,
+    pub needs: Appender<'conn>,
+    pub trainings: Appender<'conn>,
+    pub quarantine: Appender<'conn>,
+}
+
+impl<'conn> Stage<'conn> {
+    pub fn new(conn: &'conn duckdb::Connection) -> duckdb::Result<Stage<'conn>> {
+        Ok(Stage {
+            population: conn.appender("stg_population")?,
+            volunteers: conn.appender("stg_volunteers")?,
+            service_records: conn.appender("stg_service_records")?,
+            organizations: conn.appender("stg_organizations")?,
+            activities: conn.appender("stg_activities")?,
+            stations: conn.appender("stg_stations")?,
+            needs: conn.appender("stg_needs")?,
+            trainings: conn.appender("stg_trainings")?,
+            quarantine: conn.appender("stg_quarantine")?,
+        })
+    }
+
+    pub fn flush(&mut self) -> duckdb::Result<()> {
+        for a in [
+            &mut self.population,
+            &mut self.volunteers,
+            &mut self.service_records,
+            &mut self.organizations,
+            &mut self.activities,
+            &mut self.stations,
+            &mut self.needs,
+            &mut self.trainings,
+            &mut self.quarantine,
+        ] {
+            a.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn quarantine(
+        &mut self,
+        file_id: i32,
+        row: u64,
+        kind: SourceKind,
+        r: &Rejection,
+    ) -> duckdb::Result<()> {
+        self.quarantine.append_row(params![
+            file_id,
+            row as i64,
+            kind.name(),
+            r.column,
+            r.reason,
+            r.detail,
+            r.candidates,
+            r.masked_name
+        ])
+    }
+}
+
+/// What a row processor needs besides the row.
+pub struct RowContext<'a> {
+    pub map: &'a ColumnMap,
+    pub header_cells: &'a [String],
+    pub key: &'a PseudonymKey,
+    pub config: &'a Config,
+    pub communities: &'a CommunityIndex,
+    pub file_id: i32,
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+impl RowContext<'_> {
+    fn column_name(&self, field: Field) -> Option<String> {
+        self.map
+            .get(field)
+            .and_then(|i| self.header_cells.get(i))
+            .and_then(|h| clean(h))
+    }
+
+    fn cell<'c>(&self, cells: &'c [Cell], field: Field) -> Option<&'c Cell> {
+        self.map
+            .get(field)
+            .and_then(|i| cells.get(i))
+            .filter(|c| !c.is_blank())
+    }
+
+    fn reject(&self, field: Option<Field>, reason: &'static str, detail: String) -> Rejection {
+        Rejection {
+            column: field.and_then(|f| self.column_name(f)),
+            reason,
+            detail,
+            candidates: String::new(),
+            masked_name: None,
+        }
+    }
+
+    fn cell_error(&self, field: Field, cell: &Cell) -> Option<Rejection> {
+        match cell {
+            Cell::Error(e) => Some(self.reject(
+                Some(field),
+                "cell_error",
+                format!("单元格为错误值 {e} (the cell holds an Excel error)"),
+            )),
+            _ => None,
+        }
+    }
+
+    /// Text of an optional field.
+    pub fn text(&self, cells: &[Cell], field: Field) -> Option<String> {
+        match self.cell(cells, field)? {
+            Cell::Error(_) => None,
+            c => c.as_text(),
+        }
+    }
+
+    fn required_text(&self, cells: &[Cell], field: Field, what: &str) -> Result<String, Rejection> {
+        if let Some(c) = self.cell(cells, field) {
+            if let Some(r) = self.cell_error(field, c) {
+                return Err(r);
+            }
+        }
+        self.text(cells, field).ok_or_else(|| {
+            self.reject(
+                Some(field),
+                "missing_value",
+                format!("{what}为空 ({what} is empty)"),
+            )
+        })
+    }
+
+    fn date(&self, cells: &[Cell], field: Field) -> Result<Option<NaiveDate>, Rejection> {
+        let Some(cell) = self.cell(cells, field) else {
+            return Ok(None);
+        };
+        if let Some(r) = self.cell_error(field, cell) {
+            return Err(r);
+        }
+        let parsed = match cell {
+            Cell::Date(d) => Ok(*d),
+            Cell::Number(n) => {
+                let digits = format!("{n:.0}");
+                if n.fract() == 0.0 && digits.len() == 8 {
+                    parse_date_text(&digits).map_err(|e| e.0)
+                } else {
+                    from_excel_serial(*n).map_err(|e| e.0)
+                }
+            }
+            Cell::Text(t) => parse_date_text(t).map_err(|e| e.0),
+            other => Err(format!(
+                "无法识别的日期 '{}' (unrecognized date)",
+                safe_excerpt(&other.as_text().unwrap_or_default())
+            )),
+        };
+        parsed
+            .map(Some)
+            .map_err(|detail| self.reject(Some(field), "bad_date", detail))
+    }
+
+    fn required_date(
+        &self,
+        cells: &[Cell],
+        field: Field,
+        what: &str,
+    ) -> Result<NaiveDate, Rejection> {
+        self.date(cells, field)?.ok_or_else(|| {
+            self.reject(
+                Some(field),
+                "missing_value",
+                format!("{what}为空 ({what} is empty)"),
+            )
+        })
+    }
+
+    fn hours(&self, cells: &[Cell], field: Field) -> Result<Option<f64>, Rejection> {
+        let Some(cell) = self.cell(cells, field) else {
+            return Ok(None);
+        };
+        if let Some(r) = self.cell_error(field, cell) {
+            return Err(r);
+        }
+        let parsed = match cell {
+            Cell::Number(n) => Ok(*n),
+            Cell::Duration(h) => Ok(*h),
+            Cell::Text(t) => parse_hours_text(t).map_err(|e| e.0),
+            other => Err(format!(
+                "无法识别的时长 '{}' (unrecognized hours)",
+                safe_excerpt(&other.as_text().unwrap_or_default())
+            )),
+        };
+        parsed
+            .map(Some)
+            .map_err(|detail| self.reject(Some(field), "bad_hours", detail))
+    }
+
+    fn count(&self, cells: &[Cell], field: Field, what: &str) -> Result<Option<i64>, Rejection> {
+        let Some(cell) = self.cell(cells, field) else {
+            return Ok(None);
+        };
+        if let Some(r) = self.cell_error(field, cell) {
+            return Err(r);
+        }
+        let text = cell.as_text().unwrap_or_default();
+        let cleaned = compact(&text);
+        let cleaned = cleaned
+            .trim_end_matches(['人', '个', '名'])
+            .replace(',', "");
+        match cleaned.parse::<f64>() {
+            Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e12 => Ok(Some(v as i64)),
+            _ => Err(self.reject(
+                Some(field),
+                "bad_number",
+                format!(
+                    "{what}应为非负整数，实际为 '{}' ({what} must be a whole number)",
+                    safe_excerpt(&text)
+                ),
+            )),
+        }
+    }
+
+    fn community(&self, cells: &[Cell]) -> Result<i32, Rejection> {
+        let district = self.text(cells, Field::District);
+        let street = self.text(cells, Field::Street);
+        let name = self.text(cells, Field::Community);
+        match self
+            .communities
+            .find(district.as_deref(), street.as_deref(), name.as_deref())
+        {
+            Match::Found(id) => Ok(id),
+            Match::Missing => Err(self.reject(
+                Some(Field::Community),
+                "missing_community",
+                "社区为空 (community is empty)".into(),
+            )),
+            Match::Unknown { candidates } => Err(Rejection {
+                candidates: candidates.join("; "),
+                ..self.reject(
+                    Some(Field::Community),
+                    "unknown_community",
+                    format!(
+                        "人口台账中没有社区 '{}'{} (community not in the communities ledger; add an alias in vbrief.toml if it is an old name)",
+                        safe_excerpt(name.as_deref().unwrap_or("")),
+                        district.as_deref().map(|d| format!("（{}）", safe_excerpt(d))).unwrap_or_default()
+                    ),
+                )
+            }),
+            Match::Ambiguous { candidates } => Err(Rejection {
+                candidates: candidates.join("; "),
+                ..self.reject(
+                    Some(Field::Community),
+                    "ambiguous_community",
+                    format!(
+                        "社区 '{}' 在多个区县/街道都有，请补充区县或街道 (community name exists in several districts; the row must give its district or street)",
+                        safe_excerpt(name.as_deref().unwrap_or(""))
+                    ),
+                )
+            }),
+        }
+    }
+
+    /// The person key from 证件号码 (preferred) or 志愿者编号, with birth year and gender.
+    fn person(&self, cells: &[Cell]) -> Result<Person, Rejection> {
+        if let Some(cell) = self.cell(cells, Field::IdNumber) {
+            if let Some(r) = self.cell_error(Field::IdNumber, cell) {
+                return Err(r);
+            }
+            let parsed = match cell {
+                Cell::Number(n) => IdNumber::from_number(*n),
+                other => IdNumber::parse(&other.as_text().unwrap_or_default()),
+            };
+            return match parsed {
+                Ok(id) => Ok(Person {
+                    key: self.key.person_from_id(&id),
+                    from_no: false,
+                    birth_year: Some(id.birth_year()),
+                    gender: Some(id.gender()),
+                }),
+                Err(e) => Err(self.reject(Some(Field::IdNumber), "invalid_id", e.reason())),
+            };
+        }
+        if let Some(no) = self.text(cells, Field::VolunteerNo) {
+            return Ok(Person {
+                key: self.key.person_from_volunteer_no(&compact(&no)),
+                from_no: true,
+                birth_year: None,
+                gender: None,
+            });
+        }
+        Err(self.reject(
+            Some(Field::IdNumber),
+            "missing_id",
+            "证件号码和志愿者编号都为空 (neither ID number nor volunteer number given)".into(),
+        ))
+    }
+}
+
+struct Person {
+    key: String,
+    from_no: bool,
+    birth_year: Option<i32>,
+    gender: Option<&'static str>,
+}
+
+/// A row of the communities ledger, before its community gets an id.
+pub struct LedgerRow {
+    pub district: String,
+    pub street: String,
+    pub community: String,
+    pub population: i64,
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Reads a communities-ledger row.
+pub fn ledger_row(ctx: &RowContext<'_>, cells: &[Cell]) -> Result<LedgerRow, Rejection> {
+    let community = ctx.required_text(cells, Field::Community, "社区")?;
+    let population = ctx
+        .count(cells, Field::Population, "常住人口")?
+        .ok_or_else(|| {
+            ctx.reject(
+                Some(Field::Population),
+                "missing_value",
+                "常住人口为空 (population is empty)".into(),
+            )
+        })?;
+    let as_of = match ctx.date(cells, Field::AsOfDate)? {
+        Some(d) => Some(d),
+        None => match ctx.cell(cells, Field::AsOfYear) {
+            Some(c) => Some(
+                parse_year(&c.as_text().unwrap_or_default())
+                    .map_err(|e| ctx.reject(Some(Field::AsOfYear), "bad_date", e.0))?,
+            ),
+            None => None,
+        },
+    };
+    Ok(LedgerRow {
+        district: ctx.text(cells, Field::District).unwrap_or_default(),
+        street: ctx.text(cells, Field::Street).unwrap_or_default(),
+        community,
+        population,
+        as_of,
+    })
+}
+
+/// Stages a row of any kind but the communities ledger. `Err` means quarantine.
+pub fn stage_row(
+    ctx: &RowContext<'_>,
+    stage: &mut Stage<'_>,
+    row: u64,
+    cells: &[Cell],
+) -> Result<Result<(), Rejection>, duckdb::Error> {
+    let f = ctx.file_id;
+    let r = row as i64;
+    let outcome = match ctx.map.kind {
+        SourceKind::Communities => unreachable!("ledger rows are staged by the pipeline"),
+        SourceKind::Volunteers => (|| {
+            let masked = ctx.text(cells, Field::Name).and_then(|n| mask_name(&n));
+            let with_name = |mut e: Rejection| {
+                e.masked_name = masked.clone();
+                e
+            };
+            let person = ctx.person(cells).map_err(with_name)?;
+            let registered = ctx
+                .required_date(cells, Field::RegisteredOn, "注册时间")
+                .map_err(with_name)?;
+            let community = ctx.community(cells).map_err(with_name)?;
+            let reported = ctx.hours(cells, Field::ReportedHours).unwrap_or(None);
+            let gender = ctx
+                .text(cells, Field::Gender)
+                .or(person.gender.map(String::from));
+            let status = if ctx.map.has(Field::Status) {
+                Some(ctx.text(cells, Field::Status).unwrap_or_default())
+            } else {
+                None
+            };
+            Ok(stage.volunteers.append_row(params![
+                person.key,
+                ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
+                masked,
+                gender,
+                person.birth_year,
+                day(registered),
+                community,
+                status,
+                reported,
+                f,
+                r
+            ]))
+        })(),
+        SourceKind::ServiceRecords => {
+            (|| {
+                let person = ctx.person(cells)?;
+                let served = ctx.required_date(cells, Field::ServedOn, "服务日期")?;
+                let hours = ctx.hours(cells, Field::Hours)?.ok_or_else(|| {
+                    ctx.reject(
+                        Some(Field::Hours),
+                        "missing_value",
+                        "服务时长为空 (hours are empty)".into(),
+                    )
+                })?;
+                if hours <= 0.0 {
+                    return Err(ctx.reject(
+                        Some(Field::Hours),
+                        "hours_not_positive",
+                        format!("服务时长 {hours} 不大于0 (hours must be positive)"),
+                    ));
+                }
+                if hours > 24.0 {
+                    return Err(ctx.reject(Some(Field::Hours), "hours_over_24", format!("单条记录服务时长 {hours} 超过24小时 (more than 24 hours in one record)")));
+                }
+                let status = if ctx.map.has(Field::Status) {
+                    Some(ctx.text(cells, Field::Status).unwrap_or_default())
+                } else {
+                    None
+                };
+                Ok(stage.service_records.append_row(params![
+                    None::<String>,
+                    ctx.text(cells, Field::RecordNo).map(|n| compact(&n)),
+                    person.key,
+                    person.from_no,
+                    ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
+                    ctx.text(cells, Field::Project),
+                    day(served),
+                    hours,
+                    status,
+                    ctx.text(cells, Field::Organization),
+                    f,
+                    r
+                ]))
+            })()
+        }
+        SourceKind::Organizations => (|| {
+            let name = ctx.required_text(cells, Field::OrgName, "团体名称")?;
+            let community = ctx.community(cells)?;
+            let founded = ctx.date(cells, Field::FoundedOn)?;
+            let members = ctx.count(cells, Field::Members, "成员数")?;
+            Ok(stage.organizations.append_row(params![
+                format!("{community}|{}", compact(&name)),
+                name,
+                community,
+                founded.map(day),
+                members,
+                ctx.text(cells, Field::Status),
+                f,
+                r
+            ]))
+        })(),
+        SourceKind::Activities => (|| {
+            let name = ctx.required_text(cells, Field::ActivityName, "活动名称")?;
+            let held = ctx.required_date(cells, Field::HeldOn, "活动日期")?;
+            let community = ctx.community(cells)?;
+            let category_raw = ctx.text(cells, Field::Category);
+            let category = category_raw
+                .as_deref()
+                .and_then(|c| ctx.config.standard_category(c));
+            let participants = ctx.count(cells, Field::Participants, "参与人数")?;
+            let hours = ctx.hours(cells, Field::Hours)?;
+            Ok(stage.activities.append_row(params![
+                format!("{community}|{}|{}", day(held), compact(&name)),
+                name,
+                day(held),
+                community,
+                category,
+                category_raw,
+                ctx.text(cells, Field::TargetGroup),
+                participants,
+                hours,
+                f,
+                r
+            ]))
+        })(),
+        SourceKind::Stations => (|| {
+            let name = ctx.required_text(cells, Field::StationName, "站点名称")?;
+            let community = ctx.community(cells)?;
+            let established = ctx.date(cells, Field::EstablishedOn)?;
+            Ok(stage.stations.append_row(params![
+                format!("{community}|{}", compact(&name)),
+                community,
+                name,
+                established.map(day),
+                f,
+                r
+            ]))
+        })(),
+        SourceKind::Needs => (|| {
+            let content = ctx.required_text(cells, Field::NeedContent, "需求内容")?;
+            let community = ctx.community(cells)?;
+            let collected = ctx.date(cells, Field::CollectedOn)?;
+            let resolved = ctx.date(cells, Field::ResolvedOn)?;
+            Ok(stage.needs.append_row(params![
+                format!(
+                    "{community}|{}|{}",
+                    collected.map(day).unwrap_or_default(),
+                    compact(&content)
+                ),
+                community,
+                content,
+                ctx.text(cells, Field::TargetGroup),
+                collected.map(day),
+                ctx.text(cells, Field::Status),
+                resolved.map(day),
+                f,
+                r
+            ]))
+        })(),
+        SourceKind::Trainings => (|| {
+            let name = ctx.required_text(cells, Field::TrainingName, "培训名称")?;
+            let held = ctx.required_date(cells, Field::HeldOn, "培训日期")?;
+            let community = ctx.community(cells)?;
+            let participants = ctx.count(cells, Field::Participants, "参训人数")?;
+            Ok(stage.trainings.append_row(params![
+                format!("{community}|{}|{}", day(held), compact(&name)),
+                name,
+                day(held),
+                community,
+                participants,
+                f,
+                r
+            ]))
+        })(),
+    };
+    match outcome {
+        Ok(appended) => appended.map(Ok),
+        Err(rejection) => Ok(Err(rejection)),
+    }
+}

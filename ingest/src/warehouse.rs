@@ -1,0 +1,381 @@
+//! The DuckDB warehouse: schema, staging tables and the set-based merge that dedupes rows
+//! against each other and against earlier runs (no per-row SQL).
+
+use std::path::Path;
+
+use duckdb::Connection;
+
+use crate::kind::SourceKind;
+
+pub const SCHEMA_SQL: &str = include_str!("../sql/schema.sql");
+
+/// File name of the warehouse inside the working folder.
+pub const WAREHOUSE_FILE: &str = "warehouse.duckdb";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    #[error("仓库 {path} 正被另一个进程使用，请等它结束后重试 (warehouse is locked by another process): {detail}")]
+    Locked { path: String, detail: String },
+    #[error("无法打开仓库 {path} (cannot open the warehouse; is it read-only or not a DuckDB file?): {detail}")]
+    Open { path: String, detail: String },
+    #[error("warehouse query failed: {0}")]
+    Db(#[from] duckdb::Error),
+}
+
+/// Opens (creating if needed) the warehouse with the schema in place.
+pub fn open(path: &Path) -> Result<Connection, WarehouseError> {
+    let conn = Connection::open(path).map_err(|e| {
+        let detail = e.to_string();
+        if detail.contains("lock") {
+            WarehouseError::Locked {
+                path: path.display().to_string(),
+                detail: first_line(&detail),
+            }
+        } else {
+            WarehouseError::Open {
+                path: path.display().to_string(),
+                detail: first_line(&detail),
+            }
+        }
+    })?;
+    conn.execute_batch(SCHEMA_SQL)?;
+    Ok(conn)
+}
+
+/// Opens an existing warehouse read-only (for reports).
+pub fn open_read_only(path: &Path) -> Result<Connection, WarehouseError> {
+    let config = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .map_err(WarehouseError::Db)?;
+    Connection::open_with_flags(path, config).map_err(|e| WarehouseError::Open {
+        path: path.display().to_string(),
+        detail: first_line(&e.to_string()),
+    })
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}
+
+/// The table an accepted row of `kind` lands in.
+pub fn table_of(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Communities => "population",
+        SourceKind::Volunteers => "volunteers",
+        SourceKind::ServiceRecords => "service_records",
+        SourceKind::Organizations => "organizations",
+        SourceKind::Activities => "activities",
+        SourceKind::Stations => "stations",
+        SourceKind::Needs => "needs",
+        SourceKind::Trainings => "trainings",
+    }
+}
+
+/// How rows of one table are deduplicated and updated.
+struct MergeRule {
+    kind: SourceKind,
+    /// Which of two rows with the same key is kept: smallest first (then warehouse before new,
+    /// then file and row order).
+    order: &'static str,
+    /// Columns that must be equal for a repeated key from another file to count as the same
+    /// row seen again (an overlapping export) rather than a conflicting duplicate.
+    identity: &'static [&'static str],
+    /// Columns a later export may update on a row seen again (e.g. a status that changed).
+    mutable: &'static [&'static str],
+    masked_name: &'static str,
+}
+
+const RULES: [MergeRule; 8] = [
+    MergeRule {
+        kind: SourceKind::Communities,
+        order: "NULL",
+        identity: &[],
+        mutable: &["population"],
+        masked_name: "NULL",
+    },
+    MergeRule {
+        kind: SourceKind::Volunteers,
+        order: "registered_on",
+        identity: &["volunteer_no", "registered_on"],
+        mutable: &["status", "community_id", "reported_hours"],
+        masked_name: "name_masked",
+    },
+    MergeRule {
+        kind: SourceKind::ServiceRecords,
+        order: "NULL",
+        identity: &[],
+        mutable: &["status"],
+        masked_name: "NULL",
+    },
+    MergeRule {
+        kind: SourceKind::Organizations,
+        order: "NULL",
+        identity: &[],
+        mutable: &["status", "members"],
+        masked_name: "NULL",
+    },
+    MergeRule {
+        kind: SourceKind::Activities,
+        order: "NULL",
+        identity: &[],
+        mutable: &[],
+        masked_name: "NULL",
+    },
+    MergeRule {
+        kind: SourceKind::Stations,
+        order: "NULL",
+        identity: &[],
+        mutable: &[],
+        masked_name: "NULL",
+    },
+    MergeRule {
+        kind: SourceKind::Needs,
+        order: "NULL",
+        identity: &[],
+        mutable: &["status", "resolved_on"],
+        masked_name: "NULL",
+    },
+    MergeRule {
+        kind: SourceKind::Trainings,
+        order: "NULL",
+        identity: &[],
+        mutable: &[],
+        masked_name: "NULL",
+    },
+];
+
+/// Creates empty staging copies of every table for this run.
+///
+/// Call this *before* the run's transaction begins. With DuckDB 2.0.0, rows appended through
+/// the appender to a table created in the same transaction are lost past the first row group
+/// (122,880 rows): the row count says they are there, but scans, UPDATE and DELETE see none.
+/// Staging tables created beforehand are empty and harmless if a run dies; the next run
+/// replaces them, and the warehouse's own tables only change inside the transaction.
+pub fn create_staging(conn: &Connection) -> Result<(), duckdb::Error> {
+    let mut sql = String::new();
+    for rule in &RULES {
+        let t = table_of(rule.kind);
+        sql.push_str(&format!(
+            "CREATE OR REPLACE TABLE stg_{t} AS SELECT * FROM {t} LIMIT 0;\n"
+        ));
+    }
+    sql.push_str("CREATE OR REPLACE TABLE stg_quarantine AS SELECT * FROM quarantine LIMIT 0;\n");
+    sql.push_str("CREATE OR REPLACE TABLE stg_known (file_id INTEGER, n BIGINT);\n");
+    conn.execute_batch(&sql)
+}
+
+/// Removes what a file put in staging (the file failed part-way).
+pub fn discard_staged(conn: &Connection, file_ids: &[i32]) -> Result<(), duckdb::Error> {
+    for id in file_ids {
+        let mut sql = String::new();
+        for rule in &RULES {
+            sql.push_str(&format!(
+                "DELETE FROM stg_{} WHERE file_id = {id};\n",
+                table_of(rule.kind)
+            ));
+        }
+        sql.push_str(&format!(
+            "DELETE FROM stg_quarantine WHERE file_id = {id};\n"
+        ));
+        conn.execute_batch(&sql)?;
+    }
+    Ok(())
+}
+
+/// Before records are merged: link records that name only a 志愿者编号 to the person key of the
+/// registered volunteer with that number, then compute each record's identity key.
+pub fn key_service_records(conn: &Connection) -> Result<(), duckdb::Error> {
+    conn.execute_batch(
+        "UPDATE stg_service_records s SET person_key = v.k
+           FROM (SELECT volunteer_no, min(k) AS k FROM volunteers
+                 WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no) v
+          WHERE s.person_from_no AND v.volunteer_no = s.volunteer_no;
+         UPDATE stg_service_records SET k = CASE
+             WHEN record_no IS NOT NULL THEN 'r:' || record_no
+             ELSE 'p:' || md5(concat_ws('|', person_key, served_on, coalesce(project, ''),
+                                        printf('%.4f', hours))) END;",
+    )
+}
+
+/// Merges one kind's staging table into its table: keeps the first of each key, counts rows
+/// seen again in another export as known (updating what may change), and quarantines
+/// conflicting duplicates with a pointer to the row kept.
+pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
+    let rule = RULES
+        .iter()
+        .find(|r| r.kind == kind)
+        .expect("every kind has a rule");
+    let t = table_of(kind);
+    let identity_cols: String = rule.identity.iter().map(|c| format!(", {c}")).collect();
+    let identity_equal: String = if rule.identity.is_empty() {
+        "TRUE".into()
+    } else {
+        rule.identity
+            .iter()
+            .map(|c| format!("r.{c} IS NOT DISTINCT FROM w.{c}"))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    let order = rule.order;
+    let kind_name = kind.name();
+    let masked = rule.masked_name;
+    let mut sql = format!(
+        "CREATE OR REPLACE TEMP TABLE fate AS
+         WITH cand AS (
+             SELECT k, file_id, source_row{identity_cols}, {order} AS ord, 0 AS staged
+               FROM {t} WHERE k IN (SELECT k FROM stg_{t})
+             UNION ALL
+             SELECT k, file_id, source_row{identity_cols}, {order} AS ord, 1 AS staged FROM stg_{t}
+         ), ranked AS (
+             SELECT *, row_number() OVER (PARTITION BY k
+                 ORDER BY ord NULLS LAST, staged, file_id, source_row) AS rn
+               FROM cand
+         )
+         SELECT r.k, r.file_id, r.source_row, r.staged,
+                w.file_id AS kept_file_id, w.source_row AS kept_row,
+                CASE WHEN r.rn = 1 THEN 'keep'
+                     WHEN r.file_id <> w.file_id AND {identity_equal} THEN 'known'
+                     ELSE 'duplicate' END AS fate
+           FROM ranked r JOIN ranked w ON w.k = r.k AND w.rn = 1;
+
+         INSERT INTO {t} SELECT s.* FROM stg_{t} s JOIN fate f
+             ON f.staged = 1 AND f.fate = 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row;
+
+         INSERT INTO quarantine
+         SELECT f.file_id, f.source_row, '{kind_name}', NULL, 'duplicate',
+                '重复，已保留较早的一条 (duplicate; the earlier row is kept)',
+                'kept: ' || kf.path || CASE WHEN kf.sheet <> '' THEN ' [' || kf.sheet || ']' ELSE '' END
+                    || ' row ' || f.kept_row,
+                {masked_from_t}
+           FROM fate f JOIN {t} x ON x.k = f.k AND x.file_id = f.file_id AND x.source_row = f.source_row
+           JOIN files kf ON kf.file_id = f.kept_file_id
+          WHERE f.staged = 0 AND f.fate = 'duplicate';
+
+         DELETE FROM {t} USING fate f
+          WHERE {t}.k = f.k AND {t}.file_id = f.file_id AND {t}.source_row = f.source_row
+            AND f.staged = 0 AND f.fate = 'duplicate';
+
+         INSERT INTO stg_quarantine
+         SELECT f.file_id, f.source_row, '{kind_name}', NULL, 'duplicate',
+                '重复，已保留较早的一条 (duplicate; the earlier row is kept)',
+                'kept: ' || kf.path || CASE WHEN kf.sheet <> '' THEN ' [' || kf.sheet || ']' ELSE '' END
+                    || ' row ' || f.kept_row,
+                {masked_from_s}
+           FROM fate f JOIN stg_{t} s ON s.file_id = f.file_id AND s.source_row = f.source_row
+           JOIN files kf ON kf.file_id = f.kept_file_id
+          WHERE f.staged = 1 AND f.fate = 'duplicate';
+
+         INSERT INTO stg_known SELECT file_id, count(*) FROM fate
+          WHERE staged = 1 AND fate = 'known' GROUP BY file_id;
+        ",
+        masked_from_t = if masked == "NULL" { "NULL".to_string() } else { format!("x.{masked}") },
+        masked_from_s = if masked == "NULL" { "NULL".to_string() } else { format!("s.{masked}") },
+    );
+    if !rule.mutable.is_empty() {
+        let sets: Vec<String> = rule
+            .mutable
+            .iter()
+            .map(|c| format!("{c} = u.{c}"))
+            .collect();
+        sql.push_str(&format!(
+            "UPDATE {t} SET {sets} FROM (
+                 SELECT DISTINCT ON (s.k) s.* FROM stg_{t} s JOIN fate f
+                     ON f.staged = 1 AND f.fate = 'known' AND f.file_id = s.file_id
+                    AND f.source_row = s.source_row
+                  ORDER BY s.k, s.file_id DESC, s.source_row DESC) u
+             WHERE {t}.k = u.k;",
+            sets = sets.join(", ")
+        ));
+    }
+    sql.push_str("DROP TABLE fate;");
+    conn.execute_batch(&sql)
+}
+
+/// Moves row-level quarantine into the table.
+pub fn finish_staging(conn: &Connection) -> Result<(), duckdb::Error> {
+    conn.execute_batch("INSERT INTO quarantine SELECT * FROM stg_quarantine;")
+}
+
+/// Drops the staging tables (after the run's transaction has ended, either way).
+pub fn drop_staging(conn: &Connection) -> Result<(), duckdb::Error> {
+    let mut sql = String::new();
+    for rule in &RULES {
+        sql.push_str(&format!(
+            "DROP TABLE IF EXISTS stg_{};\n",
+            table_of(rule.kind)
+        ));
+    }
+    sql.push_str("DROP TABLE IF EXISTS stg_quarantine;\nDROP TABLE IF EXISTS stg_known;\n");
+    conn.execute_batch(&sql)
+}
+
+/// Accepted, quarantined and known (seen-again) counts of one ingested sheet.
+pub fn outcome_counts(
+    conn: &Connection,
+    file_id: i32,
+    kind: SourceKind,
+) -> Result<(u64, u64, u64), duckdb::Error> {
+    let t = table_of(kind);
+    conn.query_row(
+        &format!(
+            "SELECT (SELECT count(*) FROM {t} WHERE file_id = ?1),
+                    (SELECT count(*) FROM quarantine WHERE file_id = ?1),
+                    (SELECT coalesce(sum(n), 0) FROM stg_known WHERE file_id = ?1)"
+        ),
+        [file_id],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+            ))
+        },
+    )
+}
+
+/// Writes the whole quarantine table as CSV (UTF-8 with BOM so Excel shows the Chinese).
+pub fn write_quarantine_csv(
+    conn: &Connection,
+    path: &Path,
+) -> Result<u64, Box<dyn std::error::Error>> {
+    let mut stmt = conn.prepare(
+        "SELECT f.path, f.sheet, q.source_row, q.kind, coalesce(q.column_name, ''), q.reason,
+                coalesce(q.detail, ''), coalesce(q.candidates, ''), coalesce(q.masked_name, '')
+           FROM quarantine q JOIN files f USING (file_id)
+          ORDER BY f.path, f.sheet, q.source_row, q.reason",
+    )?;
+    let tmp = path.with_extension("csv.tmp");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    std::io::Write::write_all(&mut file, "\u{FEFF}".as_bytes())?;
+    let mut out = csv::Writer::from_writer(file);
+    out.write_record([
+        "file",
+        "sheet",
+        "row",
+        "kind",
+        "column",
+        "reason",
+        "detail",
+        "candidates",
+        "masked_name",
+    ])?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let row: i64 = r.get(2)?;
+        let mut fields: Vec<String> = Vec::with_capacity(9);
+        for i in 0..9 {
+            fields.push(if i == 2 {
+                row.to_string()
+            } else {
+                r.get::<_, String>(i)?
+            });
+        }
+        out.write_record(&fields)?;
+        n += 1;
+    }
+    out.flush()?;
+    drop(out);
+    std::fs::rename(&tmp, path)?;
+    Ok(n)
+}
