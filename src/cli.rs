@@ -1,0 +1,121 @@
+//! Command-line interface (clap derive). Help is bilingual: analysts read Chinese first.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub const AFTER_HELP: &str = "\
+退出码 Exit codes:
+  0  成功 success
+  1  失败，仓库未改动 failed; the warehouse was not changed
+  2  命令行用法错误 usage error (bad option or argument)
+  3  部分完成：有文件无法读取，其余已导入 partial: some files could not be read, the rest was loaded
+
+快速开始 Quick start:
+  vbrief demo            在示例数据上运行完整流程 run the whole pipeline on the bundled sample data
+  vbrief init 工作目录    新建工作目录 create a working folder (vbrief.toml + inbox/)
+  vbrief ingest --workdir 工作目录   导入 inbox/ 中的导出文件 ingest the exports in inbox/";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vbrief",
+    version,
+    about = "志愿服务评估简报 — 把志愿云导出和社区台账变成文明办简报\nVolunteer-service evaluation briefings from 志愿云 exports and community ledgers",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command that works on a working folder takes.
+#[derive(Debug, Clone, Args)]
+pub struct Workdir {
+    /// 工作目录：vbrief.toml、inbox/、warehouse.duckdb 与密钥所在处
+    /// (working folder holding vbrief.toml, inbox/, the warehouse and the key)
+    #[arg(
+        long,
+        short = 'w',
+        value_name = "DIR",
+        default_value = ".",
+        global = true
+    )]
+    pub workdir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 新建工作目录 (create DIR/vbrief.toml and DIR/inbox/)
+    Init(InitArgs),
+    /// 导入导出文件到仓库 (ingest exports into DIR/warehouse.duckdb)
+    Ingest(IngestArgs),
+    /// 在内置示例数据上运行完整流程 (run the whole pipeline on the bundled sample data)
+    Demo(DemoArgs),
+    /// 生成示例或压测数据 (generate sample or benchmark exports, deterministically)
+    Gen(GenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// 要创建的工作目录 (the folder to create; may exist)
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// 覆盖已有的 vbrief.toml (overwrite an existing vbrief.toml)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub workdir: Workdir,
+    /// 要导入的文件或文件夹，默认为 DIR/inbox (files or folders; default: DIR/inbox)
+    #[arg(value_name = "FILES_OR_FOLDERS")]
+    pub inputs: Vec<PathBuf>,
+    /// 指定数据类型，不自动识别 (read every sheet as this kind instead of detecting it):
+    /// communities, volunteers, service_records, organizations, activities, stations, needs, trainings
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    pub kind: Option<ingest::SourceKind>,
+    /// 文本文件编码，默认自动识别 (csv text encoding, e.g. utf-8, gbk, gb18030; detected when absent)
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+    /// 任一文件无法读取即中止且不写入 (abort with nothing written if any file cannot be read)
+    #[arg(long)]
+    pub strict: bool,
+    /// 以JSON输出导入摘要 (print the summary as JSON)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// 示例工作目录 (working folder for the demo; created if needed)
+    #[arg(value_name = "DIR", default_value = "vbrief-demo")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// 输出文件夹 (output folder)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// 志愿者人数 (number of volunteers)
+    #[arg(long, default_value_t = 30_000)]
+    pub volunteers: usize,
+    /// 服务时长记录条数 (number of service records)
+    #[arg(long, default_value_t = 70_000)]
+    pub records: usize,
+    /// 随机种子：相同种子生成完全相同的文件 (seed: the same seed writes identical files)
+    #[arg(long, default_value_t = 20_251_125)]
+    pub seed: u64,
+}
+
+fn parse_kind(s: &str) -> Result<ingest::SourceKind, String> {
+    ingest::SourceKind::from_name(s).ok_or_else(|| {
+        format!(
+            "unknown kind '{s}'; one of: {}",
+            ingest::SourceKind::ALL.map(|k| k.name()).join(", ")
+        )
+    })
+}

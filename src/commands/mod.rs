@@ -1,0 +1,4 @@
+pub mod demo;
+pub mod gen;
+pub mod ingest;
+pub mod init;

@@ -1,0 +1,901 @@
+//! `vbrief gen`: a deterministic generator of exports for a fictional city (示例市), in the
+//! shapes and with the defects real exports have. It writes the bundled `sample-data/` and, with
+//! larger counts, data sets for benchmarks. `manifest.json` beside the files says how many of
+//! each defect were planted, so tests can check that every row meets the right fate.
+
+mod rng;
+mod write;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::Serialize;
+
+use rng::Rng;
+use write::{write_csv, write_xlsx, Table, TextEncoding, Value};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GenSpec {
+    pub volunteers: usize,
+    pub records: usize,
+    pub seed: u64,
+}
+
+impl GenSpec {
+    /// The bundled sample: ~30,000 volunteers, two years of records.
+    pub fn sample() -> GenSpec {
+        GenSpec {
+            volunteers: 30_000,
+            records: 70_000,
+            seed: 20_251_125,
+        }
+    }
+}
+
+/// How many rows of each kind, and of each planted defect, were written.
+#[derive(Debug, Default, Serialize)]
+pub struct Manifest {
+    pub communities: usize,
+    pub ledger_rows: usize,
+    pub volunteer_rows: usize,
+    pub persons: usize,
+    pub planted_invalid_id: usize,
+    pub planted_duplicate_registration: usize,
+    pub planted_unknown_community: usize,
+    pub planted_ambiguous_community: usize,
+    pub record_rows: usize,
+    pub planted_bad_date: usize,
+    pub planted_hours_not_positive: usize,
+    pub planted_hours_over_24: usize,
+    pub planted_duplicate_record: usize,
+    pub planted_overlap_record: usize,
+    pub planted_unknown_person_record: usize,
+    pub ineffective_records: usize,
+    pub organizations: usize,
+    pub activities: usize,
+    pub stations: usize,
+    pub needs: usize,
+    pub trainings: usize,
+    pub files: Vec<String>,
+}
+
+const DISTRICTS: [(&str, &[&str]); 4] = [
+    (
+        "青山区",
+        &["青云街道", "翠屏街道", "松林街道", "石桥街道", "龙泉街道"],
+    ),
+    (
+        "河东区",
+        &["滨河街道", "东关街道", "柳营街道", "望江街道", "新市街道"],
+    ),
+    ("新港区", &["港湾街道", "海晏街道", "临港街道", "潮音街道"]),
+    ("云岭县", &["云岭镇", "白沙镇", "清溪镇", "梅坪镇"]),
+];
+
+/// The community name that exists in two districts (must be told apart by district).
+pub const SHARED_NAME: &str = "幸福社区";
+/// An old name of a community, mapped by the alias in the sample's `vbrief.toml`.
+pub const OLD_NAME: &str = "老城社区";
+pub const OLD_NAME_TARGET: &str = "春园社区";
+/// A community name in no ledger.
+const UNKNOWN_NAME: &str = "幸福家园小区";
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "欧阳",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "玉", "兰", "建", "国", "文", "红",
+];
+const PROJECTS: &[&str] = &[
+    "关爱空巢老人上门服务",
+    "留守儿童课业辅导",
+    "文明交通劝导",
+    "社区环境清洁",
+    "义诊进社区",
+    "普法宣传进万家",
+    "邻里文艺汇演",
+    "心理健康讲座",
+    "助残帮扶",
+    "垃圾分类宣传",
+    "困难职工慰问",
+    "农民工子女夏令营",
+];
+const ORG_SUFFIX: &[&str] = &[
+    "志愿服务队",
+    "爱心服务队",
+    "巾帼志愿队",
+    "党员先锋队",
+    "青年志愿者协会",
+];
+const CATEGORIES: &[&str] = &[
+    "家政服务",
+    "文体活动",
+    "心理疏导",
+    "医疗保健",
+    "法律服务",
+    "教育培训",
+    "文明劝导",
+    "环境保护",
+    "文艺活动",
+    "健康义诊",
+    "其他",
+];
+const TARGET_GROUPS: &[&str] = &[
+    "空巢老人",
+    "留守儿童",
+    "残疾人",
+    "困难职工",
+    "农民工",
+    "社区居民",
+];
+const NEEDS: &[&str] = &[
+    "独居老人助餐",
+    "儿童放学后托管",
+    "残疾人出行陪护",
+    "法律咨询",
+    "家电维修",
+    "心理陪伴",
+    "楼道清理",
+    "健康体检",
+];
+const TRAININGS: &[&str] = &[
+    "志愿者通用培训",
+    "应急救护培训",
+    "心理疏导技能培训",
+    "志愿服务项目管理",
+    "文明实践骨干培训",
+];
+
+struct Community {
+    district: &'static str,
+    street: &'static str,
+    name: String,
+    population: [u64; 2],
+    propensity: f64,
+}
+
+struct Person {
+    volunteer_no: String,
+    name: String,
+    id: String,
+    phone: String,
+    registered: NaiveDate,
+    community: usize,
+    cancelled: bool,
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn check_char(first17: &str) -> char {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const C: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+    let sum: u32 = first17
+        .chars()
+        .zip(W)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
+    C[(sum % 11) as usize]
+}
+
+fn communities(rng: &mut Rng) -> Vec<Community> {
+    let first = [
+        "春", "秋", "东", "西", "南", "北", "金", "银", "玉", "青", "红", "白", "新", "和", "安",
+        "康", "长", "永", "福", "乐",
+    ];
+    let second = [
+        "园", "苑", "湖", "桥", "林", "泉", "山", "河", "城", "坊", "里", "湾",
+    ];
+    let mut names: Vec<String> = first
+        .iter()
+        .flat_map(|a| second.iter().map(move |b| format!("{a}{b}")))
+        .collect();
+    // Deterministic shuffle.
+    for i in (1..names.len()).rev() {
+        let j = rng.range(0, i as u64 + 1) as usize;
+        names.swap(i, j);
+    }
+    names.retain(|n| n != "春园");
+    names.insert(0, "春园".into());
+    let mut next = names.into_iter();
+    let mut out = Vec::new();
+    for (d, (district, streets)) in DISTRICTS.iter().enumerate() {
+        for (s, street) in streets.iter().enumerate() {
+            let count = 6 + (d + s) % 2 + usize::from(d == 0 && s == 0);
+            for c in 0..count {
+                let stem = next.next().expect("enough names");
+                let is_county = district.ends_with('县');
+                let name = if (d == 0 || d == 1) && s == 0 && c == 1 {
+                    SHARED_NAME.to_string()
+                } else if is_county && c % 3 == 2 {
+                    format!("{stem}村")
+                } else {
+                    format!("{stem}社区")
+                };
+                let p2024 = rng.range(1_500, 4_200);
+                out.push(Community {
+                    district,
+                    street,
+                    name,
+                    population: [p2024, p2024 + rng.range(0, 120)],
+                    propensity: 0.05 + rng.unit() * 0.17,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn synth_id(rng: &mut Rng, district: usize, used: &mut HashSet<String>) -> (String, NaiveDate) {
+    loop {
+        // Region code 99xxxx is not a real one: every generated number is visibly synthetic.
+        let birth = day(1950, 1, 1) + Duration::days(rng.range(0, 58 * 365) as i64);
+        let body = format!(
+            "99{:02}{:02}{}{:03}",
+            district + 1,
+            rng.range(1, 99),
+            birth.format("%Y%m%d"),
+            rng.range(0, 1000)
+        );
+        let id = format!("{body}{}", check_char(&body));
+        if used.insert(id.clone()) {
+            return (id, birth);
+        }
+    }
+}
+
+/// Writes a data set into `out` (created if needed).
+pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut rng = Rng::new(spec.seed);
+    let mut m = Manifest::default();
+    let comms = communities(&mut rng);
+    m.communities = comms.len();
+
+    // 人口台账: xlsx with a title row, two years, and a 合计 row.
+    let mut ledger = Table {
+        title: Some("示例市社区常住人口台账（示例数据，非真实数据）".into()),
+        header: ["区县", "街道", "社区", "常住人口", "统计年份"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+        total: None,
+    };
+    for (y, year) in [2024, 2025].iter().enumerate() {
+        for c in &comms {
+            ledger.rows.push(vec![
+                Value::text(c.district),
+                Value::text(c.street),
+                Value::text(c.name.clone()),
+                Value::Number(c.population[y] as f64),
+                Value::Number(*year as f64),
+            ]);
+        }
+    }
+    let total_pop: u64 = comms.iter().map(|c| c.population[1]).sum();
+    ledger.total = Some(vec![
+        Value::text("合计"),
+        Value::Empty,
+        Value::Empty,
+        Value::Number(total_pop as f64),
+        Value::Empty,
+    ]);
+    m.ledger_rows = ledger.rows.len();
+    let f = "01_人口台账.xlsx";
+    write_xlsx(&out.join(f), &[("人口台账", &ledger)])?;
+    m.files.push(f.into());
+
+    // Persons, spread by each community's propensity to register.
+    let weights: Vec<f64> = comms
+        .iter()
+        .map(|c| c.population[1] as f64 * c.propensity)
+        .collect();
+    let total_weight: f64 = weights.iter().sum();
+    let mut used_ids = HashSet::new();
+    let mut persons: Vec<Person> = Vec::with_capacity(spec.volunteers);
+    let mut cumulative = 0.0;
+    let cdf: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            cumulative += w / total_weight;
+            cumulative
+        })
+        .collect();
+    for i in 0..spec.volunteers {
+        let u = rng.unit();
+        let community = cdf.iter().position(|&c| u < c).unwrap_or(comms.len() - 1);
+        let district = DISTRICTS
+            .iter()
+            .position(|(d, _)| *d == comms[community].district)
+            .unwrap_or(0);
+        let (id, _) = synth_id(&mut rng, district, &mut used_ids);
+        let given: String = (0..rng.range(1, 3)).map(|_| *rng.pick(GIVEN)).collect();
+        // Registrations lean recent: the square of a uniform draw puts more near the end.
+        let back = (rng.unit().powi(2) * 3_650.0) as i64;
+        persons.push(Person {
+            volunteer_no: format!("SL{:08}", i + 1),
+            name: format!("{}{given}", rng.pick(SURNAMES)),
+            id,
+            phone: format!("13{:09}", rng.range(0, 1_000_000_000)),
+            registered: day(2025, 12, 31) - Duration::days(back),
+            community,
+            cancelled: rng.chance(0.02),
+        });
+    }
+    m.persons = persons.len();
+
+    // 志愿者注册信息: 青山区 as a GBK csv, the rest as an xlsx with a title row.
+    let header: Vec<String> = [
+        "志愿者编号",
+        "姓名",
+        "证件号码",
+        "手机号码",
+        "性别",
+        "注册时间",
+        "所属区县",
+        "所属街道",
+        "所属社区",
+        "状态",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut csv_rows = Vec::new();
+    let mut xlsx_rows = Vec::new();
+    for (i, p) in persons.iter().enumerate() {
+        let c = &comms[p.community];
+        let in_csv = c.district == DISTRICTS[0].0;
+        let gender = if p.id.as_bytes()[16] % 2 == 1 {
+            "男"
+        } else {
+            "女"
+        };
+        let mut id_cell = Value::text(p.id.clone());
+        let mut district = Value::text(c.district);
+        let mut street = Value::text(c.street);
+        let mut name = Value::text(c.name.clone());
+        match i % 200 {
+            0 => {
+                // A wrong check digit.
+                let last = if p.id.ends_with('0') { '1' } else { '0' };
+                id_cell = Value::text(format!("{}{last}", &p.id[..17]));
+                m.planted_invalid_id += 1;
+            }
+            1 => {
+                id_cell = Value::text(format!("{} {} {}", &p.id[..6], &p.id[6..14], &p.id[14..]));
+            }
+            2 => {
+                let full: String =
+                    p.id.chars()
+                        .map(|ch| char::from_u32(ch as u32 + 0xFEE0).unwrap_or(ch))
+                        .collect();
+                id_cell = Value::text(full);
+            }
+            3 => {
+                id_cell = Value::text(p.id.to_lowercase());
+            }
+            4 => {
+                name = Value::text(format!("{}居委会", c.name));
+            }
+            5 if !in_csv => {
+                name = Value::text(UNKNOWN_NAME);
+                m.planted_unknown_community += 1;
+            }
+            _ => {}
+        }
+        if c.name == SHARED_NAME && i % 5 == 0 && i % 200 > 5 {
+            district = Value::Empty;
+            street = Value::Empty;
+            m.planted_ambiguous_community += 1;
+        }
+        if c.name == OLD_NAME_TARGET && i % 2 == 0 {
+            name = Value::text(OLD_NAME);
+        }
+        let registered = if in_csv {
+            Value::text(format!(
+                "{}/{}/{}",
+                p.registered.year(),
+                p.registered.month(),
+                p.registered.day()
+            ))
+        } else {
+            Value::Date(p.registered)
+        };
+        let row = vec![
+            Value::text(p.volunteer_no.clone()),
+            Value::text(p.name.clone()),
+            id_cell,
+            Value::text(p.phone.clone()),
+            Value::text(gender),
+            registered,
+            district,
+            street,
+            name,
+            Value::text(if p.cancelled { "注销" } else { "正常" }),
+        ];
+        if in_csv {
+            csv_rows.push(row)
+        } else {
+            xlsx_rows.push(row)
+        }
+    }
+    // Duplicate registrations: the same ID registered again later under a new number.
+    for (n, p) in persons
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 100 == 7)
+        .map(|(_, p)| p)
+        .enumerate()
+    {
+        let c = &comms[p.community];
+        let later = p.registered + Duration::days(30 + n as i64 % 300);
+        let row = vec![
+            Value::text(format!("SL9{:07}", n + 1)),
+            Value::text(p.name.clone()),
+            Value::text(p.id.clone()),
+            Value::text(p.phone.clone()),
+            Value::Empty,
+            Value::text(later.format("%Y-%m-%d").to_string()),
+            Value::text(c.district),
+            Value::text(c.street),
+            Value::text(c.name.clone()),
+            Value::text("正常"),
+        ];
+        if c.district == DISTRICTS[0].0 {
+            csv_rows.push(row)
+        } else {
+            xlsx_rows.push(row)
+        }
+        m.planted_duplicate_registration += 1;
+    }
+    m.volunteer_rows = csv_rows.len() + xlsx_rows.len();
+    let f = "02_志愿者注册信息_青山区.csv";
+    write_csv(
+        &out.join(f),
+        &Table {
+            title: None,
+            header: header.clone(),
+            rows: csv_rows,
+            total: None,
+        },
+        TextEncoding::Gbk,
+    )?;
+    m.files.push(f.into());
+    let f = "03_志愿者注册信息_其他区县.xlsx";
+    let mut xlsx_header = header.clone();
+    xlsx_header[2] = "*证件号码（必填）".into();
+    write_xlsx(
+        &out.join(f),
+        &[(
+            "志愿者",
+            &Table {
+                title: Some("示例市志愿者注册信息导出（示例数据）".into()),
+                header: xlsx_header,
+                rows: xlsx_rows,
+                total: None,
+            },
+        )],
+    )?;
+    m.files.push(f.into());
+
+    // Organizations per community.
+    let mut orgs_by_community: Vec<Vec<String>> = vec![Vec::new(); comms.len()];
+    let mut org_rows = Vec::new();
+    for (ci, c) in comms.iter().enumerate() {
+        let n = [0, 1, 1, 1, 2, 2, 3][rng.range(0, 7) as usize];
+        for k in 0..n {
+            let stem = c.name.trim_end_matches("社区").trim_end_matches('村');
+            let name = format!("{stem}{}", ORG_SUFFIX[(ci + k) % ORG_SUFFIX.len()]);
+            let founded = day(2012, 1, 1) + Duration::days(rng.range(0, 14 * 365) as i64);
+            let ended = rng.chance(0.06);
+            orgs_by_community[ci].push(name.clone());
+            org_rows.push(vec![
+                Value::text(name),
+                Value::text(c.district),
+                Value::text(c.street),
+                Value::text(c.name.clone()),
+                Value::text(founded.format("%Y-%m-%d").to_string()),
+                Value::Number(rng.range(8, 90) as f64),
+                Value::text(if ended { "解散" } else { "正常" }),
+            ]);
+        }
+    }
+    m.organizations = org_rows.len();
+    let f = "06_志愿服务组织.csv";
+    write_csv(
+        &out.join(f),
+        &Table {
+            title: None,
+            header: [
+                "团体名称",
+                "所属区县",
+                "所属街道",
+                "所属社区",
+                "成立日期",
+                "成员数",
+                "状态",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: org_rows,
+            total: None,
+        },
+        TextEncoding::Utf8Bom,
+    )?;
+    m.files.push(f.into());
+
+    // Service records over 2024-2025: most volunteers serve a little, a few a lot.
+    let start = day(2024, 1, 1);
+    let span = 731;
+    let active: Vec<usize> = (0..persons.len())
+        .filter(|&i| !persons[i].cancelled && i % 10 < 6)
+        .collect();
+    let mut weighted = Vec::new();
+    for &i in &active {
+        for _ in 0..(1 + i % 7 + 12 * usize::from(i % 97 == 0)) {
+            weighted.push(i);
+        }
+    }
+    let split = day(2025, 1, 1);
+    let overlap_from = day(2024, 12, 16);
+    let mut rec2024 = Vec::new();
+    let mut rec2025 = Vec::new();
+    let hours_choices = [1.0, 1.5, 2.0, 2.0, 2.5, 3.0, 3.0, 4.0, 4.0, 5.0, 6.0, 8.0];
+    let mut produced = 0;
+    let mut serial = 0u64;
+    while produced < spec.records && !weighted.is_empty() {
+        serial += 1;
+        let pi = *rng.pick(&weighted);
+        let p = &persons[pi];
+        let date = start + Duration::days(rng.range(0, span) as i64);
+        if date < p.registered {
+            continue;
+        }
+        produced += 1;
+        let hours = *rng.pick(&hours_choices);
+        let status = match rng.range(0, 100) {
+            0..=1 => "未生效",
+            2 => "待审核",
+            _ => "已生效",
+        };
+        if status != "已生效" {
+            m.ineffective_records += 1;
+        }
+        let org = orgs_by_community[p.community]
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        let project = *rng.pick(PROJECTS);
+        let record_no = 24_000_000 + serial;
+        let mut date_cell = Value::Date(date);
+        let mut hours_cell = Value::Number(hours);
+        let mut volunteer = p.volunteer_no.clone();
+        // Defects are planted outside the overlap window, so each is written exactly once.
+        let in_overlap = date >= overlap_from && date < split;
+        match if in_overlap { 999 } else { produced % 1000 } {
+            11 => {
+                date_cell = Value::text(format!("{}-02-30", date.year()));
+                m.planted_bad_date += 1;
+            }
+            22 => {
+                hours_cell = Value::Number(0.0);
+                m.planted_hours_not_positive += 1;
+            }
+            33 => {
+                hours_cell = Value::Number(30.0);
+                m.planted_hours_over_24 += 1;
+            }
+            44 => {
+                volunteer = format!("SL7{:07}", produced);
+                m.planted_unknown_person_record += 1;
+            }
+            n if n % 7 == 1 => {
+                date_cell = Value::text(format!(
+                    "{}年{}月{}日",
+                    date.year(),
+                    date.month(),
+                    date.day()
+                ))
+            }
+            n if n % 7 == 2 => {
+                date_cell =
+                    Value::Number(format!("{}", date.format("%Y%m%d")).parse().unwrap_or(0.0))
+            }
+            n if n % 7 == 3 && hours.fract() != 0.0 => {
+                hours_cell = Value::text(format!("{}小时30分", hours.floor()))
+            }
+            _ => {}
+        }
+        let id = p.id.clone();
+        let row2024 = |vol: String| {
+            vec![
+                Value::Number(record_no as f64),
+                Value::text(vol),
+                Value::text(p.name.clone()),
+                Value::text(project),
+                date_cell.clone(),
+                hours_cell.clone(),
+                Value::text(status),
+                Value::text(org.clone()),
+            ]
+        };
+        if date < split {
+            let row = row2024(volunteer.clone());
+            if produced % 1000 == 55 && !in_overlap {
+                rec2024.push(row.clone());
+                m.planted_duplicate_record += 1;
+            }
+            if date >= overlap_from {
+                // The 2025 export starts two weeks early: the same records again, keyed by ID.
+                rec2025.push(vec![
+                    Value::Number(record_no as f64),
+                    Value::text(id.clone()),
+                    Value::text(p.name.clone()),
+                    Value::text(project),
+                    date_cell.clone(),
+                    hours_cell.clone(),
+                    Value::text(status),
+                    Value::text(org.clone()),
+                ]);
+                m.planted_overlap_record += 1;
+            }
+            rec2024.push(row);
+        } else {
+            // The 2025 export names people by ID: an unknown person is a valid ID of nobody
+            // registered (region 9909.., which no generated volunteer has).
+            let person_cell = if volunteer == p.volunteer_no {
+                id
+            } else {
+                synth_id(&mut rng, 8, &mut used_ids).0
+            };
+            rec2025.push(vec![
+                Value::Number(record_no as f64),
+                Value::text(person_cell),
+                Value::text(p.name.clone()),
+                Value::text(project),
+                date_cell,
+                hours_cell,
+                Value::text(status),
+                Value::text(org),
+            ]);
+        }
+    }
+    m.record_rows = rec2024.len() + rec2025.len();
+    let f = "04_服务时长记录_2024.xlsx";
+    write_xlsx(
+        &out.join(f),
+        &[(
+            "2024年",
+            &Table {
+                title: None,
+                header: [
+                    "记录编号",
+                    "志愿者编号",
+                    "姓名",
+                    "项目名称",
+                    "服务日期",
+                    "服务时长(小时)",
+                    "状态",
+                    "团体名称",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: rec2024,
+                total: None,
+            },
+        )],
+    )?;
+    m.files.push(f.into());
+    let f = "05_服务时长记录_2025.xlsx";
+    write_xlsx(
+        &out.join(f),
+        &[(
+            "2025年",
+            &Table {
+                title: Some("示例市志愿服务时长记录（2024-12-16至2025-12-31，示例数据）".into()),
+                header: [
+                    "时长编号",
+                    "身份证号",
+                    "志愿者姓名",
+                    "服务项目",
+                    "活动日期",
+                    "认定时数",
+                    "状态",
+                    "服务团体",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: rec2025,
+                total: None,
+            },
+        )],
+    )?;
+    m.files.push(f.into());
+
+    // 活动台账, 站点台账, 需求台账, 培训台账.
+    let mut activities = Vec::new();
+    let mut stations = Vec::new();
+    let mut needs = Vec::new();
+    let mut trainings = Vec::new();
+    // Ledger rows with the same community, date and name would be duplicates: keep them unique.
+    let mut activity_keys = HashSet::new();
+    let mut need_keys = HashSet::new();
+    for c in &comms {
+        let community_cell = |rng: &mut Rng| {
+            if rng.chance(0.1) {
+                format!("{}居委会", c.name)
+            } else {
+                c.name.clone()
+            }
+        };
+        for _ in 0..rng.range(4, 40) {
+            let date = start + Duration::days(rng.range(0, span) as i64);
+            let name = format!("{}{}", c.name.trim_end_matches("社区"), rng.pick(PROJECTS));
+            if !activity_keys.insert((c.district, c.name.clone(), date, name.clone())) {
+                continue;
+            }
+            activities.push(vec![
+                Value::text(name),
+                Value::Date(date),
+                Value::text(c.district),
+                Value::text(c.street),
+                Value::text(community_cell(&mut rng)),
+                Value::text(*rng.pick(CATEGORIES)),
+                Value::text(*rng.pick(TARGET_GROUPS)),
+                Value::Number(rng.range(5, 60) as f64),
+                Value::Number(rng.range(1, 5) as f64),
+            ]);
+        }
+        if rng.chance(0.88) {
+            let est = day(2015, 1, 1) + Duration::days(rng.range(0, 11 * 365) as i64);
+            stations.push(vec![
+                Value::text(c.district),
+                Value::text(c.street),
+                Value::text(community_cell(&mut rng)),
+                Value::text(format!("{}志愿服务站", c.name)),
+                Value::text(format!("{}年{}月{}日", est.year(), est.month(), est.day())),
+            ]);
+        }
+        for _ in 0..rng.range(0, 14) {
+            let collected = start + Duration::days(rng.range(0, span) as i64);
+            let need = *rng.pick(NEEDS);
+            if !need_keys.insert((c.district, c.name.clone(), collected, need)) {
+                continue;
+            }
+            let (status, resolved) = match rng.range(0, 20) {
+                0..=11 => (
+                    "已解决",
+                    Some(collected + Duration::days(rng.range(1, 60) as i64)),
+                ),
+                12..=16 => ("办理中", None),
+                _ => ("未解决", None),
+            };
+            let serial = |d: NaiveDate| Value::Number((d - day(1899, 12, 30)).num_days() as f64);
+            needs.push(vec![
+                Value::text(c.district),
+                Value::text(c.street),
+                Value::text(community_cell(&mut rng)),
+                Value::text(need),
+                Value::text(*rng.pick(TARGET_GROUPS)),
+                serial(collected),
+                Value::text(status),
+                resolved.map_or(Value::Empty, serial),
+            ]);
+        }
+        for _ in 0..rng.range(0, 4) {
+            let date = start + Duration::days(rng.range(0, span) as i64);
+            trainings.push(vec![
+                Value::text(*rng.pick(TRAININGS)),
+                Value::text(date.format("%Y%m%d").to_string()),
+                Value::text(c.district),
+                Value::text(c.street),
+                Value::text(c.name.clone()),
+                Value::Number(rng.range(10, 80) as f64),
+            ]);
+        }
+    }
+    m.activities = activities.len();
+    m.stations = stations.len();
+    m.needs = needs.len();
+    m.trainings = trainings.len();
+    let f = "07_活动台账.xlsx";
+    write_xlsx(
+        &out.join(f),
+        &[(
+            "活动台账",
+            &Table {
+                title: Some("示例市社区志愿服务活动台账".into()),
+                header: [
+                    "活动名称",
+                    "活动日期",
+                    "区县",
+                    "街道",
+                    "社区",
+                    "服务类别",
+                    "服务对象",
+                    "参与人数",
+                    "服务时长",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: activities,
+                total: None,
+            },
+        )],
+    )?;
+    m.files.push(f.into());
+    let f = "08_站点台账.csv";
+    write_csv(
+        &out.join(f),
+        &Table {
+            title: None,
+            header: ["区县", "街道", "社区", "站点名称", "建站日期"]
+                .map(String::from)
+                .to_vec(),
+            rows: stations,
+            total: None,
+        },
+        TextEncoding::Utf8,
+    )?;
+    m.files.push(f.into());
+    let f = "09_需求台账.xlsx";
+    write_xlsx(
+        &out.join(f),
+        &[(
+            "需求台账",
+            &Table {
+                title: None,
+                header: [
+                    "区县",
+                    "街道",
+                    "社区",
+                    "需求内容",
+                    "服务对象",
+                    "登记日期",
+                    "状态",
+                    "解决日期",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: needs,
+                total: None,
+            },
+        )],
+    )?;
+    m.files.push(f.into());
+    let f = "10_培训台账.csv";
+    write_csv(
+        &out.join(f),
+        &Table {
+            title: None,
+            header: ["培训名称", "培训日期", "区县", "街道", "社区", "参训人数"]
+                .map(String::from)
+                .to_vec(),
+            rows: trainings,
+            total: None,
+        },
+        TextEncoding::Utf8Bom,
+    )?;
+    m.files.push(f.into());
+
+    // The sample's configuration: the alias that maps the old community name.
+    let config = format!(
+        "{}\n\"{OLD_NAME}\" = \"{}/{OLD_NAME_TARGET}\"\n",
+        ingest::config::DEFAULT_CONFIG.trim_end(),
+        comms
+            .iter()
+            .find(|c| c.name == OLD_NAME_TARGET)
+            .map_or("", |c| c.district),
+    );
+    std::fs::write(out.join("vbrief.toml"), config)?;
+    std::fs::write(
+        out.join("manifest.json"),
+        serde_json::to_string_pretty(&m)? + "\n",
+    )?;
+    Ok(m)
+}

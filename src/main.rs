@@ -1,0 +1,29 @@
+//! `vbrief`: the command-line edge. Parsing, dispatch and exit codes live here; the work is in
+//! the `ingest`, `transforms` and `reports` crates.
+
+mod cli;
+mod commands;
+mod exit;
+mod gen;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Init(args) => commands::init::run(&args),
+        cli::Command::Ingest(args) => commands::ingest::run(&args),
+        cli::Command::Demo(args) => commands::demo::run(&args),
+        cli::Command::Gen(args) => commands::gen::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("错误 error: {e:#}");
+            ExitCode::from(exit::FAILED)
+        }
+    }
+}
