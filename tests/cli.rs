@@ -1,0 +1,85 @@
+//! The command line itself: help, init, config errors, exit codes.
+
+mod common;
+
+use common::Env;
+
+#[test]
+fn help_is_complete_and_documents_exit_codes() {
+    let env = Env::new();
+    let run = env.run(&["--help"]).code(0);
+    for needle in [
+        "init",
+        "ingest",
+        "demo",
+        "gen",
+        "退出码 Exit codes",
+        "部分完成",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "--help lacks {needle}:\n{}",
+            run.stdout
+        );
+    }
+    env.run(&["ingest", "--help"])
+        .code(0)
+        .stdout_has("--strict")
+        .stdout_has("--encoding")
+        .stdout_has("--workdir");
+    env.run(&["frobnicate"]).code(2);
+}
+
+#[test]
+fn init_creates_config_and_inbox_and_keeps_an_edited_config() {
+    let env = Env::new();
+    assert!(env.path().join("vbrief.toml").is_file());
+    assert!(env.inbox().is_dir());
+    std::fs::write(env.path().join("vbrief.toml"), "[city]\nname = \"甲市\"\n").unwrap();
+    env.run(&["init", env.path().to_str().unwrap()])
+        .code(0)
+        .stdout_has("exists");
+    assert_eq!(
+        std::fs::read_to_string(env.path().join("vbrief.toml")).unwrap(),
+        "[city]\nname = \"甲市\"\n"
+    );
+}
+
+#[test]
+fn invalid_config_names_the_key() {
+    let env = Env::new();
+    env.csv("ledger.csv", &["社区,常住人口", "站前社区,1000"]);
+    std::fs::write(
+        env.path().join("vbrief.toml"),
+        "[targets.registration_rate]\nvalue = 15\nunit = \"%\"\nsource = \"x\"\n",
+    )
+    .unwrap();
+    env.ingest(&[])
+        .code(1)
+        .stderr_has("targets.registration_rate.value")
+        .stderr_has("fraction");
+}
+
+#[test]
+fn missing_workdir_says_how_to_create_it() {
+    let env = Env::new();
+    let missing = env.path().join("nope");
+    env.run(&["ingest", "--workdir", missing.to_str().unwrap()])
+        .code(1)
+        .stderr_has("vbrief init");
+}
+
+#[test]
+fn key_file_is_created_owner_only() {
+    let env = Env::new();
+    env.csv("ledger.csv", &["社区,常住人口", "站前社区,1000"]);
+    env.run(&["ingest", "--workdir", env.path().to_str().unwrap()])
+        .code(0)
+        .stdout_has("vbrief.key");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(env.path().join("vbrief.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

@@ -1,0 +1,243 @@
+//! A small harness that runs the real `vbrief` binary in a temporary working folder.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rust_xlsxwriter::Workbook;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_vbrief");
+
+/// A temporary working folder (initialized with `vbrief init`).
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+/// The result of one run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Run {
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Run {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Run {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let env = Env { dir };
+        env.run(&["init", env.path().to_str().unwrap()]).code(0);
+        env
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn inbox(&self) -> PathBuf {
+        self.path().join("inbox")
+    }
+
+    /// Runs vbrief with the arguments, in the working folder, with no key in the environment.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(
+            Command::new(BIN)
+                .args(args)
+                .current_dir(self.path())
+                .env_remove("VBRIEF_KEY")
+                .output()
+                .expect("run vbrief"),
+        )
+    }
+
+    /// `vbrief ingest --json --workdir DIR ARGS...`
+    pub fn ingest(&self, args: &[&str]) -> Run {
+        let mut all = vec![
+            "ingest",
+            "--json",
+            "--workdir",
+            self.path().to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.inbox().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// A UTF-8 csv (no BOM) from lines.
+    pub fn csv(&self, name: &str, lines: &[&str]) -> PathBuf {
+        self.write(name, lines.join("\n") + "\n")
+    }
+
+    /// A GBK csv from lines.
+    pub fn gbk_csv(&self, name: &str, lines: &[&str]) -> PathBuf {
+        let text = lines.join("\r\n") + "\r\n";
+        let (bytes, _, bad) = encoding_rs::GBK.encode(&text);
+        assert!(!bad);
+        self.write(name, &bytes)
+    }
+
+    /// An xlsx whose rows are text cells, except cells starting with `#n:` (numbers) and
+    /// `#d:` (date cells, `#d:2024-05-01`).
+    pub fn xlsx(&self, name: &str, sheets: &[(&str, Vec<Vec<&str>>)]) -> PathBuf {
+        let mut wb = Workbook::new();
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        for (sheet, rows) in sheets {
+            let ws = wb.add_worksheet();
+            ws.set_name(*sheet).unwrap();
+            for (r, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    let (r, c) = (r as u32, c as u16);
+                    if let Some(n) = v.strip_prefix("#n:") {
+                        ws.write_number(r, c, n.parse::<f64>().unwrap()).unwrap();
+                    } else if let Some(d) = v.strip_prefix("#d:") {
+                        let dt = rust_xlsxwriter::ExcelDateTime::parse_from_str(d).unwrap();
+                        ws.write_datetime_with_format(r, c, &dt, &date).unwrap();
+                    } else if !v.is_empty() {
+                        ws.write_string(r, c, *v).unwrap();
+                    }
+                }
+            }
+        }
+        let path = self.inbox().join(name);
+        wb.save(&path).unwrap();
+        path
+    }
+
+    pub fn warehouse(&self) -> duckdb::Connection {
+        let config = duckdb::Config::default()
+            .access_mode(duckdb::AccessMode::ReadOnly)
+            .unwrap();
+        duckdb::Connection::open_with_flags(self.path().join("warehouse.duckdb"), config).unwrap()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.warehouse().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Quarantine rows as (file name, row, reason), sorted.
+    pub fn quarantine(&self) -> Vec<(String, i64, String)> {
+        let conn = self.warehouse();
+        let mut stmt = conn
+            .prepare("SELECT f.path, q.source_row, q.reason FROM quarantine q JOIN files f USING (file_id) ORDER BY 1, 2, 3")
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                let path: String = r.get(0)?;
+                let name = Path::new(&path)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                Ok((name, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        rows.map(|r| r.unwrap()).collect()
+    }
+}
+
+/// A synthetic ID number with a valid check digit (region 99: no real person's number).
+pub fn synth_id(body_tail: &str) -> String {
+    let body = format!("990101{body_tail}");
+    assert_eq!(body.len(), 17);
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const C: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+    let sum: u32 = body
+        .chars()
+        .zip(W)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    format!("{body}{}", C[(sum % 11) as usize])
+}
+
+/// The per-sheet counts from a `--json` ingest, by file name.
+pub fn counts(run: &Run, file: &str) -> serde_json::Value {
+    let json = run.json();
+    json["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"].as_str().unwrap().ends_with(file))
+        .unwrap_or_else(|| panic!("{file} not in summary:\n{}", run.stdout))
+        .clone()
+}
+
+/// Asserts read, accepted, quarantined and total skipped of a sheet.
+#[track_caller]
+pub fn assert_counts(
+    sheet: &serde_json::Value,
+    read: u64,
+    accepted: u64,
+    quarantined: u64,
+    skipped: u64,
+) {
+    let c = &sheet["counts"];
+    let skipped_sum: u64 = [
+        "skipped_blank",
+        "skipped_title",
+        "skipped_header",
+        "skipped_total",
+        "skipped_known",
+    ]
+    .iter()
+    .map(|k| c[k].as_u64().unwrap())
+    .sum();
+    assert_eq!(
+        (
+            c["read"].as_u64().unwrap(),
+            c["accepted"].as_u64().unwrap(),
+            c["quarantined"].as_u64().unwrap(),
+            skipped_sum
+        ),
+        (read, accepted, quarantined, skipped),
+        "counts of {}: {c}",
+        sheet["path"]
+    );
+}

@@ -1,0 +1,256 @@
+//! Files that cannot be read: a clear one-line error naming the file, a non-zero exit, never a
+//! panic, and never a half-written warehouse.
+
+mod common;
+
+use std::io::Write;
+
+use common::{assert_counts, counts, synth_id, Env};
+
+const GOOD_LEDGER: &[&str] = &["区县,社区,常住人口", "东区,站前社区,1000"];
+
+/// Runs ingest on one bad file and checks the error names it, says `needle`, and wrote nothing.
+#[track_caller]
+fn rejects(env: &Env, file: &std::path::Path, needle: &str) {
+    let name = file.file_name().unwrap().to_str().unwrap();
+    let run = env.ingest(&[file.to_str().unwrap()]).code(1);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_else(|| panic!("no error line naming {name}:\n{}", run.stderr));
+    assert!(line.contains(needle), "{line:?} lacks {needle:?}");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        !env.path().join("warehouse.duckdb").exists(),
+        "a warehouse was created"
+    );
+}
+
+#[test]
+fn missing_file() {
+    let env = Env::new();
+    rejects(&env, &env.inbox().join("nosuch.csv"), "no such file");
+}
+
+#[test]
+fn empty_file() {
+    let env = Env::new();
+    rejects(&env, &env.write("empty.xlsx", b""), "file is empty");
+    rejects(&env, &env.write("empty.csv", b""), "file is empty");
+}
+
+#[test]
+fn truncated_and_fake_xlsx() {
+    let env = Env::new();
+    let good = env.xlsx(
+        "good.xlsx",
+        &[(
+            "s",
+            vec![vec!["社区", "常住人口"], vec!["站前社区", "#n:1000"]],
+        )],
+    );
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::remove_file(&good).unwrap();
+    rejects(
+        &env,
+        &env.write("truncated.xlsx", &bytes[..bytes.len() / 2]),
+        "not a valid Excel file",
+    );
+    rejects(
+        &env,
+        &env.write("text.xlsx", "社区,常住人口\n站前社区,1000\n"),
+        "not a valid Excel file",
+    );
+}
+
+#[test]
+fn password_protected_xlsx() {
+    // An encrypted workbook is an OLE compound file holding EncryptionInfo and EncryptedPackage.
+    let env = Env::new();
+    let path = env.inbox().join("locked.xlsx");
+    let mut comp = cfb::create(&path).unwrap();
+    comp.create_stream("/EncryptionInfo")
+        .unwrap()
+        .write_all(&[4, 0, 4, 0, 0x40, 0, 0, 0])
+        .unwrap();
+    comp.create_stream("/EncryptedPackage")
+        .unwrap()
+        .write_all(&[0u8; 4096])
+        .unwrap();
+    comp.flush().unwrap();
+    drop(comp);
+    rejects(&env, &path, "password-protected");
+}
+
+#[test]
+fn csv_in_an_unexpected_encoding() {
+    let env = Env::new();
+    rejects(
+        &env,
+        &env.write(
+            "latin1.csv",
+            b"communaut\xe9,population\nSt-\xc9tienne,1000\n",
+        ),
+        "unrecognized text encoding",
+    );
+    let utf16: Vec<u8> = "社区,常住人口\n"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    rejects(
+        &env,
+        &env.write("utf16.csv", utf16),
+        "unrecognized text encoding",
+    );
+    // A wrong --encoding is caught too: GBK bytes read as UTF-8.
+    let gbk = env.gbk_csv("gbk.csv", GOOD_LEDGER);
+    let run = env
+        .ingest(&["--encoding", "utf-8", gbk.to_str().unwrap()])
+        .code(1);
+    assert!(
+        run.stderr.contains("gbk.csv") && run.stderr.contains("--encoding"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn no_required_columns() {
+    let env = Env::new();
+    rejects(
+        &env,
+        &env.csv("notes.csv", &["编号,备注", "1,无"]),
+        "no header row",
+    );
+    // Recognizable as volunteers, but without a registration date column.
+    rejects(
+        &env,
+        &env.csv("vol.csv", &["姓名,身份证号,所属社区", "张三,1,站前社区"]),
+        "missing required columns",
+    );
+}
+
+#[test]
+fn partial_run_loads_the_readable_files_and_strict_writes_nothing() {
+    let env = Env::new();
+    env.csv("ledger.csv", GOOD_LEDGER);
+    env.write("broken.xlsx", b"not a zip at all");
+    let strict = env.ingest(&["--strict"]).code(1);
+    assert!(
+        strict.stderr.contains("broken.xlsx") && strict.stderr.contains("--strict"),
+        "{}",
+        strict.stderr
+    );
+    assert!(!env.path().join("warehouse.duckdb").exists());
+    assert!(!env.path().join("vbrief.key").exists());
+
+    let run = env.ingest(&[]).code(3);
+    assert_counts(&counts(&run, "ledger.csv"), 2, 1, 0, 1);
+    assert_eq!(counts(&run, "broken.xlsx")["status"]["status"], "failed");
+    assert_eq!(env.count("SELECT count(*) FROM communities"), 1);
+}
+
+#[test]
+fn locked_warehouse() {
+    let env = Env::new();
+    env.csv("ledger.csv", GOOD_LEDGER);
+    env.ingest(&[]).code(0);
+    env.csv("ledger2.csv", &["区县,社区,常住人口", "东区,光明社区,1000"]);
+    // Another process holds DuckDB's lock (a POSIX record lock on the file).
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys,time; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+            env.path().join("warehouse.duckdb").to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is needed for this test");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let run = env.ingest(&[]);
+    holder.kill().ok();
+    holder.wait().ok();
+    let run = run.code(1);
+    assert!(
+        run.stderr.contains("locked by another process") && run.stderr.contains("warehouse.duckdb"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.count("SELECT count(*) FROM communities"), 1);
+}
+
+#[test]
+fn warehouse_that_is_not_a_database() {
+    let env = Env::new();
+    env.csv("ledger.csv", GOOD_LEDGER);
+    let garbage = b"this is not a DuckDB file".repeat(100);
+    std::fs::write(env.path().join("warehouse.duckdb"), &garbage).unwrap();
+    std::fs::write(
+        env.path().join("vbrief.key"),
+        format!("{}\n", "ab".repeat(32)),
+    )
+    .unwrap();
+    let run = env.ingest(&[]).code(1);
+    assert!(
+        run.stderr.contains("cannot open the warehouse"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read(env.path().join("warehouse.duckdb")).unwrap(),
+        garbage
+    );
+}
+
+#[test]
+fn million_row_csv_streams() {
+    let env = Env::new();
+    let path = env.inbox().join("big.csv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    writeln!(out, "记录编号,证件号码,项目名称,服务日期,服务时长,状态").unwrap();
+    let ids: Vec<String> = (0..1000)
+        .map(|i| synth_id(&format!("19800101{i:03}")))
+        .collect();
+    for i in 0..1_000_000u32 {
+        writeln!(
+            out,
+            "R{i},{},社区服务,2024-{:02}-{:02},{},已生效",
+            ids[i as usize % 1000],
+            i % 12 + 1,
+            i % 28 + 1,
+            i % 4 + 1
+        )
+        .unwrap();
+    }
+    out.flush().unwrap();
+    drop(out);
+    let size = std::fs::metadata(&path).unwrap().len();
+    let run = env.ingest(&[]).code(0);
+    assert_counts(&counts(&run, "big.csv"), 1_000_001, 1_000_000, 0, 1);
+    assert_eq!(
+        env.count("SELECT sum(hours)::BIGINT FROM service_records"),
+        2_500_000
+    );
+    // Peak memory of the ingest process stays well below what loading the file whole into
+    // rows of Strings would take (~10x its size).
+    let peak_kib = peak_child_rss_kib();
+    assert!(
+        peak_kib * 1024 < 6 * size as i64,
+        "peak RSS {peak_kib} KiB for a {size}-byte file"
+    );
+}
+
+fn peak_child_rss_kib() -> i64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    assert_eq!(rc, 0);
+    usage.ru_maxrss
+}
