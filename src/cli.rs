@@ -24,23 +24,13 @@ pub const AFTER_HELP: &str = "\
     after_help = AFTER_HELP
 )]
 pub struct Cli {
+    /// 工作目录：vbrief.toml、inbox/、warehouse.duckdb 与密钥所在处，默认为当前目录
+    /// (working folder holding vbrief.toml, inbox/, the warehouse and the key; default: .)
+    #[arg(long, short = 'w', value_name = "DIR", global = true)]
+    pub workdir: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Options every command that works on a working folder takes.
-#[derive(Debug, Clone, Args)]
-pub struct Workdir {
-    /// 工作目录：vbrief.toml、inbox/、warehouse.duckdb 与密钥所在处
-    /// (working folder holding vbrief.toml, inbox/, the warehouse and the key)
-    #[arg(
-        long,
-        short = 'w',
-        value_name = "DIR",
-        default_value = ".",
-        global = true
-    )]
-    pub workdir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,9 +47,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// 要创建的工作目录 (the folder to create; may exist)
+    /// 要创建的工作目录，默认为 --workdir 或当前目录 (the folder to create, may exist;
+    /// default: --workdir, else .)
     #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
+    pub dir: Option<PathBuf>,
     /// 覆盖已有的 vbrief.toml (overwrite an existing vbrief.toml)
     #[arg(long)]
     pub force: bool,
@@ -68,8 +59,6 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct IngestArgs {
-    #[command(flatten)]
-    pub workdir: Workdir,
     /// 要导入的文件或文件夹，默认为 DIR/inbox (files or folders; default: DIR/inbox)
     #[arg(value_name = "FILES_OR_FOLDERS")]
     pub inputs: Vec<PathBuf>,
@@ -90,9 +79,10 @@ pub struct IngestArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// 示例工作目录 (working folder for the demo; created if needed)
-    #[arg(value_name = "DIR", default_value = "vbrief-demo")]
-    pub dir: PathBuf,
+    /// 示例工作目录，默认为 --workdir 或 ./vbrief-demo (working folder for the demo, created if
+    /// needed; default: --workdir, else ./vbrief-demo)
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -13,10 +13,18 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    let workdir = cli.workdir;
     let result = match cli.command {
-        cli::Command::Init(args) => commands::init::run(&args),
-        cli::Command::Ingest(args) => commands::ingest::run(&args),
-        cli::Command::Demo(args) => commands::demo::run(&args),
+        cli::Command::Init(args) => commands::init::run(
+            &args.dir.or(workdir).unwrap_or_else(|| ".".into()),
+            args.force,
+        ),
+        cli::Command::Ingest(args) => {
+            commands::ingest::run(&workdir.unwrap_or_else(|| ".".into()), &args)
+        }
+        cli::Command::Demo(args) => {
+            commands::demo::run(&args.dir.or(workdir).unwrap_or_else(|| "vbrief-demo".into()))
+        }
         cli::Command::Gen(args) => commands::gen::run(&args),
     };
     match result {

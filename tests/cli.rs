@@ -83,3 +83,20 @@ fn key_file_is_created_owner_only() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn every_command_takes_workdir() {
+    let env = Env::new();
+    let other = env.path().join("其他目录");
+    env.run(&["--workdir", other.to_str().unwrap(), "init"])
+        .code(0);
+    assert!(other.join("vbrief.toml").is_file() && other.join("inbox").is_dir());
+    std::fs::write(
+        other.join("inbox/ledger.csv"),
+        "社区,常住人口\n站前社区,1000\n",
+    )
+    .unwrap();
+    env.run(&["ingest", "-w", other.to_str().unwrap()]).code(0);
+    assert!(other.join("warehouse.duckdb").is_file());
+    env.run(&["gen", "--help", "--workdir", "."]).code(0);
+}

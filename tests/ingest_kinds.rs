@@ -369,3 +369,40 @@ fn explicit_kind_and_bad_kind() {
         .code(2)
         .stderr_has("unknown kind");
 }
+
+#[test]
+fn legacy_xls_is_read() {
+    // tests/fixtures/站点台账.xls (made by make_xls.py): 1 title, 2 header, 3 date cell: accepted,
+    // 4 date as text: accepted, 5 blank, 6 unknown community, 7 合计.
+    // → read 7, accepted 2, quarantined 1, skipped 4.
+    let env = Env::new();
+    env.csv(
+        "ledger.csv",
+        &[
+            "区县,社区,常住人口",
+            "东区,站前社区,1000",
+            "西区,幸福社区,2000",
+        ],
+    );
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/站点台账.xls");
+    std::fs::copy(&fixture, env.inbox().join("站点台账.xls")).unwrap();
+    let run = env.ingest(&[]).code(0);
+    assert_counts(&counts(&run, "站点台账.xls"), 7, 2, 1, 4);
+    assert_eq!(
+        env.quarantine(),
+        vec![(
+            "站点台账.xls".to_string(),
+            6,
+            "unknown_community".to_string()
+        )]
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM stations WHERE established_on = DATE '2019-03-01'"),
+        1
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM stations WHERE established_on = DATE '2020-05-01'"),
+        1
+    );
+}

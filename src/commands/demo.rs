@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::DemoArgs;
 use crate::commands::ingest::ingest_and_summarize;
 use crate::commands::init::{init_dir, CONFIG_FILE, INBOX};
 use crate::gen::{generate, GenSpec};
@@ -15,8 +14,7 @@ fn bundled_samples() -> Option<PathBuf> {
     dir.join("manifest.json").exists().then_some(dir)
 }
 
-pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
-    let dir = &args.dir;
+pub fn run(dir: &Path) -> anyhow::Result<u8> {
     init_dir(dir, false)?;
     let inbox = dir.join(INBOX);
     match bundled_samples() {
@@ -68,5 +66,5 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             );
         }
     }
-    ingest_and_summarize(dir.clone(), vec![inbox], None, None, false, false)
+    ingest_and_summarize(dir.to_path_buf(), vec![inbox], None, None, false, false)
 }

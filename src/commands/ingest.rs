@@ -1,6 +1,6 @@
 //! `vbrief ingest`: load exports into the warehouse and print what happened to every row.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ingest::{IngestOptions, IngestReport, SheetStatus};
 
@@ -9,8 +9,8 @@ use crate::commands::init::{load_config, INBOX};
 use crate::exit;
 use crate::progress::Bars;
 
-pub fn run(args: &IngestArgs) -> anyhow::Result<u8> {
-    let workdir = args.workdir.workdir.clone();
+pub fn run(workdir: &Path, args: &IngestArgs) -> anyhow::Result<u8> {
+    let workdir = workdir.to_path_buf();
     let inputs = if args.inputs.is_empty() {
         vec![workdir.join(INBOX)]
     } else {

@@ -4,37 +4,30 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::cli::InitArgs;
 use crate::exit;
 
 pub const CONFIG_FILE: &str = "vbrief.toml";
 pub const INBOX: &str = "inbox";
 
-pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
-    let created = init_dir(&args.dir, args.force)?;
-    println!(
-        "工作目录已就绪 working folder ready: {}",
-        args.dir.display()
-    );
+pub fn run(dir: &Path, force: bool) -> anyhow::Result<u8> {
+    let created = init_dir(dir, force)?;
+    println!("工作目录已就绪 working folder ready: {}", dir.display());
     if created {
         println!(
             "  {}  配置 (edit the city, office and targets)",
-            args.dir.join(CONFIG_FILE).display()
+            dir.join(CONFIG_FILE).display()
         );
     } else {
         println!(
             "  {} 已存在，未改动 (exists, left as it is; --force overwrites)",
-            args.dir.join(CONFIG_FILE).display()
+            dir.join(CONFIG_FILE).display()
         );
     }
     println!(
         "  {}/  把导出文件放在这里 (put the exports here)",
-        args.dir.join(INBOX).display()
+        dir.join(INBOX).display()
     );
-    println!(
-        "下一步 next: vbrief ingest --workdir {}",
-        args.dir.display()
-    );
+    println!("下一步 next: vbrief ingest --workdir {}", dir.display());
     Ok(exit::OK)
 }
 
