@@ -1,6 +1,13 @@
-//! Indicator computation on the vbrief warehouse. The indicator SQL lives in `sql/` as plain
-//! files an analyst can read; this crate runs it for a [`period::Period`].
+//! Indicator computation on the vbrief warehouse. The definitions are plain SQL files in
+//! `transforms/sql/` (one per indicator family, each opening with what it counts); this crate
+//! sets the period and targets, runs them, and returns typed rows.
 
+pub mod explain;
+pub mod indicators;
 pub mod period;
+pub mod score;
 
+pub use indicators::{
+    compute, default_period, IndicatorError, IndicatorRow, Indicators, SQL_FILES,
+};
 pub use period::{Period, PeriodError};

@@ -1,0 +1,24 @@
+-- star1 … star5: persons of the community by the highest star level they are eligible for,
+-- from their cumulative effective hours up to E (not only inside the period). Thresholds come
+-- from vbrief.toml ([stars], default 100/300/600/1000/1500 h). Certification is a separate act:
+-- these are eligible counts.
+
+CREATE OR REPLACE TEMP TABLE person_cumulative_hours AS
+SELECT ps.person_key, ps.community_id, coalesce(sum(r.hours), 0) AS hours
+FROM persons ps
+LEFT JOIN service_records r
+       ON r.person_key = ps.person_key
+      AND r.served_on <= (SELECT end_date FROM period)
+      AND (r.status IS NULL OR r.status = '已生效')
+GROUP BY ps.person_key, ps.community_id;
+
+CREATE OR REPLACE TEMP TABLE m_stars AS
+SELECT h.community_id,
+       count(c.person_key) FILTER (WHERE c.hours >= s.star1 AND c.hours < s.star2) AS star1,
+       count(c.person_key) FILTER (WHERE c.hours >= s.star2 AND c.hours < s.star3) AS star2,
+       count(c.person_key) FILTER (WHERE c.hours >= s.star3 AND c.hours < s.star4) AS star3,
+       count(c.person_key) FILTER (WHERE c.hours >= s.star4 AND c.hours < s.star5) AS star4,
+       count(c.person_key) FILTER (WHERE c.hours >= s.star5) AS star5
+FROM hierarchy h
+LEFT JOIN person_cumulative_hours c USING (community_id), settings s
+GROUP BY h.community_id;

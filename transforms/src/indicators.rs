@@ -1,0 +1,547 @@
+//! Runs the indicator SQL (`transforms/sql/*.sql`, in file order) for a period and returns one
+//! typed row per community, street, district and the city.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, Months, NaiveDate};
+use duckdb::{params, Connection};
+use serde::Serialize;
+
+use crate::period::Period;
+use ingest::Config;
+
+/// The indicator SQL, in the order it runs. Each file starts with what it counts, in words.
+pub const SQL_FILES: [(&str, &str); 8] = [
+    ("01_scope.sql", include_str!("../sql/01_scope.sql")),
+    (
+        "02_population.sql",
+        include_str!("../sql/02_population.sql"),
+    ),
+    (
+        "03_volunteers.sql",
+        include_str!("../sql/03_volunteers.sql"),
+    ),
+    ("04_stars.sql", include_str!("../sql/04_stars.sql")),
+    (
+        "05_activities.sql",
+        include_str!("../sql/05_activities.sql"),
+    ),
+    (
+        "06_organizations_stations.sql",
+        include_str!("../sql/06_organizations_stations.sql"),
+    ),
+    (
+        "07_needs_trainings.sql",
+        include_str!("../sql/07_needs_trainings.sql"),
+    ),
+    (
+        "08_indicators.sql",
+        include_str!("../sql/08_indicators.sql"),
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndicatorError {
+    #[error("indicator query failed in {file}: {source}")]
+    Sql {
+        file: &'static str,
+        source: duckdb::Error,
+    },
+    #[error("warehouse query failed: {0}")]
+    Db(#[from] duckdb::Error),
+}
+
+/// One unit (community, street, district or city) and every indicator of DOMAIN.md §4.
+/// Rates are fractions rounded to 4 decimals, hours are rounded to 2. `None` = not defined
+/// (e.g. a rate whose denominator is zero): an empty CSV cell, `null` in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorRow {
+    pub level: String,
+    pub district: String,
+    pub street: String,
+    pub community: String,
+    #[serde(skip)]
+    pub community_id: i32,
+    /// Communities in the unit (1 for a community).
+    pub communities: i64,
+    pub population: Option<i64>,
+    /// The population figure is dated after the period's end (no earlier one exists).
+    pub population_flagged: bool,
+    pub registered: i64,
+    pub registration_rate: Option<f64>,
+    pub registration_target: f64,
+    pub registration_gap: Option<i64>,
+    pub meets_registration: Option<bool>,
+    pub hours: f64,
+    pub per_capita_hours: Option<f64>,
+    /// The hours target pro-rated to the period (25 h a year × days / 365).
+    pub per_capita_target: f64,
+    pub annualized_per_capita_hours: Option<f64>,
+    pub hours_gap: f64,
+    pub meets_per_capita_hours: Option<bool>,
+    pub active_volunteers: i64,
+    pub participation_rate: Option<f64>,
+    pub activities: i64,
+    pub category_coverage: f64,
+    pub active_months: i64,
+    pub months_in_period: i64,
+    pub organizations: i64,
+    pub organizations_per_community: f64,
+    pub meets_organizations_min: Option<bool>,
+    pub meets_organizations_aim: Option<bool>,
+    /// Community: 1 when it has a station, else 0. Above: communities with a station.
+    pub has_station: i64,
+    pub station_coverage: f64,
+    pub needs_collected: i64,
+    pub needs_resolved: i64,
+    pub need_resolution_rate: Option<f64>,
+    pub trainings: i64,
+    pub training_participants: i64,
+    pub star1: i64,
+    pub star2: i64,
+    pub star3: i64,
+    pub star4: i64,
+    pub star5: i64,
+    pub communities_meeting_registration: i64,
+    pub communities_meeting_per_capita_hours: i64,
+    pub communities_meeting_organizations_min: i64,
+    pub communities_meeting_organizations_aim: i64,
+    pub communities_meeting_station: i64,
+    pub share_meeting_registration: f64,
+    pub share_meeting_per_capita_hours: f64,
+    pub share_meeting_station: f64,
+    /// Composite score 0–100 (a local convention, weights in vbrief.toml [score]).
+    pub score: Option<f64>,
+    /// Rank by score among the communities of the same district (communities only).
+    pub rank_in_district: Option<i64>,
+    pub registered_prev: Option<i64>,
+    pub registration_rate_prev: Option<f64>,
+    pub hours_prev: Option<f64>,
+    pub per_capita_hours_prev: Option<f64>,
+    pub active_volunteers_prev: Option<i64>,
+    pub registered_yoy: Option<i64>,
+    pub registration_rate_yoy: Option<f64>,
+    pub hours_yoy: Option<f64>,
+    pub per_capita_hours_yoy: Option<f64>,
+    pub active_volunteers_yoy: Option<i64>,
+}
+
+/// The result of one computation: the period, its comparison periods and every row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicators {
+    pub period: Period,
+    pub period_label: String,
+    pub previous_period: Period,
+    pub year_earlier_period: Period,
+    pub days: i64,
+    /// The period ends after the last record in the warehouse (figures may be incomplete).
+    pub extends_past_data: bool,
+    pub rows: Vec<IndicatorRow>,
+}
+
+impl Indicators {
+    pub fn level(&self, level: &str) -> impl Iterator<Item = &IndicatorRow> {
+        let level = level.to_string();
+        self.rows.iter().filter(move |r| r.level == level)
+    }
+
+    pub fn city(&self) -> Option<&IndicatorRow> {
+        self.level("city").next()
+    }
+}
+
+pub fn round_to(x: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    let r = (x * f).round() / f;
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
+}
+
+fn rate(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite()).map(|v| round_to(v, 4))
+}
+
+fn hours(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite()).map(|v| round_to(v, 2))
+}
+
+/// The previous period of the same length: the previous year, quarter or month for calendar
+/// periods, else the same number of days just before.
+pub fn previous_period(p: &Period) -> Period {
+    let label = p.label();
+    let months = if label.len() == 4 {
+        Some(12)
+    } else if label.contains("-Q") {
+        Some(3)
+    } else if label.len() == 7 {
+        Some(1)
+    } else {
+        None
+    };
+    match months {
+        Some(m) => {
+            let start = p
+                .start
+                .checked_sub_months(Months::new(m))
+                .expect("date in range");
+            Period {
+                start,
+                end: p.start.pred_opt().expect("date in range"),
+            }
+        }
+        None => {
+            let days = chrono::Days::new(p.days() as u64);
+            Period {
+                start: p.start - days,
+                end: p.start.pred_opt().expect("date in range"),
+            }
+        }
+    }
+}
+
+/// The same period one year earlier (29 February becomes the 28th).
+pub fn year_earlier(p: &Period) -> Period {
+    let back = |d: NaiveDate| {
+        d.checked_sub_months(Months::new(12))
+            .expect("date in range")
+    };
+    let mut end = back(p.end);
+    // The end of February stays the end of February.
+    if p.end.month() == 2 && p.end.succ_opt().is_some_and(|n| n.month() == 3) {
+        end = NaiveDate::from_ymd_opt(end.year(), 3, 1)
+            .and_then(|d| d.pred_opt())
+            .expect("valid");
+    }
+    Period {
+        start: back(p.start),
+        end,
+    }
+}
+
+/// Sets the period and targets the SQL reads, then runs every file.
+fn run_sql(
+    conn: &Connection,
+    period: &Period,
+    config: &Config,
+) -> Result<Vec<IndicatorRow>, IndicatorError> {
+    let months = {
+        let (s, e) = (period.start, period.end);
+        (e.year() - s.year()) as i64 * 12 + e.month() as i64 - s.month() as i64 + 1
+    };
+    let t = &config.targets;
+    let stars = &config.stars.thresholds;
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE period (start_date DATE, end_date DATE, days INTEGER, months INTEGER);
+         CREATE OR REPLACE TEMP TABLE settings (registration_target DOUBLE, per_capita_target_year DOUBLE,
+             organizations_min DOUBLE, organizations_aim DOUBLE, standard_categories DOUBLE,
+             star1 DOUBLE, star2 DOUBLE, star3 DOUBLE, star4 DOUBLE, star5 DOUBLE);",
+    )?;
+    conn.execute(
+        "INSERT INTO period VALUES (CAST(? AS DATE), CAST(? AS DATE), ?, ?)",
+        params![
+            period.start.to_string(),
+            period.end.to_string(),
+            period.days(),
+            months
+        ],
+    )?;
+    conn.execute(
+        "INSERT INTO settings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params![
+            t.registration_rate.value,
+            t.per_capita_hours.value,
+            t.organizations_min.value,
+            t.organizations_aim.value,
+            config.categories.standard.len() as f64,
+            stars[0],
+            stars[1],
+            stars[2],
+            stars[3],
+            stars[4]
+        ],
+    )?;
+    for (file, sql) in SQL_FILES {
+        conn.execute_batch(sql)
+            .map_err(|source| IndicatorError::Sql { file, source })?;
+    }
+    let mut stmt = conn.prepare(
+        "SELECT level, district, street, community_id, community, communities, population,
+                population_flagged, registered, registration_rate, registration_target,
+                registration_gap, hours, per_capita_hours, per_capita_target,
+                annualized_per_capita_hours, hours_gap, active_volunteers, participation_rate,
+                activities, category_coverage, active_months, months_in_period, organizations,
+                organizations_per_community, stations, station_coverage, needs_collected,
+                needs_resolved, need_resolution_rate, trainings, training_participants,
+                star1, star2, star3, star4, star5,
+                communities_meeting_registration, communities_meeting_per_capita_hours,
+                communities_meeting_organizations_min, communities_meeting_organizations_aim,
+                communities_meeting_station
+           FROM indicators
+          ORDER BY CASE level WHEN 'community' THEN 0 WHEN 'street' THEN 1 WHEN 'district' THEN 2 ELSE 3 END,
+                   district, street, community, community_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let level: String = r.get(0)?;
+        let is_community = level == "community";
+        let communities: i64 = r.get(5)?;
+        let population: Option<i64> = r.get::<_, Option<f64>>(6)?.map(|p| p as i64);
+        let registered: i64 = r.get(8)?;
+        let registration_gap: Option<i64> = r.get::<_, Option<f64>>(11)?.map(|g| g as i64);
+        let raw_hours: f64 = r.get(12)?;
+        let raw_per_capita: Option<f64> = r.get(13)?;
+        let raw_target: f64 = r.get(14)?;
+        let organizations: i64 = r.get::<_, f64>(23)? as i64;
+        let meeting = |i: usize| -> duckdb::Result<i64> { r.get(i) };
+        let share = |n: i64| round_to(n as f64 / communities.max(1) as f64, 4);
+        // Judgements are made on unrounded figures, and only for communities: above them the
+        // counts of communities meeting each target say more than one flag would.
+        let judged = |meets: bool| is_community.then_some(meets);
+        Ok(IndicatorRow {
+            district: r.get(1)?,
+            street: r.get(2)?,
+            community_id: r.get(3)?,
+            community: r.get(4)?,
+            communities,
+            population,
+            population_flagged: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
+            registered,
+            registration_rate: rate(r.get(9)?),
+            registration_target: r.get(10)?,
+            registration_gap,
+            meets_registration: judged(registration_gap == Some(0)),
+            hours: round_to(raw_hours, 2),
+            per_capita_hours: hours(raw_per_capita),
+            per_capita_target: round_to(raw_target, 2),
+            annualized_per_capita_hours: hours(r.get(15)?),
+            hours_gap: round_to(r.get(16)?, 2),
+            meets_per_capita_hours: judged(raw_per_capita.is_some_and(|h| h >= raw_target - 1e-9)),
+            active_volunteers: r.get(17)?,
+            participation_rate: rate(r.get(18)?),
+            activities: r.get(19)?,
+            category_coverage: round_to(r.get(20)?, 4),
+            active_months: r.get(21)?,
+            months_in_period: r.get(22)?,
+            organizations,
+            organizations_per_community: round_to(r.get(24)?, 2),
+            meets_organizations_min: judged(
+                organizations as f64 >= config.targets.organizations_min.value,
+            ),
+            meets_organizations_aim: judged(
+                organizations as f64 >= config.targets.organizations_aim.value,
+            ),
+            has_station: r.get(25)?,
+            station_coverage: round_to(r.get(26)?, 4),
+            needs_collected: r.get(27)?,
+            needs_resolved: r.get(28)?,
+            need_resolution_rate: rate(r.get(29)?),
+            trainings: r.get(30)?,
+            training_participants: r.get::<_, f64>(31)? as i64,
+            star1: r.get(32)?,
+            star2: r.get(33)?,
+            star3: r.get(34)?,
+            star4: r.get(35)?,
+            star5: r.get(36)?,
+            communities_meeting_registration: meeting(37)?,
+            communities_meeting_per_capita_hours: meeting(38)?,
+            communities_meeting_organizations_min: meeting(39)?,
+            communities_meeting_organizations_aim: meeting(40)?,
+            communities_meeting_station: meeting(41)?,
+            share_meeting_registration: share(meeting(37)?),
+            share_meeting_per_capita_hours: share(meeting(38)?),
+            share_meeting_station: share(meeting(41)?),
+            score: None,
+            rank_in_district: None,
+            registered_prev: None,
+            registration_rate_prev: None,
+            hours_prev: None,
+            per_capita_hours_prev: None,
+            active_volunteers_prev: None,
+            registered_yoy: None,
+            registration_rate_yoy: None,
+            hours_yoy: None,
+            per_capita_hours_yoy: None,
+            active_volunteers_yoy: None,
+            level,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+impl IndicatorRow {
+    /// An all-zero row (lists the columns; a base for tests).
+    pub fn empty() -> IndicatorRow {
+        IndicatorRow {
+            level: String::new(),
+            district: String::new(),
+            street: String::new(),
+            community: String::new(),
+            community_id: 0,
+            communities: 0,
+            population: None,
+            population_flagged: false,
+            registered: 0,
+            registration_rate: None,
+            registration_target: 0.0,
+            registration_gap: None,
+            meets_registration: None,
+            hours: 0.0,
+            per_capita_hours: None,
+            per_capita_target: 0.0,
+            annualized_per_capita_hours: None,
+            hours_gap: 0.0,
+            meets_per_capita_hours: None,
+            active_volunteers: 0,
+            participation_rate: None,
+            activities: 0,
+            category_coverage: 0.0,
+            active_months: 0,
+            months_in_period: 0,
+            organizations: 0,
+            organizations_per_community: 0.0,
+            meets_organizations_min: None,
+            meets_organizations_aim: None,
+            has_station: 0,
+            station_coverage: 0.0,
+            needs_collected: 0,
+            needs_resolved: 0,
+            need_resolution_rate: None,
+            trainings: 0,
+            training_participants: 0,
+            star1: 0,
+            star2: 0,
+            star3: 0,
+            star4: 0,
+            star5: 0,
+            communities_meeting_registration: 0,
+            communities_meeting_per_capita_hours: 0,
+            communities_meeting_organizations_min: 0,
+            communities_meeting_organizations_aim: 0,
+            communities_meeting_station: 0,
+            share_meeting_registration: 0.0,
+            share_meeting_per_capita_hours: 0.0,
+            share_meeting_station: 0.0,
+            score: None,
+            rank_in_district: None,
+            registered_prev: None,
+            registration_rate_prev: None,
+            hours_prev: None,
+            per_capita_hours_prev: None,
+            active_volunteers_prev: None,
+            registered_yoy: None,
+            registration_rate_yoy: None,
+            hours_yoy: None,
+            per_capita_hours_yoy: None,
+            active_volunteers_yoy: None,
+        }
+    }
+}
+
+type UnitKey = (String, String, String, i32);
+
+fn key(r: &IndicatorRow) -> UnitKey {
+    (
+        r.level.clone(),
+        r.district.clone(),
+        r.street.clone(),
+        r.community_id,
+    )
+}
+
+/// Computes every indicator for `period`, with comparison columns and scores.
+pub fn compute(
+    conn: &Connection,
+    period: &Period,
+    config: &Config,
+) -> Result<Indicators, IndicatorError> {
+    let previous = previous_period(period);
+    let earlier = year_earlier(period);
+    let mut rows = run_sql(conn, period, config)?;
+    let prev: HashMap<UnitKey, IndicatorRow> = run_sql(conn, &previous, config)?
+        .into_iter()
+        .map(|r| (key(&r), r))
+        .collect();
+    let yoy: HashMap<UnitKey, IndicatorRow> = run_sql(conn, &earlier, config)?
+        .into_iter()
+        .map(|r| (key(&r), r))
+        .collect();
+    for row in &mut rows {
+        if let Some(p) = prev.get(&key(row)) {
+            row.registered_prev = Some(p.registered);
+            row.registration_rate_prev = p.registration_rate;
+            row.hours_prev = Some(p.hours);
+            row.per_capita_hours_prev = p.per_capita_hours;
+            row.active_volunteers_prev = Some(p.active_volunteers);
+        }
+        if let Some(y) = yoy.get(&key(row)) {
+            row.registered_yoy = Some(y.registered);
+            row.registration_rate_yoy = y.registration_rate;
+            row.hours_yoy = Some(y.hours);
+            row.per_capita_hours_yoy = y.per_capita_hours;
+            row.active_volunteers_yoy = Some(y.active_volunteers);
+        }
+        row.score = Some(round_to(crate::score::score(row, config), 1));
+    }
+    crate::score::rank_within_districts(&mut rows);
+    let last_record: Option<String> = conn.query_row(
+        "SELECT CAST(max(served_on) AS VARCHAR) FROM service_records",
+        [],
+        |r| r.get(0),
+    )?;
+    let extends_past_data = last_record
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .is_none_or(|last| period.end > last);
+    Ok(Indicators {
+        period: *period,
+        period_label: period.label(),
+        previous_period: previous,
+        year_earlier_period: earlier,
+        days: period.days(),
+        extends_past_data,
+        rows,
+    })
+}
+
+/// The default period: the last calendar year that has ended (before `today`) and has
+/// service records; the year before `today`'s when there are none.
+pub fn default_period(conn: &Connection, today: NaiveDate) -> Result<Period, IndicatorError> {
+    let last: Option<i32> = conn.query_row(
+        "SELECT CAST(year(max(served_on)) AS INTEGER) FROM service_records",
+        [],
+        |r| r.get(0),
+    )?;
+    let year = last.map_or(today.year() - 1, |y| y.min(today.year() - 1));
+    Ok(Period::parse(&year.to_string()).expect("a year is a period"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Period {
+        Period::parse(s).unwrap()
+    }
+
+    #[test]
+    fn comparison_periods() {
+        assert_eq!(previous_period(&p("2025")), p("2024"));
+        assert_eq!(previous_period(&p("2025-Q1")), p("2024-Q4"));
+        assert_eq!(previous_period(&p("2025-03")), p("2025-02"));
+        assert_eq!(
+            previous_period(&p("2025-01-11..2025-01-20")),
+            p("2025-01-01..2025-01-10")
+        );
+        assert_eq!(year_earlier(&p("2025-Q3")), p("2024-Q3"));
+        assert_eq!(year_earlier(&p("2025-02")), p("2024-02"));
+        assert_eq!(year_earlier(&p("2024-02")), p("2023-02"));
+    }
+
+    #[test]
+    fn rounding() {
+        assert_eq!(round_to(0.153_249, 4), 0.1532);
+        assert_eq!(round_to(12.345_1, 2), 12.35);
+        assert_eq!(round_to(-0.000_01, 2), 0.0);
+    }
+}
