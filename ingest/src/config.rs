@@ -39,6 +39,39 @@ pub struct Config {
     pub categories: Categories,
     pub target_groups: TargetGroups,
     pub communities: Communities,
+    pub score: Score,
+}
+
+/// The composite score's weights (a local convention, shown as such in the briefing).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Score {
+    pub weights: BTreeMap<String, f64>,
+}
+
+/// What a score weight may name.
+pub const SCORE_COMPONENTS: [&str; 6] = [
+    "registration_rate",
+    "per_capita_hours",
+    "participation_rate",
+    "category_coverage",
+    "need_resolution_rate",
+    "organizations",
+];
+
+impl Default for Score {
+    fn default() -> Self {
+        Score {
+            weights: [
+                ("registration_rate", 0.4),
+                ("per_capita_hours", 0.4),
+                ("participation_rate", 0.2),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -270,6 +303,32 @@ impl Config {
                     ),
                 ));
             }
+        }
+        for (component, weight) in &self.score.weights {
+            if !SCORE_COMPONENTS.contains(&component.as_str()) {
+                return Err(invalid(
+                    &format!("score.weights.{component}"),
+                    weight.to_string(),
+                    &format!(
+                        "is not a score component; use one of: {}",
+                        SCORE_COMPONENTS.join(", ")
+                    ),
+                ));
+            }
+            if !(weight.is_finite() && *weight >= 0.0) {
+                return Err(invalid(
+                    &format!("score.weights.{component}"),
+                    weight.to_string(),
+                    "must be a number ≥ 0",
+                ));
+            }
+        }
+        if self.score.weights.values().sum::<f64>() <= 0.0 {
+            return Err(invalid(
+                "score.weights",
+                "{}".into(),
+                "needs at least one weight above 0",
+            ));
         }
         for (alias, target) in &self.communities.aliases {
             if target.trim().is_empty() || target.split('/').count() > 3 {

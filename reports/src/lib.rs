@@ -1,6 +1,8 @@
 //! Output writers for vbrief. Every CSV we write is UTF-8 with a BOM, so that Excel on a
 //! Chinese Windows desktop opens it with the right characters.
 
+pub mod indicator_files;
+
 use std::io::Write;
 use std::path::Path;
 

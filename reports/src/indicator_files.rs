@@ -1,0 +1,189 @@
+//! The output contract of DOMAIN.md §5 for the figures: `indicators/community.csv`,
+//! `street.csv`, `district.csv`, `city.csv` (UTF-8 with BOM, one row per unit) and
+//! `indicators.json`. Rates are fractions with 4 decimals, hours have 2; empty = not defined.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::{write_csv_bom, ReportError};
+use ingest::Config;
+use transforms::{IndicatorRow, Indicators};
+
+pub const LEVELS: [&str; 4] = ["community", "street", "district", "city"];
+
+/// Decimal places of a column in the CSVs (the JSON carries the same rounded numbers).
+fn decimals(column: &str) -> usize {
+    let base = column.trim_end_matches("_prev").trim_end_matches("_yoy");
+    if base == "score" {
+        1
+    } else if base.ends_with("_rate")
+        || base.ends_with("_coverage")
+        || base.starts_with("share_")
+        || base == "registration_target"
+    {
+        4
+    } else {
+        2
+    }
+}
+
+fn cell(column: &str, value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) if n.is_f64() => {
+            format!("{:.*}", decimals(column), n.as_f64().unwrap_or(0.0))
+        }
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn row_values(row: &IndicatorRow) -> serde_json::Map<String, Value> {
+    match serde_json::to_value(row) {
+        Ok(Value::Object(map)) => map,
+        _ => unreachable!("an IndicatorRow serializes to an object"),
+    }
+}
+
+/// The column names, in order.
+pub fn columns() -> Vec<String> {
+    let empty = IndicatorRow::empty();
+    row_values(&empty).keys().cloned().collect()
+}
+
+/// Writes the four CSVs and the JSON under `out`, returning the paths written.
+pub fn write(
+    out: &Path,
+    indicators: &Indicators,
+    config: &Config,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let dir = out.join("indicators");
+    std::fs::create_dir_all(&dir).map_err(|source| ReportError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let header = columns();
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut written = Vec::new();
+    let mut levels = serde_json::Map::new();
+    for level in LEVELS {
+        let rows: Vec<&IndicatorRow> = indicators.level(level).collect();
+        let path = dir.join(format!("{level}.csv"));
+        write_csv_bom(
+            &path,
+            &header_refs,
+            rows.iter().map(|r| {
+                let values = row_values(r);
+                header
+                    .iter()
+                    .map(|c| cell(c, &values[c]))
+                    .collect::<Vec<String>>()
+            }),
+        )?;
+        written.push(path);
+        levels.insert(
+            level.to_string(),
+            Value::Array(rows.iter().map(|r| Value::Object(row_values(r))).collect()),
+        );
+    }
+    let document = json!({
+        "city": config.city.name,
+        "office": config.city.office,
+        "period": indicators.period_label,
+        "start": indicators.period.start,
+        "end": indicators.period.end,
+        "days": indicators.days,
+        "previous_period": indicators.previous_period,
+        "year_earlier_period": indicators.year_earlier_period,
+        "extends_past_data": indicators.extends_past_data,
+        "targets": config.targets,
+        "stars": config.stars,
+        "standard_categories": config.categories.standard,
+        "score": {
+            "weights": config.score.weights,
+            "note": "综合得分为本地惯例，非官方指数 (the composite score is a local convention, not an official index)",
+        },
+        "sql_files": transforms::SQL_FILES.iter().map(|(name, _)| format!("transforms/sql/{name}")).collect::<Vec<_>>(),
+        "levels": levels,
+    });
+    let path = dir.join("indicators.json");
+    let text = serde_json::to_string_pretty(&document).map_err(|e| ReportError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e),
+    })?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, "\u{FEFF}".to_string() + &text + "\n")
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|source| ReportError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    written.push(path);
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_by_column() {
+        assert_eq!(decimals("registration_rate"), 4);
+        assert_eq!(decimals("registration_rate_yoy"), 4);
+        assert_eq!(decimals("category_coverage"), 4);
+        assert_eq!(decimals("per_capita_hours_prev"), 2);
+        assert_eq!(decimals("hours"), 2);
+        assert_eq!(decimals("score"), 1);
+        assert_eq!(cell("hours", &json!(12.5)), "12.50");
+        assert_eq!(cell("registration_rate", &json!(0.15)), "0.1500");
+        assert_eq!(cell("registered", &json!(12)), "12");
+        assert_eq!(cell("registration_rate", &Value::Null), "");
+    }
+
+    #[test]
+    fn contract_columns_are_present() {
+        let cols = columns();
+        for name in [
+            "district",
+            "street",
+            "community",
+            "population",
+            "registered",
+            "registration_rate",
+            "registration_gap",
+            "hours",
+            "per_capita_hours",
+            "annualized_per_capita_hours",
+            "active_volunteers",
+            "participation_rate",
+            "activities",
+            "category_coverage",
+            "active_months",
+            "organizations",
+            "has_station",
+            "needs_collected",
+            "needs_resolved",
+            "need_resolution_rate",
+            "trainings",
+            "training_participants",
+            "star1",
+            "star2",
+            "star3",
+            "star4",
+            "star5",
+            "registered_prev",
+            "registration_rate_yoy",
+            "hours_prev",
+            "per_capita_hours_yoy",
+            "active_volunteers_prev",
+        ] {
+            assert!(
+                cols.iter().any(|c| c == name),
+                "{name} missing from {cols:?}"
+            );
+        }
+    }
+}
