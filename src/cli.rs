@@ -39,6 +39,12 @@ pub enum Command {
     Init(InitArgs),
     /// 导入导出文件到仓库 (ingest exports into DIR/warehouse.duckdb)
     Ingest(IngestArgs),
+    /// 计算指标并写出结果 (compute the indicators for a period and write the output files)
+    Report(ReportArgs),
+    /// 导入 inbox/ 后生成报告 (ingest DIR/inbox, then report)
+    Run(ReportArgs),
+    /// 说明某社区某指标是如何算出的 (show how one community's figure was obtained)
+    Explain(ExplainArgs),
     /// 在内置示例数据上运行完整流程 (run the whole pipeline on the bundled sample data)
     Demo(DemoArgs),
     /// 生成示例或压测数据 (generate sample or benchmark exports, deterministically)
@@ -75,6 +81,38 @@ pub struct IngestArgs {
     /// 以JSON输出导入摘要 (print the summary as JSON)
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct ReportArgs {
+    /// 统计期间 (period): 2025, 2025-Q3, 2025-07 或 2025-01-01..2025-06-30；
+    /// 默认为数据中最近一个完整的自然年 (default: the last full calendar year in the data)
+    #[arg(long, short = 'p', value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// 只输出一个区县：其社区、街道、区县合计，以及全市作参照
+    /// (one district: its communities, streets and total, with the city as reference)
+    #[arg(long, value_name = "DISTRICT")]
+    pub district: Option<String>,
+    /// 输出目录，默认为 DIR/out/<期间> (output folder; default: DIR/out/<period>)
+    #[arg(long, value_name = "OUT")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// 指标名 (indicator), e.g. registration_rate, per_capita_hours, hours, star3
+    #[arg(value_name = "INDICATOR")]
+    pub indicator: String,
+    /// 社区名称 (community name)
+    #[arg(long, value_name = "NAME")]
+    pub community: String,
+    /// 区县，社区重名时必填 (district; needed when the name exists in several districts)
+    #[arg(long, value_name = "DISTRICT")]
+    pub district: Option<String>,
+    /// 统计期间 (period), as for report
+    #[arg(long, short = 'p', value_name = "PERIOD")]
+    pub period: Option<String>,
 }
 
 #[derive(Debug, Args)]

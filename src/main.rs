@@ -26,6 +26,15 @@ fn main() -> ExitCode {
             commands::demo::run(&args.dir.or(workdir).unwrap_or_else(|| "vbrief-demo".into()))
         }
         cli::Command::Gen(args) => commands::gen::run(&args),
+        cli::Command::Report(args) => {
+            commands::report::run(&workdir.unwrap_or_else(|| ".".into()), &args)
+        }
+        cli::Command::Run(args) => {
+            commands::report::ingest_then_report(&workdir.unwrap_or_else(|| ".".into()), &args)
+        }
+        cli::Command::Explain(args) => {
+            commands::explain::run(&workdir.unwrap_or_else(|| ".".into()), &args)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

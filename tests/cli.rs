@@ -100,3 +100,40 @@ fn every_command_takes_workdir() {
     assert!(other.join("warehouse.duckdb").is_file());
     env.run(&["gen", "--help", "--workdir", "."]).code(0);
 }
+
+#[test]
+fn run_ingests_the_inbox_then_reports() {
+    let env = Env::new();
+    env.csv("ledger.csv", &["社区,常住人口", "站前社区,1000"]);
+    env.csv(
+        "vol.csv",
+        &["志愿者编号,注册时间,社区", "V1,2024-01-01,站前社区"],
+    );
+    env.csv(
+        "rec.csv",
+        &["志愿者编号,服务日期,服务时长", "V1,2024-05-01,3"],
+    );
+    let run = env
+        .run(&[
+            "run",
+            "--workdir",
+            env.path().to_str().unwrap(),
+            "--period",
+            "2024",
+        ])
+        .code(0);
+    assert!(
+        run.stdout.contains("导入摘要") && run.stdout.contains("指标 Indicators"),
+        "{}",
+        run.stdout
+    );
+    let city = std::fs::read_to_string(env.path().join("out/2024/indicators/city.csv")).unwrap();
+    assert!(city.contains(",1000,false,1,0.0010,"), "{city}");
+    env.run(&[
+        "report",
+        "--workdir",
+        env.path().join("nowhere").to_str().unwrap(),
+    ])
+    .code(1)
+    .stderr_has("vbrief ingest");
+}

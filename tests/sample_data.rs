@@ -4,39 +4,9 @@
 mod common;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{counts, Env, BIN};
-
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
-}
-
-fn manifest() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(samples().join("manifest.json")).unwrap())
-        .unwrap()
-}
-
-/// Copies the sample files and their config into a fresh working folder.
-fn sample_env() -> Env {
-    let env = Env::new();
-    for entry in std::fs::read_dir(samples()).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap();
-        if path
-            .extension()
-            .is_some_and(|e| e == "xlsx" || e == "csv" || e == "xls")
-        {
-            std::fs::copy(&path, env.inbox().join(name)).unwrap();
-        }
-    }
-    std::fs::copy(
-        samples().join("vbrief.toml"),
-        env.path().join("vbrief.toml"),
-    )
-    .unwrap();
-    env
-}
+use common::{counts, manifest, sample_env, samples, Env, BIN};
 
 #[test]
 fn committed_samples_are_what_the_generator_writes() {
@@ -268,6 +238,19 @@ fn demo_runs_end_to_end() {
     );
     assert!(stdout.contains("导入摘要 Ingest summary"), "{stdout}");
     assert!(demo.join("warehouse.duckdb").exists() && demo.join("quarantine.csv").exists());
+    for file in [
+        "community.csv",
+        "street.csv",
+        "district.csv",
+        "city.csv",
+        "indicators.json",
+    ] {
+        assert!(
+            demo.join("out/2025/indicators").join(file).is_file(),
+            "demo did not write {file}"
+        );
+    }
+    assert!(stdout.contains("指标 Indicators"), "{stdout}");
     // Running it again ingests nothing new.
     let again = std::process::Command::new(BIN)
         .args(["demo", demo.to_str().unwrap()])

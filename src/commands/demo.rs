@@ -66,5 +66,16 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
             );
         }
     }
-    ingest_and_summarize(dir.to_path_buf(), vec![inbox], None, None, false, false)
+    let code = ingest_and_summarize(dir.to_path_buf(), vec![inbox], None, None, false, false)?;
+    if code == crate::exit::FAILED {
+        return Ok(code);
+    }
+    println!();
+    let report = crate::cli::ReportArgs {
+        period: None,
+        district: None,
+        out: None,
+    };
+    let report_code = crate::commands::report::run(dir, &report)?;
+    Ok(code.max(report_code))
 }

@@ -1,4 +1,6 @@
 pub mod demo;
+pub mod explain;
 pub mod gen;
 pub mod ingest;
 pub mod init;
+pub mod report;

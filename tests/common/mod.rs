@@ -241,3 +241,34 @@ pub fn assert_counts(
         sheet["path"]
     );
 }
+
+/// The bundled sample data folder.
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+}
+
+pub fn manifest() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(samples().join("manifest.json")).unwrap())
+        .unwrap()
+}
+
+/// A working folder holding the sample files and their config (not yet ingested).
+pub fn sample_env() -> Env {
+    let env = Env::new();
+    for entry in std::fs::read_dir(samples()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap();
+        if path
+            .extension()
+            .is_some_and(|e| e == "xlsx" || e == "csv" || e == "xls")
+        {
+            std::fs::copy(&path, env.inbox().join(name)).unwrap();
+        }
+    }
+    std::fs::copy(
+        samples().join("vbrief.toml"),
+        env.path().join("vbrief.toml"),
+    )
+    .unwrap();
+    env
+}
