@@ -377,6 +377,26 @@ fn quarter_by_hand_with_comparisons() {
             ("participation_rate", "0.0000"),
         ],
     );
+    // 东区 in Q3: registered 4 + 6 = 10; hours 25 + 0 = 25 → 2.50 per capita; active 2 → 0.2;
+    // activities (普法 07-01, 杂务 08-15) 2 with one standard category → 1/8; months: activities 7, 8
+    // ∪ records 7 → 2 of 3; no community meets the pro-rated 6.30 h. A year earlier (2024-09-30):
+    // 甲 V1 V2 V6 + 乙 6 = 9 registered.
+    let districts = read(&env, "q", "district");
+    check(
+        unit(&districts, "district", "东区"),
+        &[
+            ("registered", "10"),
+            ("hours", "25.00"),
+            ("per_capita_hours", "2.50"),
+            ("participation_rate", "0.2000"),
+            ("activities", "2"),
+            ("category_coverage", "0.1250"),
+            ("active_months", "2"),
+            ("months_in_period", "3"),
+            ("communities_meeting_per_capita_hours", "0"),
+            ("registered_yoy", "9"),
+        ],
+    );
 }
 
 #[test]
