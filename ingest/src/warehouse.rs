@@ -241,29 +241,23 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
          INSERT INTO {t} SELECT s.* FROM stg_{t} s JOIN fate f
              ON f.staged = 1 AND f.fate = 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row;
 
-         INSERT INTO quarantine
-         SELECT f.file_id, f.source_row, '{kind_name}', NULL, 'duplicate',
-                '重复，已保留较早的一条 (duplicate; the earlier row is kept)',
-                'kept: ' || kf.path || CASE WHEN kf.sheet <> '' THEN ' [' || kf.sheet || ']' ELSE '' END
-                    || ' row ' || f.kept_row,
-                {masked_from_t}
-           FROM fate f JOIN {t} x ON x.k = f.k AND x.file_id = f.file_id AND x.source_row = f.source_row
-           JOIN files kf ON kf.file_id = f.kept_file_id
-          WHERE f.staged = 0 AND f.fate = 'duplicate';
-
-         DELETE FROM {t} USING fate f
-          WHERE {t}.k = f.k AND {t}.file_id = f.file_id AND {t}.source_row = f.source_row
-            AND f.staged = 0 AND f.fate = 'duplicate';
-
+         -- Every row that lost to another with the same key, whether staged now or (when a new
+         -- row registered earlier) already in the warehouse, goes to quarantine with a pointer.
          INSERT INTO stg_quarantine
          SELECT f.file_id, f.source_row, '{kind_name}', NULL, 'duplicate',
                 '重复，已保留较早的一条 (duplicate; the earlier row is kept)',
                 'kept: ' || kf.path || CASE WHEN kf.sheet <> '' THEN ' [' || kf.sheet || ']' ELSE '' END
                     || ' row ' || f.kept_row,
-                {masked_from_s}
-           FROM fate f JOIN stg_{t} s ON s.file_id = f.file_id AND s.source_row = f.source_row
+                coalesce({masked_from_t}, {masked_from_s})
+           FROM fate f
            JOIN files kf ON kf.file_id = f.kept_file_id
-          WHERE f.staged = 1 AND f.fate = 'duplicate';
+           LEFT JOIN {t} x ON f.staged = 0 AND x.k = f.k AND x.file_id = f.file_id AND x.source_row = f.source_row
+           LEFT JOIN stg_{t} s ON f.staged = 1 AND s.file_id = f.file_id AND s.source_row = f.source_row
+          WHERE f.fate = 'duplicate';
+
+         DELETE FROM {t} USING fate f
+          WHERE {t}.k = f.k AND {t}.file_id = f.file_id AND {t}.source_row = f.source_row
+            AND f.staged = 0 AND f.fate = 'duplicate';
 
          INSERT INTO stg_known SELECT file_id, count(*) FROM fate
           WHERE staged = 1 AND fate = 'known' GROUP BY file_id;
@@ -378,4 +372,56 @@ pub fn write_quarantine_csv(
     drop(out);
     std::fs::rename(&tmp, path)?;
     Ok(n)
+}
+
+/// What the briefing's data-quality annex shows: every ingested sheet with its counts, and
+/// quarantined rows by reason.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct QualitySummary {
+    pub files: Vec<FileSummary>,
+    pub quarantine_by_reason: Vec<(String, i64)>,
+    pub quarantined: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    pub sheet: String,
+    pub kind: String,
+    pub rows_read: i64,
+    pub accepted: i64,
+    pub quarantined: i64,
+    pub skipped: i64,
+}
+
+pub fn quality_summary(conn: &Connection) -> Result<QualitySummary, duckdb::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT path, sheet, kind, rows_read, accepted, quarantined,
+                skipped_blank + skipped_title + skipped_header + skipped_total + skipped_known
+           FROM files ORDER BY file_id",
+    )?;
+    let files = stmt
+        .query_map([], |r| {
+            Ok(FileSummary {
+                path: r.get(0)?,
+                sheet: r.get(1)?,
+                kind: r.get(2)?,
+                rows_read: r.get(3)?,
+                accepted: r.get(4)?,
+                quarantined: r.get(5)?,
+                skipped: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt =
+        conn.prepare("SELECT reason, count(*) FROM quarantine GROUP BY 1 ORDER BY 2 DESC, 1")?;
+    let quarantine_by_reason = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let quarantined = quarantine_by_reason.iter().map(|(_, n)| n).sum();
+    Ok(QualitySummary {
+        files,
+        quarantine_by_reason,
+        quarantined,
+    })
 }

@@ -11,7 +11,7 @@ use crate::period::Period;
 use ingest::Config;
 
 /// The indicator SQL, in the order it runs. Each file starts with what it counts, in words.
-pub const SQL_FILES: [(&str, &str); 8] = [
+pub const SQL_FILES: [(&str, &str); 9] = [
     ("01_scope.sql", include_str!("../sql/01_scope.sql")),
     (
         "02_population.sql",
@@ -38,7 +38,19 @@ pub const SQL_FILES: [(&str, &str); 8] = [
         "08_indicators.sql",
         include_str!("../sql/08_indicators.sql"),
     ),
+    ("09_monthly.sql", include_str!("../sql/09_monthly.sql")),
 ];
+
+/// Effective hours and active volunteers of one month, for the city (district "") or one
+/// district.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthPoint {
+    pub district: String,
+    /// First day of the month.
+    pub month: NaiveDate,
+    pub hours: f64,
+    pub active_volunteers: i64,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndicatorError {
@@ -137,6 +149,10 @@ pub struct Indicators {
     /// The period ends after the last record in the warehouse (figures may be incomplete).
     pub extends_past_data: bool,
     pub rows: Vec<IndicatorRow>,
+    /// Monthly trend of the period (months without activity are absent).
+    pub monthly: Vec<MonthPoint>,
+    /// The same for the period a year earlier.
+    pub monthly_year_earlier: Vec<MonthPoint>,
 }
 
 impl Indicators {
@@ -299,7 +315,7 @@ fn run_sql(
         // Judgements are made on unrounded figures, and only for communities: above them the
         // counts of communities meeting each target say more than one flag would.
         let judged = |meets: bool| is_community.then_some(meets);
-        Ok(IndicatorRow {
+        let mut row = IndicatorRow {
             district: r.get(1)?,
             street: r.get(2)?,
             community_id: r.get(3)?,
@@ -352,20 +368,11 @@ fn run_sql(
             share_meeting_registration: share(meeting(37)?),
             share_meeting_per_capita_hours: share(meeting(38)?),
             share_meeting_station: share(meeting(41)?),
-            score: None,
-            rank_in_district: None,
-            registered_prev: None,
-            registration_rate_prev: None,
-            hours_prev: None,
-            per_capita_hours_prev: None,
-            active_volunteers_prev: None,
-            registered_yoy: None,
-            registration_rate_yoy: None,
-            hours_yoy: None,
-            per_capita_hours_yoy: None,
-            active_volunteers_yoy: None,
-            level,
-        })
+            // Score, rank and comparison columns are filled in by `compute`.
+            ..IndicatorRow::empty()
+        };
+        row.level = level;
+        Ok(row)
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
@@ -439,6 +446,23 @@ impl IndicatorRow {
     }
 }
 
+/// Reads the monthly table the last `run_sql` left behind.
+fn read_monthly(conn: &Connection) -> Result<Vec<MonthPoint>, IndicatorError> {
+    let mut stmt = conn.prepare(
+        "SELECT district, CAST(month AS DATE)::VARCHAR, hours, active_volunteers FROM monthly ORDER BY district, month",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let month: String = r.get(1)?;
+        Ok(MonthPoint {
+            district: r.get(0)?,
+            month: NaiveDate::parse_from_str(&month, "%Y-%m-%d").unwrap_or_default(),
+            hours: round_to(r.get(2)?, 2),
+            active_volunteers: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 type UnitKey = (String, String, String, i32);
 
 fn key(r: &IndicatorRow) -> UnitKey {
@@ -458,7 +482,8 @@ pub fn compute(
 ) -> Result<Indicators, IndicatorError> {
     let previous = previous_period(period);
     let earlier = year_earlier(period);
-    let mut rows = run_sql(conn, period, config)?;
+    // The comparison periods first: the period itself runs last, so the temp tables left
+    // behind (and read by `explain` and the monthly trend) are its own.
     let prev: HashMap<UnitKey, IndicatorRow> = run_sql(conn, &previous, config)?
         .into_iter()
         .map(|r| (key(&r), r))
@@ -467,6 +492,9 @@ pub fn compute(
         .into_iter()
         .map(|r| (key(&r), r))
         .collect();
+    let monthly_year_earlier = read_monthly(conn)?;
+    let mut rows = run_sql(conn, period, config)?;
+    let monthly = read_monthly(conn)?;
     for row in &mut rows {
         if let Some(p) = prev.get(&key(row)) {
             row.registered_prev = Some(p.registered);
@@ -501,6 +529,8 @@ pub fn compute(
         days: period.days(),
         extends_past_data,
         rows,
+        monthly,
+        monthly_year_earlier,
     })
 }
 
