@@ -1,7 +1,12 @@
 //! Output writers for vbrief. Every CSV we write is UTF-8 with a BOM, so that Excel on a
 //! Chinese Windows desktop opens it with the right characters.
 
+pub mod briefing;
+pub mod charts;
+pub mod html;
 pub mod indicator_files;
+pub mod pdf;
+pub mod xlsx;
 
 use std::io::Write;
 use std::path::Path;
@@ -43,6 +48,63 @@ where
     writer.flush().map_err(io)?;
     drop(writer);
     std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Writes briefing.html, briefing.pdf and indicators.xlsx under `out`; returns their paths.
+pub fn write_briefing(
+    out: &Path,
+    indicators: &transforms::Indicators,
+    config: &ingest::Config,
+    quality: &ingest::warehouse::QualitySummary,
+    options: &briefing::BriefingOptions,
+    pdf_options: &pdf::PdfOptions,
+) -> Result<Vec<std::path::PathBuf>, BriefingError> {
+    let model = briefing::build(indicators, config, quality, options);
+    let charts = charts::draw_all(
+        &model,
+        config.targets.registration_rate.value,
+        config.targets.per_capita_hours.value,
+    )?;
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| BriefingError::Io { path, source }
+    };
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let html_path = out.join("briefing.html");
+    let html = html::render(&model, &charts)?;
+    let tmp = html_path.with_extension("html.tmp");
+    std::fs::write(&tmp, html)
+        .and_then(|_| std::fs::rename(&tmp, &html_path))
+        .map_err(io(&html_path))?;
+    let date = options
+        .date
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let pdf_path = out.join("briefing.pdf");
+    let bytes = pdf::render(&model, &charts, date, pdf_options)?;
+    pdf::write(&pdf_path, &bytes).map_err(io(&pdf_path))?;
+    let xlsx_path = out.join("indicators.xlsx");
+    xlsx::write(&xlsx_path, indicators).map_err(|e| BriefingError::Xlsx {
+        path: xlsx_path.display().to_string(),
+        detail: e.to_string(),
+    })?;
+    Ok(vec![html_path, pdf_path, xlsx_path])
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BriefingError {
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
+    #[error(transparent)]
+    Html(#[from] html::HtmlError),
+    #[error(transparent)]
+    Pdf(#[from] pdf::PdfError),
+    #[error("cannot write {path}: {detail}")]
+    Xlsx { path: String, detail: String },
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 #[cfg(test)]

@@ -1,0 +1,702 @@
+//! The briefing model: one serializable struct built from the indicator results. The HTML, the
+//! PDF and the xlsx are all rendered from it, and every number shown is formatted here once,
+//! so the three cannot disagree with each other or with indicators.json.
+
+use serde::Serialize;
+
+use ingest::warehouse::QualitySummary;
+use ingest::Config;
+use transforms::{IndicatorRow, Indicators};
+
+/// Options from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct BriefingOptions {
+    /// 期号, e.g. "第3期".
+    pub issue: Option<String>,
+    /// 印发日期 (defaults to today).
+    pub date: Option<chrono::NaiveDate>,
+    /// A district lead's briefing for this district (already filtered in `Indicators`).
+    pub district: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Briefing {
+    pub title: String,
+    pub office: String,
+    pub issue: String,
+    pub date: String,
+    pub period_label: String,
+    pub period_range: String,
+    /// 全市, or the district's name.
+    pub scope: String,
+    pub headline: Vec<Headline>,
+    pub units_title: String,
+    pub unit_kind: String,
+    pub units: Vec<UnitLine>,
+    /// The city, shown as reference in a district briefing.
+    pub reference: Option<UnitLine>,
+    pub laggards: Vec<LaggardGroup>,
+    pub trend: Vec<TrendLine>,
+    pub trend_note: String,
+    pub stars: Vec<StarLine>,
+    pub stars_note: String,
+    pub coverage: Vec<Fact>,
+    pub needs: Vec<Fact>,
+    pub quality: Quality,
+    pub targets: Vec<TargetNote>,
+    pub definitions: Vec<Definition>,
+    pub notes: Vec<String>,
+}
+
+/// One headline figure against its target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Headline {
+    pub key: String,
+    pub name: String,
+    pub value: String,
+    pub target: String,
+    /// "达标" / "未达标" / "—".
+    pub status: String,
+    pub met: Option<bool>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitLine {
+    pub name: String,
+    pub population: String,
+    pub registered: String,
+    pub registration_rate: String,
+    pub per_capita_hours: String,
+    pub annualized_per_capita_hours: String,
+    pub participation_rate: String,
+    pub hours: String,
+    pub organizations: String,
+    pub stations: String,
+    pub meeting_registration: String,
+    pub score: String,
+    pub rank: String,
+    /// For charts: the raw rate and annualized hours.
+    pub registration_rate_value: f64,
+    pub annualized_hours_value: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LaggardGroup {
+    pub target: String,
+    pub items: Vec<Laggard>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Laggard {
+    pub name: String,
+    pub value: String,
+    pub need: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendLine {
+    pub month: String,
+    pub hours: String,
+    pub active_volunteers: String,
+    pub hours_year_earlier: String,
+    pub active_volunteers_year_earlier: String,
+    pub hours_value: f64,
+    pub hours_year_earlier_value: f64,
+    pub active_value: f64,
+    pub active_year_earlier_value: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StarLine {
+    pub level: String,
+    pub threshold: String,
+    pub persons: String,
+    pub persons_value: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Quality {
+    pub files: Vec<QualityFile>,
+    pub reasons: Vec<Fact>,
+    pub quarantined: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QualityFile {
+    pub name: String,
+    pub kind: String,
+    pub read: String,
+    pub accepted: String,
+    pub quarantined: String,
+    pub skipped: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetNote {
+    pub name: String,
+    pub value: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Definition {
+    pub name: String,
+    pub text: String,
+}
+
+pub fn percent(x: Option<f64>) -> String {
+    x.map_or("—".into(), |v| format!("{:.2}%", v * 100.0))
+}
+
+pub fn two(x: Option<f64>) -> String {
+    x.map_or("—".into(), |v| format!("{v:.2}"))
+}
+
+pub fn int(x: i64) -> String {
+    x.to_string()
+}
+
+/// The period as an office writes it: 2025年, 2025年第三季度, 2025年7月, or a date range.
+pub fn period_zh(indicators: &Indicators) -> String {
+    let label = &indicators.period_label;
+    let quarters = ["一", "二", "三", "四"];
+    if label.len() == 4 {
+        format!("{label}年")
+    } else if let Some((y, q)) = label.split_once("-Q") {
+        let q: usize = q.parse().unwrap_or(1);
+        format!("{y}年第{}季度", quarters[q.clamp(1, 4) - 1])
+    } else if label.len() == 7 {
+        let (y, m) = label.split_at(4);
+        format!(
+            "{y}年{}月",
+            m.trim_start_matches('-').trim_start_matches('0')
+        )
+    } else {
+        let (s, e) = (indicators.period.start, indicators.period.end);
+        format!(
+            "{}至{}",
+            s.format("%Y年%-m月%-d日"),
+            e.format("%Y年%-m月%-d日")
+        )
+    }
+}
+
+fn reason_zh(code: &str) -> &'static str {
+    match code {
+        "invalid_id" => "证件号码无效",
+        "missing_id" => "缺少证件号码和志愿者编号",
+        "missing_value" => "必填项为空",
+        "bad_date" => "日期无法识别或不存在",
+        "bad_hours" => "时长无法识别",
+        "bad_number" => "数字无法识别",
+        "hours_not_positive" => "时长不大于0",
+        "hours_over_24" => "单条时长超过24小时",
+        "cell_error" => "单元格为错误值",
+        "unknown_community" => "社区不在人口台账中",
+        "ambiguous_community" => "社区重名无法区分",
+        "missing_community" => "社区为空",
+        "duplicate" => "重复记录",
+        _ => "其他",
+    }
+}
+
+fn kind_zh(kind: &str) -> &'static str {
+    ingest::SourceKind::from_name(kind).map_or("其他", |k| k.label_zh())
+}
+
+fn unit_line(row: &IndicatorRow, name: String) -> UnitLine {
+    UnitLine {
+        name,
+        population: row.population.map_or("—".into(), int),
+        registered: int(row.registered),
+        registration_rate: percent(row.registration_rate),
+        per_capita_hours: two(row.per_capita_hours),
+        annualized_per_capita_hours: two(row.annualized_per_capita_hours),
+        participation_rate: percent(row.participation_rate),
+        hours: two(Some(row.hours)),
+        organizations: int(row.organizations),
+        stations: format!("{}/{}", row.has_station, row.communities),
+        meeting_registration: format!(
+            "{}/{}",
+            row.communities_meeting_registration, row.communities
+        ),
+        score: row.score.map_or("—".into(), |s| format!("{s:.1}")),
+        rank: row.rank_in_district.map_or("—".into(), |r| r.to_string()),
+        registration_rate_value: row.registration_rate.unwrap_or(0.0),
+        annualized_hours_value: row.annualized_per_capita_hours.unwrap_or(0.0),
+    }
+}
+
+fn status(met: Option<bool>) -> String {
+    match met {
+        Some(true) => "达标".into(),
+        Some(false) => "未达标".into(),
+        None => "—".into(),
+    }
+}
+
+/// Builds the briefing for the city (or, with `options.district`, one district).
+pub fn build(
+    indicators: &Indicators,
+    config: &Config,
+    quality: &QualitySummary,
+    options: &BriefingOptions,
+) -> Briefing {
+    let city = indicators
+        .city()
+        .cloned()
+        .unwrap_or_else(IndicatorRow::empty);
+    let t = &config.targets;
+    let top = match &options.district {
+        Some(d) => indicators
+            .level("district")
+            .find(|r| &r.district == d)
+            .cloned()
+            .unwrap_or_else(|| city.clone()),
+        None => city.clone(),
+    };
+    let scope = options.district.clone().unwrap_or_else(|| "全市".into());
+    let per_capita_met = top
+        .per_capita_hours
+        .map(|h| h >= top.per_capita_target - 1e-9);
+    let registration_met = top
+        .registration_rate
+        .map(|r| r >= t.registration_rate.value - 1e-9);
+    // The target is 1–2 organizations in every community, not on average.
+    let orgs_met = Some(top.communities_meeting_organizations_min == top.communities);
+    let station_met = Some(top.station_coverage >= t.station_coverage.value - 1e-9);
+    let headline = vec![
+        Headline {
+            key: "registration_rate".into(),
+            name: "注册志愿者占常住人口比例".into(),
+            value: percent(top.registration_rate),
+            target: format!("≥ {:.0}%", t.registration_rate.value * 100.0),
+            status: status(registration_met),
+            met: registration_met,
+            detail: format!(
+                "注册志愿者 {} 人，常住人口 {} 人；达标社区 {}/{} 个{}",
+                top.registered,
+                top.population.map_or("—".into(), int),
+                top.communities_meeting_registration,
+                top.communities,
+                top.registration_gap
+                    .filter(|g| *g > 0)
+                    .map_or(String::new(), |g| format!("；还需注册 {g} 人"))
+            ),
+        },
+        Headline {
+            key: "per_capita_hours".into(),
+            name: "注册志愿者人均服务时长".into(),
+            value: format!("{} 小时", two(top.per_capita_hours)),
+            target: format!(
+                "≥ {:.2} 小时（年 {} 小时按期折算）",
+                top.per_capita_target, t.per_capita_hours.value
+            ),
+            status: status(per_capita_met),
+            met: per_capita_met,
+            detail: format!(
+                "有效服务时长 {} 小时；年化人均 {} 小时；达标社区 {}/{} 个",
+                two(Some(top.hours)),
+                two(top.annualized_per_capita_hours),
+                top.communities_meeting_per_capita_hours,
+                top.communities
+            ),
+        },
+        Headline {
+            key: "participation_rate".into(),
+            name: "志愿者参与率".into(),
+            value: percent(top.participation_rate),
+            target: "—".into(),
+            status: "—".into(),
+            met: None,
+            detail: format!(
+                "期内参加服务 {} 人 / 注册 {} 人",
+                top.active_volunteers, top.registered
+            ),
+        },
+        Headline {
+            key: "organizations".into(),
+            name: "每社区志愿服务组织".into(),
+            value: format!("{:.2} 个", top.organizations_per_community),
+            target: format!(
+                "{}–{} 个",
+                t.organizations_min.value, t.organizations_aim.value
+            ),
+            status: status(orgs_met),
+            met: orgs_met,
+            detail: format!(
+                "组织 {} 个；至少 1 个的社区 {}/{}，达到 2 个的社区 {}/{}",
+                top.organizations,
+                top.communities_meeting_organizations_min,
+                top.communities,
+                top.communities_meeting_organizations_aim,
+                top.communities
+            ),
+        },
+        Headline {
+            key: "station_coverage".into(),
+            name: "志愿服务站覆盖率".into(),
+            value: percent(Some(top.station_coverage)),
+            target: format!("{:.0}%", t.station_coverage.value * 100.0),
+            status: status(station_met),
+            met: station_met,
+            detail: format!("建站社区 {}/{} 个", top.has_station, top.communities),
+        },
+    ];
+
+    // Units compared: districts for the city, communities for a district lead.
+    let (units_title, unit_kind, units, reference) = match &options.district {
+        None => (
+            "各区县对比".to_string(),
+            "区县".to_string(),
+            indicators
+                .level("district")
+                .map(|r| unit_line(r, r.district.clone()))
+                .collect::<Vec<_>>(),
+            None,
+        ),
+        Some(d) => {
+            let mut communities: Vec<&IndicatorRow> = indicators.level("community").collect();
+            communities
+                .sort_by_key(|r| (r.rank_in_district.unwrap_or(i64::MAX), r.community.clone()));
+            (
+                format!("{d}各社区对比（按综合得分排名）"),
+                "社区".to_string(),
+                communities
+                    .iter()
+                    .map(|r| unit_line(r, format!("{}/{}", r.street, r.community)))
+                    .collect(),
+                Some(unit_line(&city, "全市（参照）".into())),
+            )
+        }
+    };
+
+    // The communities furthest from each target, and what each still needs.
+    let communities: Vec<&IndicatorRow> = indicators.level("community").collect();
+    let path = |r: &IndicatorRow| format!("{}/{}/{}", r.district, r.street, r.community);
+    let mut by_registration: Vec<&&IndicatorRow> = communities
+        .iter()
+        .filter(|r| r.registration_gap.unwrap_or(0) > 0)
+        .collect();
+    by_registration.sort_by(|a, b| {
+        b.registration_gap
+            .cmp(&a.registration_gap)
+            .then(a.community.cmp(&b.community))
+    });
+    let mut by_hours: Vec<&&IndicatorRow> = communities
+        .iter()
+        .filter(|r| r.meets_per_capita_hours == Some(false) && r.registered > 0)
+        .collect();
+    by_hours.sort_by(|a, b| {
+        let gap = |r: &IndicatorRow| r.per_capita_target - r.per_capita_hours.unwrap_or(0.0);
+        gap(b)
+            .total_cmp(&gap(a))
+            .then(a.community.cmp(&b.community))
+    });
+    let no_station: Vec<&&IndicatorRow> =
+        communities.iter().filter(|r| r.has_station == 0).collect();
+    let no_org: Vec<&&IndicatorRow> = communities
+        .iter()
+        .filter(|r| r.organizations == 0)
+        .collect();
+    let laggards = vec![
+        LaggardGroup {
+            target: format!("注册率（目标 {:.0}%）", t.registration_rate.value * 100.0),
+            items: by_registration
+                .iter()
+                .take(10)
+                .map(|r| Laggard {
+                    name: path(r),
+                    value: percent(r.registration_rate),
+                    need: format!("还需注册 {} 人", r.registration_gap.unwrap_or(0)),
+                })
+                .collect(),
+        },
+        LaggardGroup {
+            target: format!("人均服务时长（目标 {:.2} 小时）", city.per_capita_target),
+            items: by_hours
+                .iter()
+                .take(10)
+                .map(|r| Laggard {
+                    name: path(r),
+                    value: format!("{} 小时", two(r.per_capita_hours)),
+                    need: format!(
+                        "人均还差 {:.2} 小时（共 {:.2} 小时）",
+                        r.per_capita_target - r.per_capita_hours.unwrap_or(0.0),
+                        r.hours_gap
+                    ),
+                })
+                .collect(),
+        },
+        LaggardGroup {
+            target: "志愿服务站（每个社区都应建站）".into(),
+            items: no_station
+                .iter()
+                .take(10)
+                .map(|r| Laggard {
+                    name: path(r),
+                    value: "未建站".into(),
+                    need: "还需建站 1 个".into(),
+                })
+                .collect(),
+        },
+        LaggardGroup {
+            target: format!(
+                "志愿服务组织（每社区至少 {} 个）",
+                t.organizations_min.value
+            ),
+            items: no_org
+                .iter()
+                .take(10)
+                .map(|r| Laggard {
+                    name: path(r),
+                    value: "0 个".into(),
+                    need: format!("还需组建 {} 个", t.organizations_min.value),
+                })
+                .collect(),
+        },
+    ];
+
+    // Monthly trend of the scope, against the same months a year earlier.
+    let district_key = options.district.clone().unwrap_or_default();
+    let mut trend = Vec::new();
+    let mut month = indicators
+        .period
+        .start
+        .with_day(1)
+        .unwrap_or(indicators.period.start);
+    while month <= indicators.period.end {
+        let this = indicators
+            .monthly
+            .iter()
+            .find(|m| m.district == district_key && m.month == month);
+        let earlier_month = month
+            .checked_sub_months(chrono::Months::new(12))
+            .unwrap_or(month);
+        let before = indicators
+            .monthly_year_earlier
+            .iter()
+            .find(|m| m.district == district_key && m.month == earlier_month);
+        trend.push(TrendLine {
+            month: month.format("%Y-%m").to_string(),
+            hours: two(Some(this.map_or(0.0, |m| m.hours))),
+            active_volunteers: this.map_or(0, |m| m.active_volunteers).to_string(),
+            hours_year_earlier: two(Some(before.map_or(0.0, |m| m.hours))),
+            active_volunteers_year_earlier: before.map_or(0, |m| m.active_volunteers).to_string(),
+            hours_value: this.map_or(0.0, |m| m.hours),
+            hours_year_earlier_value: before.map_or(0.0, |m| m.hours),
+            active_value: this.map_or(0, |m| m.active_volunteers) as f64,
+            active_year_earlier_value: before.map_or(0, |m| m.active_volunteers) as f64,
+        });
+        month = month
+            .checked_add_months(chrono::Months::new(1))
+            .expect("date in range");
+    }
+
+    let thresholds = &config.stars.thresholds;
+    let star_counts = [top.star1, top.star2, top.star3, top.star4, top.star5];
+    let stars = ["一星", "二星", "三星", "四星", "五星"]
+        .iter()
+        .enumerate()
+        .map(|(i, level)| StarLine {
+            level: level.to_string(),
+            threshold: format!("≥ {} 小时", thresholds[i]),
+            persons: star_counts[i].to_string(),
+            persons_value: star_counts[i] as f64,
+        })
+        .collect();
+
+    let coverage = vec![
+        Fact {
+            name: "志愿服务组织".into(),
+            value: format!(
+                "{} 个（每社区 {:.2} 个）",
+                top.organizations, top.organizations_per_community
+            ),
+        },
+        Fact {
+            name: "至少有 1 个组织的社区".into(),
+            value: format!(
+                "{}/{} 个",
+                top.communities_meeting_organizations_min, top.communities
+            ),
+        },
+        Fact {
+            name: "有 2 个及以上组织的社区".into(),
+            value: format!(
+                "{}/{} 个",
+                top.communities_meeting_organizations_aim, top.communities
+            ),
+        },
+        Fact {
+            name: "建有志愿服务站的社区".into(),
+            value: format!(
+                "{}/{} 个（{}）",
+                top.has_station,
+                top.communities,
+                percent(Some(top.station_coverage))
+            ),
+        },
+        Fact {
+            name: "期内开展活动".into(),
+            value: format!(
+                "{} 场；标准服务类别覆盖 {}",
+                top.activities,
+                percent(Some(top.category_coverage))
+            ),
+        },
+        Fact {
+            name: "期内培训".into(),
+            value: format!(
+                "{} 场，参训 {} 人次",
+                top.trainings, top.training_participants
+            ),
+        },
+    ];
+    let needs = vec![
+        Fact {
+            name: "累计登记需求".into(),
+            value: format!("{} 件", top.needs_collected),
+        },
+        Fact {
+            name: "其中已解决".into(),
+            value: format!("{} 件", top.needs_resolved),
+        },
+        Fact {
+            name: "需求解决率".into(),
+            value: percent(top.need_resolution_rate),
+        },
+    ];
+    let quality_block = Quality {
+        files: quality
+            .files
+            .iter()
+            .map(|f| QualityFile {
+                name: if f.sheet.is_empty() {
+                    f.path.clone()
+                } else {
+                    format!("{} [{}]", f.path, f.sheet)
+                },
+                kind: kind_zh(&f.kind).into(),
+                read: f.rows_read.to_string(),
+                accepted: f.accepted.to_string(),
+                quarantined: f.quarantined.to_string(),
+                skipped: f.skipped.to_string(),
+            })
+            .collect(),
+        reasons: quality
+            .quarantine_by_reason
+            .iter()
+            .map(|(code, n)| Fact {
+                name: format!("{}（{code}）", reason_zh(code)),
+                value: n.to_string(),
+            })
+            .collect(),
+        quarantined: quality.quarantined.to_string(),
+    };
+    let targets = vec![
+        TargetNote {
+            name: "注册率".into(),
+            value: format!(
+                "{}（{}）",
+                t.registration_rate.value, t.registration_rate.unit
+            ),
+            source: t.registration_rate.source.clone(),
+        },
+        TargetNote {
+            name: "人均服务时长".into(),
+            value: format!(
+                "{}（{}）",
+                t.per_capita_hours.value, t.per_capita_hours.unit
+            ),
+            source: t.per_capita_hours.source.clone(),
+        },
+        TargetNote {
+            name: "每社区组织数".into(),
+            value: format!(
+                "{}–{}（{}）",
+                t.organizations_min.value, t.organizations_aim.value, t.organizations_aim.unit
+            ),
+            source: t.organizations_aim.source.clone(),
+        },
+        TargetNote {
+            name: "站点覆盖".into(),
+            value: format!(
+                "{}（{}）",
+                t.station_coverage.value, t.station_coverage.unit
+            ),
+            source: t.station_coverage.source.clone(),
+        },
+        TargetNote {
+            name: "星级志愿者".into(),
+            value: thresholds
+                .iter()
+                .map(|h| h.to_string())
+                .collect::<Vec<_>>()
+                .join("/")
+                + " 小时",
+            source: config.stars.source.clone(),
+        },
+    ];
+    let definitions = [
+        ("注册志愿者", "去重后归属本社区、注册日期不晚于期末、未注销的志愿者（同一证件号只计一次，保留最早注册）。"),
+        ("注册率", "注册志愿者 ÷ 常住人口（期末前最近一期台账）；街道、区县、全市为合计之比。"),
+        ("服务时长", "期内状态为“已生效”的服务记录时长之和，只计本社区注册志愿者；未生效、待审核及无法对应的记录不计。"),
+        ("人均服务时长", "服务时长 ÷ 注册志愿者；目标按期长折算（年 25 小时 × 天数 ÷ 365），年化值 = 人均 × 365 ÷ 天数。"),
+        ("参与率", "期内至少有一条有效记录的注册志愿者 ÷ 注册志愿者。"),
+        ("星级", "截至期末累计有效服务时长达到的最高星级（具备资格人数，评定另行办理）。"),
+        ("综合得分", "注册率、人均时长（各按目标折算，封顶 1）与参与率的加权平均 × 100；权重见配置。本地惯例，非官方指数。"),
+    ]
+    .iter()
+    .map(|(n, d)| Definition { name: n.to_string(), text: d.to_string() })
+    .collect();
+    let mut notes = vec![format!(
+        "本简报数据来自全国志愿服务信息系统导出及社区台账，经 vbrief 去重、校验后计算；计算定义见 transforms/sql/，与 indicators.json 一致。"
+    )];
+    if indicators.extends_past_data {
+        notes.push("统计期间晚于最后一条服务记录，数据可能不完整。".into());
+    }
+    let date = options
+        .date
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    Briefing {
+        title: format!("{}社区志愿服务评估简报", config.city.name),
+        office: config.city.office.clone(),
+        issue: options
+            .issue
+            .clone()
+            .unwrap_or_else(|| format!("{}年第1期", date.format("%Y"))),
+        date: date.format("%Y年%-m月%-d日").to_string(),
+        period_label: period_zh(indicators),
+        period_range: format!(
+            "{} 至 {}（{} 天）",
+            indicators.period.start, indicators.period.end, indicators.days
+        ),
+        scope,
+        headline,
+        units_title,
+        unit_kind,
+        units,
+        reference,
+        laggards,
+        trend,
+        trend_note: "有效服务时长按月统计，与上年同期对比。".into(),
+        stars,
+        stars_note: "按截至期末的累计有效服务时长统计具备资格的人数。".into(),
+        coverage,
+        needs,
+        quality: quality_block,
+        targets,
+        definitions,
+        notes,
+    }
+}
+
+use chrono::Datelike as _;

@@ -1,0 +1,147 @@
+//! `indicators.xlsx`: one sheet per level with Chinese headers, percent and two-decimal
+//! formats, a frozen header row and an autofilter. Text is always written as text (a name
+//! starting with `=` never becomes a formula).
+
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, Workbook};
+use serde_json::Value;
+
+use transforms::{IndicatorRow, Indicators};
+
+/// The Chinese header of an indicator column (the English name is the CSV header).
+pub fn label_zh(column: &str) -> String {
+    let (base, suffix) = if let Some(b) = column.strip_suffix("_prev") {
+        (b, "（上期）")
+    } else if let Some(b) = column.strip_suffix("_yoy") {
+        (b, "（上年同期）")
+    } else {
+        (column, "")
+    };
+    let label = match base {
+        "level" => "层级",
+        "district" => "区县",
+        "street" => "街道",
+        "community" => "社区",
+        "communities" => "社区数",
+        "population" => "常住人口",
+        "population_flagged" => "人口数据晚于期末",
+        "registered" => "注册志愿者",
+        "registration_rate" => "注册率",
+        "registration_target" => "注册率目标",
+        "registration_gap" => "还需注册人数",
+        "meets_registration" => "注册率达标",
+        "hours" => "有效服务时长（小时）",
+        "per_capita_hours" => "人均服务时长（小时）",
+        "per_capita_target" => "人均时长目标（小时）",
+        "annualized_per_capita_hours" => "年化人均时长（小时）",
+        "hours_gap" => "还需服务时长（小时）",
+        "meets_per_capita_hours" => "人均时长达标",
+        "active_volunteers" => "参与志愿者",
+        "participation_rate" => "参与率",
+        "activities" => "活动场次",
+        "category_coverage" => "服务类别覆盖率",
+        "active_months" => "有活动的月份",
+        "months_in_period" => "期内月份",
+        "organizations" => "志愿服务组织",
+        "organizations_per_community" => "每社区组织数",
+        "meets_organizations_min" => "组织数达下限",
+        "meets_organizations_aim" => "组织数达目标",
+        "has_station" => "志愿服务站",
+        "station_coverage" => "站点覆盖率",
+        "needs_collected" => "登记需求",
+        "needs_resolved" => "已解决需求",
+        "need_resolution_rate" => "需求解决率",
+        "trainings" => "培训场次",
+        "training_participants" => "参训人次",
+        "star1" => "一星（具备资格）",
+        "star2" => "二星（具备资格）",
+        "star3" => "三星（具备资格）",
+        "star4" => "四星（具备资格）",
+        "star5" => "五星（具备资格）",
+        "communities_meeting_registration" => "注册率达标社区",
+        "communities_meeting_per_capita_hours" => "人均时长达标社区",
+        "communities_meeting_organizations_min" => "组织数达下限社区",
+        "communities_meeting_organizations_aim" => "组织数达目标社区",
+        "communities_meeting_station" => "建站社区",
+        "share_meeting_registration" => "注册率达标社区占比",
+        "share_meeting_per_capita_hours" => "人均时长达标社区占比",
+        "share_meeting_station" => "建站社区占比",
+        "score" => "综合得分（本地惯例）",
+        "rank_in_district" => "区内排名",
+        other => other,
+    };
+    format!("{label}{suffix}")
+}
+
+fn is_percent(column: &str) -> bool {
+    let base = column.trim_end_matches("_prev").trim_end_matches("_yoy");
+    base.ends_with("_rate")
+        || base.ends_with("_coverage")
+        || base.starts_with("share_")
+        || base == "registration_target"
+}
+
+pub fn write(path: &Path, indicators: &Indicators) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let mut wb = Workbook::new();
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("E8EBF0")
+        .set_text_wrap();
+    let percent = Format::new().set_num_format("0.00%");
+    let two = Format::new().set_num_format("0.00");
+    let whole = Format::new().set_num_format("0");
+    let columns = crate::indicator_files::columns();
+    for (level, sheet) in [
+        ("community", "社区"),
+        ("street", "街道"),
+        ("district", "区县"),
+        ("city", "全市"),
+    ] {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet)?;
+        for (c, name) in columns.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, label_zh(name), &header)?;
+            ws.set_column_width(c as u16, if c < 4 { 14 } else { 12 })?;
+        }
+        let rows: Vec<&IndicatorRow> = indicators.level(level).collect();
+        for (r, row) in rows.iter().enumerate() {
+            let values = match serde_json::to_value(row) {
+                Ok(Value::Object(map)) => map,
+                _ => continue,
+            };
+            let r = r as u32 + 1;
+            for (c, name) in columns.iter().enumerate() {
+                let c = c as u16;
+                match &values[name] {
+                    Value::Null => {}
+                    Value::Bool(b) => {
+                        ws.write_string(r, c, if *b { "是" } else { "否" })?;
+                    }
+                    Value::Number(n) => {
+                        let v = n.as_f64().unwrap_or(0.0);
+                        let format = if is_percent(name) {
+                            &percent
+                        } else if n.is_f64() {
+                            &two
+                        } else {
+                            &whole
+                        };
+                        ws.write_number_with_format(r, c, v, format)?;
+                    }
+                    Value::String(s) => {
+                        ws.write_string(r, c, s)?;
+                    }
+                    other => {
+                        ws.write_string(r, c, other.to_string())?;
+                    }
+                }
+            }
+        }
+        ws.set_freeze_panes(1, 0)?;
+        ws.autofilter(0, 0, rows.len() as u32, columns.len() as u16 - 1)?;
+    }
+    let tmp = path.with_extension("xlsx.tmp");
+    wb.save(&tmp)?;
+    std::fs::rename(&tmp, path).map_err(rust_xlsxwriter::XlsxError::IoError)
+}
