@@ -97,6 +97,18 @@ pub struct ReportArgs {
     /// 输出目录，默认为 DIR/out/<期间> (output folder; default: DIR/out/<period>)
     #[arg(long, value_name = "OUT")]
     pub out: Option<PathBuf>,
+    /// 简报期号，如“2025年第3期” (issue number shown in the header)
+    #[arg(long, value_name = "ISSUE")]
+    pub issue: Option<String>,
+    /// 印发日期 YYYY-MM-DD，默认今天 (date shown in the header; default: today)
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// 生成 PDF/A-2b 归档格式 (write the PDF as PDF/A-2b)
+    #[arg(long)]
+    pub pdf_a: bool,
+    /// 额外字体文件，可重复 (an extra font file for the PDF; repeatable)
+    #[arg(long, value_name = "FONT_FILE")]
+    pub font: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

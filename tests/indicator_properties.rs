@@ -22,26 +22,8 @@ fn report(env: &Env, out: &str) {
     .code(0);
 }
 
-fn read(env: &Env, out: &str, level: &str) -> Vec<Row> {
-    let text = std::fs::read_to_string(
-        env.path()
-            .join(out)
-            .join("indicators")
-            .join(format!("{level}.csv")),
-    )
-    .unwrap();
-    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
+fn read(env: &Env, out: &str, level: &str) -> Vec<HashMap<String, String>> {
+    common::indicator_csv(env, out, level)
 }
 
 fn num(row: &Row, column: &str) -> f64 {

@@ -126,26 +126,8 @@ fn world(env: &Env) {
 
 type Table = Vec<HashMap<String, String>>;
 
-fn read(env: &Env, out: &str, level: &str) -> Table {
-    let path = env
-        .path()
-        .join(out)
-        .join("indicators")
-        .join(format!("{level}.csv"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let text = text.strip_prefix('\u{FEFF}').expect("BOM");
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
+fn read(env: &Env, out: &str, level: &str) -> Vec<HashMap<String, String>> {
+    common::indicator_csv(env, out, level)
 }
 
 fn unit<'a>(table: &'a Table, column: &str, name: &str) -> &'a HashMap<String, String> {

@@ -75,6 +75,10 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
         period: None,
         district: None,
         out: None,
+        issue: None,
+        date: None,
+        pdf_a: false,
+        font: Vec::new(),
     };
     let report_code = crate::commands::report::run(dir, &report)?;
     Ok(code.max(report_code))

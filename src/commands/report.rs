@@ -47,8 +47,37 @@ pub fn run(workdir: &Path, args: &ReportArgs) -> anyhow::Result<u8> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(workdir, &indicators, args.district.as_deref()));
-    let written = reports::indicator_files::write(&out, &indicators, &config)
+    let mut written = reports::indicator_files::write(&out, &indicators, &config)
         .with_context(|| format!("writing {}", out.display()))?;
+    let quarantine = out.join("quarantine.csv");
+    ingest::warehouse::write_quarantine_csv(&conn, &quarantine)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", quarantine.display()))?;
+    written.push(quarantine);
+    let date = match &args.date {
+        Some(d) => Some(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| anyhow::anyhow!("--date '{d}': 请写成 YYYY-MM-DD (use YYYY-MM-DD)"))?,
+        ),
+        None => None,
+    };
+    let quality = ingest::warehouse::quality_summary(&conn)?;
+    let options = reports::briefing::BriefingOptions {
+        issue: args.issue.clone(),
+        date,
+        district: district_name(&indicators, args.district.as_deref()),
+    };
+    let pdf_options = reports::pdf::PdfOptions {
+        pdf_a: args.pdf_a,
+        fonts: args.font.clone(),
+    };
+    written.extend(reports::write_briefing(
+        &out,
+        &indicators,
+        &config,
+        &quality,
+        &options,
+        &pdf_options,
+    )?);
     print_summary(&indicators, &written);
     Ok(exit::OK)
 }
@@ -72,6 +101,16 @@ fn default_out(workdir: &Path, indicators: &Indicators, district: Option<&str>) 
         name.push_str(&safe);
     }
     workdir.join("out").join(name)
+}
+
+/// The district's name as the ledger writes it (after `keep_district`).
+fn district_name(indicators: &Indicators, district: Option<&str>) -> Option<String> {
+    district.and_then(|_| {
+        indicators
+            .level("district")
+            .next()
+            .map(|r| r.district.clone())
+    })
 }
 
 /// Keeps one district's rows and the city row (as the reference).

@@ -272,3 +272,32 @@ pub fn sample_env() -> Env {
     .unwrap();
     env
 }
+
+/// One level's indicator CSV (`OUT/indicators/LEVEL.csv`) as rows of column → text.
+pub fn indicator_csv(
+    env: &Env,
+    out: &str,
+    level: &str,
+) -> Vec<std::collections::HashMap<String, String>> {
+    let path = env
+        .path()
+        .join(out)
+        .join("indicators")
+        .join(format!("{level}.csv"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = text
+        .strip_prefix('\u{FEFF}')
+        .expect("the CSV starts with a BOM");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}

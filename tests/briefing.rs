@@ -1,0 +1,290 @@
+//! The briefing: HTML, PDF and xlsx from one computation, agreeing with indicators.json.
+//! Needs poppler-utils (pdftotext, pdffonts); `.ci/run` installs them, and the test fails
+//! (never skips) when they are missing.
+
+mod common;
+
+use std::process::Command;
+
+use common::{sample_env, Env};
+use scraper::{Html, Selector};
+
+fn json(env: &Env, out: &str) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(env.path().join(out).join("indicators/indicators.json")).unwrap();
+    serde_json::from_str(text.trim_start_matches('\u{FEFF}')).unwrap()
+}
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = Command::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} is needed (apt-get install poppler-utils): {e}"));
+    assert!(
+        out.status.success(),
+        "{name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn html_pdf_and_xlsx_show_the_figures_of_indicators_json() {
+    let env = sample_env();
+    env.ingest(&[]).code(0);
+    env.run(&[
+        "report",
+        "--workdir",
+        env.path().to_str().unwrap(),
+        "--period",
+        "2025",
+        "--out",
+        "o",
+        "--issue",
+        "2025年第4期",
+        "--date",
+        "2026-01-15",
+    ])
+    .code(0);
+    let out = env.path().join("o");
+    let j = json(&env, "o");
+    let city = &j["levels"]["city"][0];
+    let rate = format!(
+        "{:.2}%",
+        city["registration_rate"].as_f64().unwrap() * 100.0
+    );
+    let per_capita = format!("{:.2} 小时", city["per_capita_hours"].as_f64().unwrap());
+    let participation = format!(
+        "{:.2}%",
+        city["participation_rate"].as_f64().unwrap() * 100.0
+    );
+
+    // HTML, parsed.
+    let html = std::fs::read_to_string(out.join("briefing.html")).unwrap();
+    let doc = Html::parse_document(&html);
+    let value = |key: &str| {
+        let sel = Selector::parse(&format!(r#"[data-value="{key}"]"#)).unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap_or_else(|| panic!("no headline {key}"))
+            .text()
+            .collect::<String>()
+    };
+    assert_eq!(value("registration_rate"), rate);
+    assert_eq!(value("per_capita_hours"), per_capita);
+    assert_eq!(value("participation_rate"), participation);
+    // Self-contained: no external resources at all.
+    for (tag, attr) in [("script", "src"), ("link", "href"), ("img", "src")] {
+        let sel = Selector::parse(&format!("{tag}[{attr}]")).unwrap();
+        assert_eq!(doc.select(&sel).count(), 0, "external {tag}");
+    }
+    assert!(
+        !html.contains("http://") || html.matches("http://").all(|_| html.contains("www.w3.org")),
+        "a network URL in the HTML"
+    );
+    let rows = Selector::parse("#units-table tbody tr").unwrap();
+    assert_eq!(
+        doc.select(&rows).count(),
+        j["levels"]["district"].as_array().unwrap().len()
+    );
+    assert_eq!(doc.select(&Selector::parse("svg").unwrap()).count(), 4);
+
+    // PDF: the same figures in the extracted text, the CJK font embedded.
+    let pdf = out.join("briefing.pdf");
+    // typst spaces CJK from Latin letters and digits; compare without white space.
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let text = squeeze(&tool("pdftotext", &[pdf.to_str().unwrap(), "-"]));
+    for needle in [
+        "志愿服务工作简报",
+        "2025年第4期",
+        "2026年1月15日",
+        "主要指标与目标",
+        &rate,
+        &per_capita,
+        &participation,
+        "数据质量",
+    ] {
+        assert!(text.contains(&squeeze(needle)), "PDF text lacks {needle:?}");
+    }
+    assert!(!text.contains('\u{FFFD}'), "missing glyphs in the PDF");
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
+    let font_lines: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!font_lines.is_empty(), "{fonts}");
+    for line in &font_lines {
+        assert!(
+            line.contains(" yes yes "),
+            "font not embedded and subset: {line}\n{fonts}"
+        );
+    }
+
+    // xlsx: one sheet per level, Chinese headers, the same numbers.
+    let mut wb = ingest::reader::Workbook::open(&out.join("indicators.xlsx"), None).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["社区", "街道", "区县", "全市"]);
+    let rows: Vec<_> = wb.rows("全市").unwrap().map(|r| r.unwrap()).collect();
+    let header: Vec<String> = rows[0]
+        .cells
+        .iter()
+        .map(|c| c.as_text().unwrap_or_default())
+        .collect();
+    let col = header
+        .iter()
+        .position(|h| h == "注册率")
+        .expect("注册率 column");
+    match &rows[1].cells[col] {
+        ingest::reader::Cell::Number(n) => {
+            assert!((n - city["registration_rate"].as_f64().unwrap()).abs() < 1e-9)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn names_are_escaped_and_bad_fonts_named() {
+    let env = Env::new();
+    let evil = "<script>alert(1)</script>";
+    env.csv(
+        "ledger.csv",
+        &[
+            "区县,社区,常住人口",
+            &format!("东区,{evil},1000"),
+            "东区,=1+1,500",
+        ],
+    );
+    env.csv(
+        "vol.csv",
+        &[
+            "志愿者编号,注册时间,区县,社区",
+            &format!("V1,2024-01-01,东区,{evil}"),
+        ],
+    );
+    env.csv(
+        "rec.csv",
+        &["志愿者编号,服务日期,服务时长", "V1,2024-05-01,3"],
+    );
+    env.ingest(&[]).code(0);
+    let w = env.path().to_str().unwrap();
+    env.run(&[
+        "report",
+        "--workdir",
+        w,
+        "--period",
+        "2024",
+        "--out",
+        "o",
+        "--district",
+        "东区",
+    ])
+    .code(0);
+    let html = std::fs::read_to_string(env.path().join("o/briefing.html")).unwrap();
+    assert!(!html.contains(evil), "unescaped name in the HTML");
+    assert!(html.contains("&lt;script&gt;alert(1)"));
+    let doc = Html::parse_document(&html);
+    // Shown as text: a table cell reads exactly the name.
+    let cells = Selector::parse("td").unwrap();
+    assert!(
+        doc.select(&cells)
+            .any(|td| td.text().collect::<String>().ends_with(evil)),
+        "the name is not shown as text"
+    );
+    assert_eq!(
+        doc.select(&Selector::parse("script").unwrap()).count(),
+        1,
+        "only our own sorting script"
+    );
+    let mut wb =
+        ingest::reader::Workbook::open(&env.path().join("o/indicators.xlsx"), None).unwrap();
+    let texts: Vec<String> = wb
+        .rows("社区")
+        .unwrap()
+        .flat_map(|r| r.unwrap().cells)
+        .filter_map(|c| match c {
+            ingest::reader::Cell::Text(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == evil) && texts.iter().any(|t| t == "=1+1"),
+        "{texts:?}"
+    );
+
+    let run = env
+        .run(&[
+            "report",
+            "--workdir",
+            w,
+            "--period",
+            "2024",
+            "--out",
+            "p",
+            "--font",
+            "/nonexistent/字体.ttf",
+        ])
+        .code(1);
+    assert!(
+        run.stderr.contains("/nonexistent/字体.ttf"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn html_runs_in_chromium_without_console_errors_and_pdf_a_is_marked() {
+    let env = sample_env();
+    env.ingest(&[]).code(0);
+    let w = env.path().to_str().unwrap();
+    env.run(&[
+        "report",
+        "--workdir",
+        w,
+        "--period",
+        "2025-Q4",
+        "--out",
+        "o",
+        "--pdf-a",
+    ])
+    .code(0);
+    let html = env.path().join("o/briefing.html");
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--dump-dom",
+            &format!("file://{}", html.display()),
+        ])
+        .output()
+        .expect("chromium is needed for this test (apt-get install chromium); .ci/run installs it");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("units-table") && dom.contains("志愿服务工作简报"),
+        "page did not load"
+    );
+
+    // PDF/A-2b: the XMP metadata says so.
+    let pdf = std::fs::read(env.path().join("o/briefing.pdf")).unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(
+        text.contains("pdfaid:part") && text.contains("2"),
+        "no PDF/A identification in the PDF"
+    );
+}
