@@ -66,8 +66,12 @@ pub fn draw_all(
     })
 }
 
-fn err(chart: &'static str) -> impl Fn(String) -> ChartError {
-    move |message| ChartError { chart, message }
+/// Turns any drawing error into a ChartError naming the chart.
+fn err<E: std::fmt::Display>(chart: &'static str) -> impl Fn(E) -> ChartError {
+    move |e| ChartError {
+        chart,
+        message: e.to_string(),
+    }
 }
 
 /// Bars per unit with a horizontal target line.
@@ -86,14 +90,14 @@ fn unit_bars(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 340)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(chart)(e.to_string()))?;
+        root.fill(&WHITE).map_err(err(chart))?;
         let mut c = ChartBuilder::on(&root)
             .caption(caption, (FAMILY, 18))
             .margin(10)
             .x_label_area_size(if n > 8 { 70 } else { 30 })
             .y_label_area_size(55)
             .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..max.max(1.0))
-            .map_err(|e| err(chart)(e.to_string()))?;
+            .map_err(err(chart))?;
         let labels: Vec<String> = units
             .iter()
             .map(|u| u.name.rsplit('/').next().unwrap_or(&u.name).to_string())
@@ -111,7 +115,7 @@ fn unit_bars(
             .bold_line_style(MESH_BOLD)
             .axis_desc_style((FAMILY, 13))
             .draw()
-            .map_err(|e| err(chart)(e.to_string()))?;
+            .map_err(err(chart))?;
         c.draw_series(units.iter().enumerate().map(|(i, u)| {
             let v = value(u);
             let style = if v >= target {
@@ -129,7 +133,7 @@ fn unit_bars(
             bar.set_margin(0, 0, 6, 6);
             bar
         }))
-        .map_err(|e| err(chart)(e.to_string()))?;
+        .map_err(err(chart))?;
         c.draw_series(LineSeries::new(
             [
                 (SegmentValue::Exact(0), target),
@@ -137,7 +141,7 @@ fn unit_bars(
             ],
             BLACK.stroke_width(2),
         ))
-        .map_err(|e| err(chart)(e.to_string()))?
+        .map_err(err(chart))?
         .label(format!("目标 {target}"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(2)));
         c.configure_series_labels()
@@ -146,8 +150,8 @@ fn unit_bars(
             .background_style(WHITE)
             .position(SeriesLabelPosition::UpperRight)
             .draw()
-            .map_err(|e| err(chart)(e.to_string()))?;
-        root.present().map_err(|e| err(chart)(e.to_string()))?;
+            .map_err(err(chart))?;
+        root.present().map_err(err(chart))?;
     }
     Ok(svg)
 }
@@ -165,14 +169,14 @@ fn trend_lines(trend: &[TrendLine]) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 320)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(chart)(e.to_string()))?;
+        root.fill(&WHITE).map_err(err(chart))?;
         let mut c = ChartBuilder::on(&root)
             .caption("月度有效服务时长（本期与上年同期）", (FAMILY, 18))
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(60)
             .build_cartesian_2d(0..n.saturating_sub(1).max(1), 0f64..max)
-            .map_err(|e| err(chart)(e.to_string()))?;
+            .map_err(err(chart))?;
         let months: Vec<String> = trend.iter().map(|t| t.month.clone()).collect();
         c.configure_mesh()
             .x_labels(n)
@@ -188,7 +192,7 @@ fn trend_lines(trend: &[TrendLine]) -> Result<String, ChartError> {
             .bold_line_style(MESH_BOLD)
             .axis_desc_style((FAMILY, 13))
             .draw()
-            .map_err(|e| err(chart)(e.to_string()))?;
+            .map_err(err(chart))?;
         c.draw_series(LineSeries::new(
             trend
                 .iter()
@@ -196,14 +200,14 @@ fn trend_lines(trend: &[TrendLine]) -> Result<String, ChartError> {
                 .map(|(i, t)| (i, t.hours_year_earlier_value)),
             LIGHT.stroke_width(3),
         ))
-        .map_err(|e| err(chart)(e.to_string()))?
+        .map_err(err(chart))?
         .label("上年同期")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], LIGHT.stroke_width(3)));
         c.draw_series(LineSeries::new(
             trend.iter().enumerate().map(|(i, t)| (i, t.hours_value)),
             DARK.stroke_width(3),
         ))
-        .map_err(|e| err(chart)(e.to_string()))?
+        .map_err(err(chart))?
         .label("本期")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], DARK.stroke_width(3)));
         c.draw_series(
@@ -212,15 +216,15 @@ fn trend_lines(trend: &[TrendLine]) -> Result<String, ChartError> {
                 .enumerate()
                 .map(|(i, t)| Circle::new((i, t.hours_value), 3, DARK.filled())),
         )
-        .map_err(|e| err(chart)(e.to_string()))?;
+        .map_err(err(chart))?;
         c.configure_series_labels()
             .label_font((FAMILY, 12))
             .border_style(BLACK)
             .background_style(WHITE)
             .position(SeriesLabelPosition::UpperLeft)
             .draw()
-            .map_err(|e| err(chart)(e.to_string()))?;
-        root.present().map_err(|e| err(chart)(e.to_string()))?;
+            .map_err(err(chart))?;
+        root.present().map_err(err(chart))?;
     }
     Ok(svg)
 }
@@ -233,14 +237,14 @@ fn star_bars(stars: &[StarLine]) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (520, 260)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(chart)(e.to_string()))?;
+        root.fill(&WHITE).map_err(err(chart))?;
         let mut c = ChartBuilder::on(&root)
             .caption("星级志愿者（具备资格人数）", (FAMILY, 16))
             .margin(10)
             .x_label_area_size(28)
             .y_label_area_size(50)
             .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..max)
-            .map_err(|e| err(chart)(e.to_string()))?;
+            .map_err(err(chart))?;
         let labels: Vec<String> = stars.iter().map(|s| s.level.clone()).collect();
         c.configure_mesh()
             .disable_x_mesh()
@@ -254,7 +258,7 @@ fn star_bars(stars: &[StarLine]) -> Result<String, ChartError> {
             .bold_line_style(MESH_BOLD)
             .axis_desc_style((FAMILY, 13))
             .draw()
-            .map_err(|e| err(chart)(e.to_string()))?;
+            .map_err(err(chart))?;
         c.draw_series(stars.iter().enumerate().map(|(i, s)| {
             let mut bar = Rectangle::new(
                 [
@@ -266,8 +270,8 @@ fn star_bars(stars: &[StarLine]) -> Result<String, ChartError> {
             bar.set_margin(0, 0, 12, 12);
             bar
         }))
-        .map_err(|e| err(chart)(e.to_string()))?;
-        root.present().map_err(|e| err(chart)(e.to_string()))?;
+        .map_err(err(chart))?;
+        root.present().map_err(err(chart))?;
     }
     Ok(svg)
 }
