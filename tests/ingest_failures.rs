@@ -254,3 +254,66 @@ fn peak_child_rss_kib() -> i64 {
     assert_eq!(rc, 0);
     usage.ru_maxrss
 }
+
+#[test]
+fn read_only_warehouse() {
+    // Root ignores file permissions, so run a copy of the binary as `nobody` against a
+    // warehouse owned by root and marked read-only.
+    let env = Env::new();
+    env.csv("ledger.csv", GOOD_LEDGER);
+    env.ingest(&[]).code(0);
+    env.csv("ledger2.csv", &["区县,社区,常住人口", "东区,光明社区,1000"]);
+    let shared = tempfile::Builder::new()
+        .prefix("vbrief-ro")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let bin = shared.path().join("vbrief");
+    std::fs::copy(common::BIN, &bin).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path, m: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(shared.path(), 0o755);
+    mode(&bin, 0o755);
+    // The working folder readable by everyone, the warehouse read-only, the key readable.
+    for p in [env.path().to_path_buf(), env.inbox()] {
+        mode(&p, 0o755);
+    }
+    for f in [
+        "warehouse.duckdb",
+        "vbrief.key",
+        "vbrief.toml",
+        "inbox/ledger.csv",
+        "inbox/ledger2.csv",
+    ] {
+        mode(&env.path().join(f), 0o444);
+    }
+    // The temp dir's parents must be traversable too.
+    let mut parent = env.path().parent();
+    while let Some(p) = parent {
+        if p == std::path::Path::new("/") {
+            break;
+        }
+        let m = std::fs::metadata(p).unwrap().permissions().mode();
+        if m & 0o001 == 0 {
+            mode(p, m | 0o001);
+        }
+        parent = p.parent();
+    }
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&bin)
+        .args(["ingest", "--workdir", env.path().to_str().unwrap()])
+        .current_dir("/tmp")
+        .env_remove("VBRIEF_KEY")
+        .output()
+        .expect("setpriv (util-linux) is needed for this test");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("warehouse.duckdb") && stderr.contains("read-only"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(env.count("SELECT count(*) FROM communities"), 1);
+}
