@@ -60,14 +60,9 @@ fn first_line(s: &str) -> String {
 /// The table an accepted row of `kind` lands in.
 pub fn table_of(kind: SourceKind) -> &'static str {
     match kind {
+        // The ledger's rows are population figures; its communities get a table of their own.
         SourceKind::Communities => "population",
-        SourceKind::Volunteers => "volunteers",
-        SourceKind::ServiceRecords => "service_records",
-        SourceKind::Organizations => "organizations",
-        SourceKind::Activities => "activities",
-        SourceKind::Stations => "stations",
-        SourceKind::Needs => "needs",
-        SourceKind::Trainings => "trainings",
+        other => other.name(),
     }
 }
 
