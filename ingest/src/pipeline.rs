@@ -716,6 +716,30 @@ fn load_index(conn: &Connection, config: &Config) -> Result<CommunityIndex, duck
     Ok(CommunityIndex::new(entries, &config.communities.aliases))
 }
 
+/// A header repeated mid-file (two exports pasted one under the other): every non-empty cell
+/// is text equal to the header cell of its column, and at least two are. Stops at the first
+/// cell that differs, so a data row costs one comparison.
+fn is_repeated_header(cells: &[Cell], header: &[String]) -> bool {
+    let mut matched = 0;
+    for (i, cell) in cells.iter().enumerate() {
+        match cell {
+            Cell::Empty => {}
+            Cell::Text(t) => {
+                let name = header::normalize(t);
+                if name.is_empty() {
+                    continue;
+                }
+                if header.get(i) != Some(&name) {
+                    return false;
+                }
+                matched += 1;
+            }
+            _ => return false,
+        }
+    }
+    matched >= 2
+}
+
 /// Streams one sheet into staging. `Err` is a file-level failure (the caller discards the file).
 #[allow(clippy::too_many_arguments)]
 fn load_sheet(
@@ -739,7 +763,7 @@ fn load_sheet(
         format!("{} [{}]", plan.display, plan.sheet)
     };
     progress.file_started(&label, total_bytes);
-    let header_norm: Vec<String> = plan.map.header.clone();
+    let header_norm = &plan.map.header;
     let kind = plan.map.kind;
     let rows = wb.rows(&plan.sheet).map_err(|e| e.to_string())?;
     let db_err = |e: duckdb::Error| format!("warehouse error: {e}");
@@ -764,26 +788,16 @@ fn load_sheet(
             counts.skipped_header += 1;
             continue;
         }
-        let texts = row_texts(&row);
-        let normalized: Vec<String> = texts.iter().map(|t| header::normalize(t)).collect();
-        if normalized
-            .iter()
-            .zip(&header_norm)
-            .filter(|(a, b)| !a.is_empty() && a == b)
-            .count()
-            >= 2
-            && normalized.iter().filter(|a| !a.is_empty()).count()
-                <= header_norm.iter().filter(|a| !a.is_empty()).count()
-            && normalized
-                .iter()
-                .zip(&header_norm)
-                .all(|(a, b)| a.is_empty() || a == b)
-        {
-            // A header repeated mid-file: two exports pasted one under the other.
+        if is_repeated_header(&row.cells, header_norm) {
             counts.skipped_header += 1;
             continue;
         }
-        if texts.iter().take(3).any(|t| is_total_label(t)) {
+        if row
+            .cells
+            .iter()
+            .take(3)
+            .any(|c| matches!(c, Cell::Text(t) if is_total_label(t)))
+        {
             counts.skipped_total += 1;
             continue;
         }
@@ -841,4 +855,42 @@ fn load_sheet(
     );
     progress.file_finished();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+
+    #[test]
+    fn repeated_headers() {
+        let header: Vec<String> = ["记录编号", "证件号码", "服务日期"]
+            .map(String::from)
+            .to_vec();
+        assert!(is_repeated_header(
+            &[text("记录编号"), text(" 证件号码 "), text("服务日期")],
+            &header
+        ));
+        assert!(is_repeated_header(
+            &[text("记录编号"), Cell::Empty, text("服务日期*")],
+            &header
+        ));
+        // One matching cell is not enough; a data value or a number means data.
+        assert!(!is_repeated_header(&[text("记录编号")], &header));
+        assert!(!is_repeated_header(
+            &[text("R1"), text("证件号码"), text("服务日期")],
+            &header
+        ));
+        assert!(!is_repeated_header(
+            &[text("记录编号"), Cell::Number(1.0), text("服务日期")],
+            &header
+        ));
+        assert!(!is_repeated_header(
+            &[text("服务日期"), text("证件号码")],
+            &header
+        ));
+    }
 }

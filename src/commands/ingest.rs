@@ -90,6 +90,7 @@ fn print_summary(report: &IngestReport) {
         "读取read", "接受accept", "隔离quarant.", "跳过skip", "类型 kind"
     );
     let mut total = ingest::Counts::default();
+    let mut total_skipped = 0;
     for s in &report.sheets {
         let name = if s.sheet.is_empty() {
             s.path.clone()
@@ -127,7 +128,7 @@ fn print_summary(report: &IngestReport) {
                 total.read += c.read;
                 total.accepted += c.accepted;
                 total.quarantined += c.quarantined;
-                total.skipped_blank += c.skipped();
+                total_skipped += c.skipped();
             }
             SheetStatus::Unchanged => {
                 println!("{:>9} {:>9} {:>11} {:>8}  {:<16} {name}  已导入过，内容未变 (unchanged since an earlier ingest)", "-", "-", "-", "-", "")
@@ -144,7 +145,7 @@ fn print_summary(report: &IngestReport) {
     }
     println!(
         "{:>9} {:>9} {:>11} {:>8}  合计 total",
-        total.read, total.accepted, total.quarantined, total.skipped_blank
+        total.read, total.accepted, total.quarantined, total_skipped
     );
     if !report.quarantine_by_reason.is_empty() {
         let parts: Vec<String> = report
