@@ -130,13 +130,6 @@ impl IngestReport {
             .filter(|s| matches!(s.status, SheetStatus::Failed(_)))
             .count()
     }
-
-    pub fn loaded(&self) -> usize {
-        self.sheets
-            .iter()
-            .filter(|s| s.status == SheetStatus::Loaded)
-            .count()
-    }
 }
 
 const SUPPORTED: [&str; 7] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "txt"];

@@ -42,17 +42,6 @@ pub fn open(path: &Path) -> Result<Connection, WarehouseError> {
     Ok(conn)
 }
 
-/// Opens an existing warehouse read-only (for reports).
-pub fn open_read_only(path: &Path) -> Result<Connection, WarehouseError> {
-    let config = duckdb::Config::default()
-        .access_mode(duckdb::AccessMode::ReadOnly)
-        .map_err(WarehouseError::Db)?;
-    Connection::open_with_flags(path, config).map_err(|e| WarehouseError::Open {
-        path: path.display().to_string(),
-        detail: first_line(&e.to_string()),
-    })
-}
-
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").to_string()
 }

@@ -2,6 +2,7 @@
 //! PDF and the xlsx are all rendered from it, and every number shown is formatted here once,
 //! so the three cannot disagree with each other or with indicators.json.
 
+use chrono::Datelike as _;
 use serde::Serialize;
 
 use ingest::warehouse::QualitySummary;
@@ -698,5 +699,3 @@ pub fn build(
         notes,
     }
 }
-
-use chrono::Datelike as _;

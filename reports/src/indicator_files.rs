@@ -114,13 +114,12 @@ pub fn write(
         path: path.display().to_string(),
         source: std::io::Error::other(e),
     })?;
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, "\u{FEFF}".to_string() + &text + "\n")
-        .and_then(|_| std::fs::rename(&tmp, &path))
-        .map_err(|source| ReportError::Io {
+    crate::write_atomic(&path, ("\u{FEFF}".to_string() + &text + "\n").as_bytes()).map_err(
+        |source| ReportError::Io {
             path: path.display().to_string(),
             source,
-        })?;
+        },
+    )?;
     written.push(path);
     Ok(written)
 }

@@ -22,6 +22,14 @@ pub enum ReportError {
     Csv { path: String, source: csv::Error },
 }
 
+/// Writes a file through a temporary beside it, so a reader never sees it half-written.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
 /// Writes a CSV (UTF-8 with BOM) atomically: a reader never sees a half-written file.
 pub fn write_csv_bom<I, R>(path: &Path, header: &[&str], rows: I) -> Result<(), ReportError>
 where
@@ -72,16 +80,13 @@ pub fn write_briefing(
     std::fs::create_dir_all(out).map_err(io(out))?;
     let html_path = out.join("briefing.html");
     let html = html::render(&model, &charts)?;
-    let tmp = html_path.with_extension("html.tmp");
-    std::fs::write(&tmp, html)
-        .and_then(|_| std::fs::rename(&tmp, &html_path))
-        .map_err(io(&html_path))?;
+    write_atomic(&html_path, html.as_bytes()).map_err(io(&html_path))?;
     let date = options
         .date
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let pdf_path = out.join("briefing.pdf");
     let bytes = pdf::render(&model, &charts, date, pdf_options)?;
-    pdf::write(&pdf_path, &bytes).map_err(io(&pdf_path))?;
+    write_atomic(&pdf_path, &bytes).map_err(io(&pdf_path))?;
     let xlsx_path = out.join("indicators.xlsx");
     xlsx::write(&xlsx_path, indicators).map_err(|e| BriefingError::Xlsx {
         path: xlsx_path.display().to_string(),

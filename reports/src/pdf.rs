@@ -1,7 +1,7 @@
 //! `briefing.pdf` with embedded typst: A4, an office-bulletin header, the same sections as the
 //! HTML, charts as SVG, and the vendored CJK font embedded (subset by typst).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration};
@@ -177,11 +177,4 @@ pub fn render(
                 .join("; "),
         )
     })
-}
-
-/// Writes the PDF atomically.
-pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("pdf.tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(tmp, path)
 }
