@@ -32,10 +32,7 @@ fn tool(name: &str, args: &[&str]) -> String {
 fn html_pdf_and_xlsx_show_the_figures_of_indicators_json() {
     let env = sample_env();
     env.ingest(&[]).code(0);
-    env.run(&[
-        "report",
-        "--workdir",
-        env.path().to_str().unwrap(),
+    env.report(&[
         "--period",
         "2025",
         "--out",
@@ -162,19 +159,8 @@ fn names_are_escaped_and_bad_fonts_named() {
         &["志愿者编号,服务日期,服务时长", "V1,2024-05-01,3"],
     );
     env.ingest(&[]).code(0);
-    let w = env.path().to_str().unwrap();
-    env.run(&[
-        "report",
-        "--workdir",
-        w,
-        "--period",
-        "2024",
-        "--out",
-        "o",
-        "--district",
-        "东区",
-    ])
-    .code(0);
+    env.report(&["--period", "2024", "--out", "o", "--district", "东区"])
+        .code(0);
     let html = std::fs::read_to_string(env.path().join("o/briefing.html")).unwrap();
     assert!(!html.contains(evil), "unescaped name in the HTML");
     assert!(html.contains("&lt;script&gt;alert(1)"));
@@ -208,10 +194,7 @@ fn names_are_escaped_and_bad_fonts_named() {
     );
 
     let run = env
-        .run(&[
-            "report",
-            "--workdir",
-            w,
+        .report(&[
             "--period",
             "2024",
             "--out",
@@ -231,18 +214,8 @@ fn names_are_escaped_and_bad_fonts_named() {
 fn html_runs_in_chromium_without_console_errors_and_pdf_a_is_marked() {
     let env = sample_env();
     env.ingest(&[]).code(0);
-    let w = env.path().to_str().unwrap();
-    env.run(&[
-        "report",
-        "--workdir",
-        w,
-        "--period",
-        "2025-Q4",
-        "--out",
-        "o",
-        "--pdf-a",
-    ])
-    .code(0);
+    env.report(&["--period", "2025-Q4", "--out", "o", "--pdf-a"])
+        .code(0);
     let html = env.path().join("o/briefing.html");
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new("chromium")

@@ -10,16 +10,7 @@ use common::{sample_env, Env};
 type Row = HashMap<String, String>;
 
 fn report(env: &Env, out: &str) {
-    env.run(&[
-        "report",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--period",
-        "2025",
-        "--out",
-        out,
-    ])
-    .code(0);
+    env.report(&["--period", "2025", "--out", out]).code(0);
 }
 
 fn read(env: &Env, out: &str, level: &str) -> Vec<HashMap<String, String>> {

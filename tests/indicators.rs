@@ -152,16 +152,7 @@ fn check(row: &HashMap<String, String>, expected: &[(&str, &str)]) {
 fn year_2025_by_hand() {
     let env = Env::new();
     world(&env);
-    env.run(&[
-        "report",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--period",
-        "2025",
-        "--out",
-        "y",
-    ])
-    .code(0);
+    env.report(&["--period", "2025", "--out", "y"]).code(0);
     let communities = read(&env, "y", "community");
     // 甲: persons V1 V2 V3 V6 = 4 (V4 注销, V5 registered 2026). 4/100 = 0.04; gap ⌈15⌉−4 = 11.
     // Hours 2025: V1 10+5 (R3 未生效, R4a-e are 2024), V2 20 (R6 待审核), V3 4 → 39. 39/4 = 9.75;
@@ -313,16 +304,7 @@ fn year_2025_by_hand() {
 fn quarter_by_hand_with_comparisons() {
     let env = Env::new();
     world(&env);
-    env.run(&[
-        "report",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--period",
-        "2025-Q3",
-        "--out",
-        "q",
-    ])
-    .code(0);
+    env.report(&["--period", "2025-Q3", "--out", "q"]).code(0);
     let communities = read(&env, "q", "community");
     // Q3 2025 = 92 days. 甲 at 2025-09-30: V1 V2 V3 V6 = 4. Hours: V1 5 (R3 未生效), V2 20 (R6 待审核)
     // → 25; 25/4 = 6.25; target 25×92/365 = 6.30 → not met; annualized 6.25×365/92 = 24.80;
@@ -385,10 +367,8 @@ fn quarter_by_hand_with_comparisons() {
 fn empty_and_future_periods_are_defined() {
     let env = Env::new();
     world(&env);
-    let w = env.path().to_str().unwrap();
     // No records at all in 2023: hours 0, per-capita 0 where people are registered.
-    env.run(&["report", "--workdir", w, "--period", "2023", "--out", "e"])
-        .code(0);
+    env.report(&["--period", "2023", "--out", "e"]).code(0);
     let rows = read(&env, "e", "community");
     check(
         unit(&rows, "community", "甲社区"),
@@ -399,9 +379,7 @@ fn empty_and_future_periods_are_defined() {
         ],
     );
     // 2027 is in the future: everyone registered by then counts (V5 too), no hours; the run says so.
-    let run = env
-        .run(&["report", "--workdir", w, "--period", "2027", "--out", "f"])
-        .code(0);
+    let run = env.report(&["--period", "2027", "--out", "f"]).code(0);
     assert!(run.stdout.contains("NOTE"), "{}", run.stdout);
     let rows = read(&env, "f", "community");
     check(
@@ -419,9 +397,7 @@ fn empty_and_future_periods_are_defined() {
     )
     .unwrap();
     assert_eq!(json["extends_past_data"], true);
-    let bad = env
-        .run(&["report", "--workdir", w, "--period", "2025-Q5"])
-        .code(1);
+    let bad = env.report(&["--period", "2025-Q5"]).code(1);
     assert!(bad.stderr.contains("2025-Q3"), "{}", bad.stderr);
 }
 
@@ -430,30 +406,16 @@ fn district_briefing_keeps_one_district_and_the_city() {
     let env = Env::new();
     world(&env);
     let run = env
-        .run(&[
-            "report",
-            "--workdir",
-            env.path().to_str().unwrap(),
-            "--period",
-            "2025",
-            "--district",
-            "西区",
-        ])
+        .report(&["--period", "2025", "--district", "西区"])
         .code(0);
     assert!(run.stdout.contains("2025-西区"), "{}", run.stdout);
     let rows = read(&env, "out/2025-西区", "community");
     assert_eq!(rows.len(), 3);
     assert!(rows.iter().all(|r| r["district"] == "西区"));
     assert_eq!(read(&env, "out/2025-西区", "city").len(), 1);
-    env.run(&[
-        "report",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--district",
-        "北区",
-    ])
-    .code(1)
-    .stderr_has("东区");
+    env.report(&["--district", "北区"])
+        .code(1)
+        .stderr_has("东区");
 }
 
 #[test]

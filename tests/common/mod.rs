@@ -93,6 +93,13 @@ impl Env {
         )
     }
 
+    /// `vbrief report --workdir DIR ARGS...`
+    pub fn report(&self, args: &[&str]) -> Run {
+        let mut all = vec!["report", "--workdir", self.path().to_str().unwrap()];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
     /// `vbrief ingest --json --workdir DIR ARGS...`
     pub fn ingest(&self, args: &[&str]) -> Run {
         let mut all = vec![
