@@ -135,7 +135,13 @@ SELECT u.level, u.district, u.street, u.community_id, coalesce(u.community, '') 
        u.star1, u.star2, u.star3, u.star4, u.star5,
        j.communities_meeting_registration, j.communities_meeting_per_capita_hours,
        j.communities_meeting_organizations_min, j.communities_meeting_organizations_aim,
-       j.communities_meeting_station
+       j.communities_meeting_station,
+       -- The community's own judgements (NULL above community level, where the counts above
+       -- say more): the same judgements the counts are made of.
+       cj.meets_registration, cj.meets_per_capita_hours,
+       cj.meets_organizations_min, cj.meets_organizations_aim
 FROM unit_sums u
 JOIN unit_distinct d USING (level, district, street, community_id)
-JOIN unit_judgements j USING (level, district, street, community_id), settings s, period p;
+JOIN unit_judgements j USING (level, district, street, community_id)
+LEFT JOIN community_judgements cj ON u.level = 'community' AND cj.community_id = u.community_id,
+     settings s, period p;

@@ -294,14 +294,14 @@ fn run_sql(
                 star1, star2, star3, star4, star5,
                 communities_meeting_registration, communities_meeting_per_capita_hours,
                 communities_meeting_organizations_min, communities_meeting_organizations_aim,
-                communities_meeting_station
+                communities_meeting_station, meets_registration, meets_per_capita_hours,
+                meets_organizations_min, meets_organizations_aim
            FROM indicators
           ORDER BY CASE level WHEN 'community' THEN 0 WHEN 'street' THEN 1 WHEN 'district' THEN 2 ELSE 3 END,
                    district, street, community, community_id",
     )?;
     let rows = stmt.query_map([], |r| {
         let level: String = r.get(0)?;
-        let is_community = level == "community";
         let communities: i64 = r.get(5)?;
         let population: Option<i64> = r.get::<_, Option<f64>>(6)?.map(|p| p as i64);
         let registered: i64 = r.get(8)?;
@@ -312,9 +312,6 @@ fn run_sql(
         let organizations: i64 = r.get::<_, f64>(23)? as i64;
         let meeting = |i: usize| -> duckdb::Result<i64> { r.get(i) };
         let share = |n: i64| round_to(n as f64 / communities.max(1) as f64, 4);
-        // Judgements are made on unrounded figures, and only for communities: above them the
-        // counts of communities meeting each target say more than one flag would.
-        let judged = |meets: bool| is_community.then_some(meets);
         let mut row = IndicatorRow {
             district: r.get(1)?,
             street: r.get(2)?,
@@ -327,13 +324,13 @@ fn run_sql(
             registration_rate: rate(r.get(9)?),
             registration_target: r.get(10)?,
             registration_gap,
-            meets_registration: judged(registration_gap == Some(0)),
+            meets_registration: r.get(42)?,
             hours: round_to(raw_hours, 2),
             per_capita_hours: hours(raw_per_capita),
             per_capita_target: round_to(raw_target, 2),
             annualized_per_capita_hours: hours(r.get(15)?),
             hours_gap: round_to(r.get(16)?, 2),
-            meets_per_capita_hours: judged(raw_per_capita.is_some_and(|h| h >= raw_target - 1e-9)),
+            meets_per_capita_hours: r.get(43)?,
             active_volunteers: r.get(17)?,
             participation_rate: rate(r.get(18)?),
             activities: r.get(19)?,
@@ -342,12 +339,8 @@ fn run_sql(
             months_in_period: r.get(22)?,
             organizations,
             organizations_per_community: round_to(r.get(24)?, 2),
-            meets_organizations_min: judged(
-                organizations as f64 >= config.targets.organizations_min.value,
-            ),
-            meets_organizations_aim: judged(
-                organizations as f64 >= config.targets.organizations_aim.value,
-            ),
+            meets_organizations_min: r.get(44)?,
+            meets_organizations_aim: r.get(45)?,
             has_station: r.get(25)?,
             station_coverage: round_to(r.get(26)?, 4),
             needs_collected: r.get(27)?,
