@@ -10,6 +10,7 @@ pub const AFTER_HELP: &str = "\
   1  失败，仓库未改动 failed; the warehouse was not changed
   2  命令行用法错误 usage error (bad option or argument)
   3  部分完成：有文件无法读取，其余已导入 partial: some files could not be read, the rest was loaded
+  4  check：文件都已读取，但有检查项不通过 check: every file was read, and a check failed
 
 快速开始 Quick start:
   vbrief demo            在示例数据上运行完整流程 run the whole pipeline on the bundled sample data
@@ -39,6 +40,9 @@ pub enum Command {
     Init(InitArgs),
     /// 导入导出文件到仓库 (ingest exports into DIR/warehouse.duckdb)
     Ingest(IngestArgs),
+    /// 数据质量检查，不改动仓库 (run every data-quality check on exports without touching the
+    /// warehouse; writes quality.html, quality.csv, quality_rows.csv and a CSV per community)
+    Check(CheckArgs),
     /// 计算指标并写出结果 (compute the indicators for a period and write the output files)
     Report(ReportArgs),
     /// 导入 inbox/ 后生成报告 (ingest DIR/inbox, then report)
@@ -81,6 +85,28 @@ pub struct IngestArgs {
     /// 以JSON输出导入摘要 (print the summary as JSON)
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct CheckArgs {
+    /// 要检查的文件或文件夹，默认为 DIR/inbox；仓库中已有的数据一并检查
+    /// (files or folders; default: DIR/inbox; the warehouse's data is checked with them)
+    #[arg(value_name = "FILES_OR_FOLDERS")]
+    pub inputs: Vec<PathBuf>,
+    /// 统计期间，用于“某月无活动”和常住人口两项检查；默认为数据中最近一个完整自然年
+    /// (period for the monthly-activity and population checks; default: last full year)
+    #[arg(long, short = 'p', value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// 输出目录，默认为 DIR/out/quality (output folder; default: DIR/out/quality)
+    #[arg(long, value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// 指定数据类型，不自动识别 (read every sheet as this kind), as for ingest
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    pub kind: Option<ingest::SourceKind>,
+    /// 文本文件编码，默认自动识别 (csv text encoding; detected when absent)
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -22,6 +22,9 @@ fn main() -> ExitCode {
         cli::Command::Ingest(args) => {
             commands::ingest::run(&workdir.unwrap_or_else(|| ".".into()), &args)
         }
+        cli::Command::Check(args) => {
+            commands::check::run(&workdir.unwrap_or_else(|| ".".into()), &args)
+        }
         cli::Command::Demo(args) => {
             commands::demo::run(&args.dir.or(workdir).unwrap_or_else(|| "vbrief-demo".into()))
         }

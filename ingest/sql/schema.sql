@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS trainings (
     file_id INTEGER, source_row BIGINT);
 
 -- Rows not accepted, with why. `reason` is a stable code; `detail` explains it in words.
+-- community_id / community_text / person_key say whose row it is (when the row lets us tell),
+-- so the quality report can send each community its own list of rows to fix.
 CREATE TABLE IF NOT EXISTS quarantine (
     file_id INTEGER, source_row BIGINT, kind VARCHAR, column_name VARCHAR, reason VARCHAR,
     detail VARCHAR, candidates VARCHAR, masked_name VARCHAR);
+-- Added after the first release: warehouses made before it get the columns here.
+ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS community_id INTEGER;
+ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS community_text VARCHAR;
+ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS person_key VARCHAR;

@@ -40,6 +40,133 @@ pub struct Config {
     pub target_groups: TargetGroups,
     pub communities: Communities,
     pub score: Score,
+    pub quality: Quality,
+}
+
+/// The data-quality checks' settings: when a check warns or fails, and tolerances.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Quality {
+    /// Hours by which a volunteer's exported cumulative 服务时长 may differ from the sum of
+    /// their service records before the check lists them.
+    pub reported_hours_tolerance: f64,
+    /// Per check: the share of failing rows above which it warns, and above which it fails.
+    /// Checks not named keep their defaults ([`QUALITY_CHECKS`]).
+    pub thresholds: BTreeMap<String, Threshold>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    /// Warn when the failing share is above this (0 = any failing row warns).
+    pub warn: f64,
+    /// Fail when the failing share is above this.
+    pub fail: f64,
+}
+
+/// Every data-quality check and its default thresholds (shares of the rows checked).
+pub const QUALITY_CHECKS: [(&str, Threshold); 11] = [
+    (
+        "id_number",
+        Threshold {
+            warn: 0.0,
+            fail: 0.01,
+        },
+    ),
+    (
+        "duplicate_person",
+        Threshold {
+            warn: 0.0,
+            fail: 0.02,
+        },
+    ),
+    (
+        "community_match",
+        Threshold {
+            warn: 0.0,
+            fail: 0.01,
+        },
+    ),
+    (
+        "date_range",
+        Threshold {
+            warn: 0.0,
+            fail: 0.01,
+        },
+    ),
+    (
+        "daily_hours",
+        Threshold {
+            warn: 0.0,
+            fail: 0.01,
+        },
+    ),
+    (
+        "unregistered_person",
+        Threshold {
+            warn: 0.0,
+            fail: 0.05,
+        },
+    ),
+    (
+        "pending_records",
+        Threshold {
+            warn: 0.05,
+            fail: 0.2,
+        },
+    ),
+    (
+        "population",
+        Threshold {
+            warn: 0.0,
+            fail: 0.0,
+        },
+    ),
+    (
+        "reported_hours",
+        Threshold {
+            warn: 0.05,
+            fail: 0.2,
+        },
+    ),
+    (
+        "inactive_months",
+        Threshold {
+            warn: 0.0,
+            fail: 0.25,
+        },
+    ),
+    (
+        "bad_values",
+        Threshold {
+            warn: 0.0,
+            fail: 0.01,
+        },
+    ),
+];
+
+impl Default for Quality {
+    fn default() -> Self {
+        Quality {
+            reported_hours_tolerance: 1.0,
+            thresholds: BTreeMap::new(),
+        }
+    }
+}
+
+impl Quality {
+    /// The thresholds of one check: the configured ones, else the default.
+    pub fn threshold(&self, check: &str) -> Threshold {
+        self.thresholds.get(check).copied().unwrap_or_else(|| {
+            QUALITY_CHECKS.iter().find(|(id, _)| *id == check).map_or(
+                Threshold {
+                    warn: 0.0,
+                    fail: 0.0,
+                },
+                |(_, t)| *t,
+            )
+        })
+    }
 }
 
 /// The composite score's weights (a local convention, shown as such in the briefing).
@@ -330,6 +457,35 @@ impl Config {
                 "needs at least one weight above 0",
             ));
         }
+        let q = &self.quality;
+        if !(q.reported_hours_tolerance.is_finite() && q.reported_hours_tolerance >= 0.0) {
+            return Err(invalid(
+                "quality.reported_hours_tolerance",
+                q.reported_hours_tolerance.to_string(),
+                "must be a number of hours ≥ 0",
+            ));
+        }
+        for (check, t) in &q.thresholds {
+            let key = format!("quality.thresholds.{check}");
+            if !QUALITY_CHECKS.iter().any(|(id, _)| id == check) {
+                return Err(invalid(
+                    &key,
+                    format!("{{ warn = {}, fail = {} }}", t.warn, t.fail),
+                    &format!(
+                        "is not a check; use one of: {}",
+                        QUALITY_CHECKS.map(|(id, _)| id).join(", ")
+                    ),
+                ));
+            }
+            let share = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
+            if !(share(t.warn) && share(t.fail) && t.warn <= t.fail) {
+                return Err(invalid(
+                    &key,
+                    format!("{{ warn = {}, fail = {} }}", t.warn, t.fail),
+                    "warn and fail must be shares between 0 and 1, with warn ≤ fail (e.g. { warn = 0, fail = 0.01 })",
+                ));
+            }
+        }
         for (alias, target) in &self.communities.aliases {
             if target.trim().is_empty() || target.split('/').count() > 3 {
                 return Err(invalid(
@@ -374,6 +530,38 @@ mod tests {
         assert_eq!(empty.stars.thresholds, parsed.stars.thresholds);
         assert_eq!(empty.categories.standard, parsed.categories.standard);
         assert_eq!(empty.city.office, parsed.city.office);
+        assert_eq!(empty.quality.reported_hours_tolerance, 1.0);
+        for (id, default) in QUALITY_CHECKS {
+            assert_eq!(parsed.quality.threshold(id), default, "{id}");
+        }
+    }
+
+    #[test]
+    fn quality_thresholds() {
+        let c = Config::parse(
+            "[quality.thresholds]\nid_number = { warn = 0.01, fail = 0.1 }\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(c.quality.threshold("id_number").fail, 0.1);
+        assert_eq!(c.quality.threshold("population").fail, 0.0);
+        let e = Config::parse(
+            "[quality.thresholds]\nid_numbers = { warn = 0, fail = 0.1 }\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("quality.thresholds.id_numbers") && e.contains("id_number"),
+            "{e}"
+        );
+        let e = Config::parse(
+            "[quality.thresholds]\nid_number = { warn = 0.5, fail = 0.1 }\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("warn ≤ fail"), "{e}");
     }
 
     #[test]

@@ -9,13 +9,17 @@ pub mod header;
 pub mod identity;
 pub mod kind;
 pub mod parse;
+#[cfg(feature = "warehouse")]
 pub mod pipeline;
 pub mod reader;
+#[cfg(feature = "warehouse")]
 pub mod rows;
+#[cfg(feature = "warehouse")]
 pub mod warehouse;
 
 pub use config::Config;
 pub use kind::SourceKind;
+#[cfg(feature = "warehouse")]
 pub use pipeline::{
     ingest, Counts, IngestError, IngestOptions, IngestReport, NoProgress, Progress, SheetOutcome,
     SheetStatus,

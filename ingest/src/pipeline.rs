@@ -15,7 +15,7 @@ use crate::header::{
     self, detect_kind, map_columns, missing_required, ColumnMap, HEADER_SEARCH_ROWS,
 };
 use crate::identity::{KeyError, KeySource, PseudonymKey};
-use crate::kind::SourceKind;
+use crate::kind::{Field, SourceKind};
 use crate::parse::text::{compact, is_total_label};
 use crate::reader::{Cell, ReadError, Row, Workbook};
 use crate::rows::{ledger_row, stage_row, RowContext, Stage};
@@ -24,7 +24,11 @@ use crate::warehouse::{self, WarehouseError, WAREHOUSE_FILE};
 /// What to ingest, and how.
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
+    /// The working folder: file names in the summary and quarantine are relative to it.
     pub workdir: PathBuf,
+    /// Where the warehouse, the key and quarantine.csv are (default: `workdir`). `vbrief check`
+    /// points this at a scratch copy so that the real warehouse is never touched.
+    pub store: Option<PathBuf>,
     /// Files or folders; folders are searched recursively.
     pub inputs: Vec<PathBuf>,
     /// Skip kind detection and read every sheet as this kind.
@@ -33,6 +37,12 @@ pub struct IngestOptions {
     pub encoding: Option<String>,
     /// Abort with nothing written when any file cannot be read.
     pub strict: bool,
+}
+
+impl IngestOptions {
+    fn store(&self) -> &Path {
+        self.store.as_deref().unwrap_or(&self.workdir)
+    }
 }
 
 /// Progress of a long run, shown by the CLI.
@@ -248,12 +258,12 @@ fn plan_file(
             .map(|r| (r, header::header_score(&row_texts(r))))
             .filter(|(_, score)| *score >= 2)
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.number.cmp(&a.0.number)));
-        let Some((header_row, _)) = best else {
+        let Some((header_row, score)) = best else {
             let msg = "找不到表头：没有可识别的列名 (no header row with known column names found in the first 30 rows)".to_string();
             ignored.push((sheet.clone(), msg));
             continue;
         };
-        let header_cells = row_texts(header_row);
+        let (header_row, header_cells) = two_row_header(&top, header_row, score);
         let kind = match opts.kind.or_else(|| detect_kind(&header_cells)) {
             Some(k) => k,
             None => {
@@ -284,7 +294,7 @@ fn plan_file(
             display: display.to_string(),
             hash: hash.to_string(),
             sheet: sheet.clone(),
-            header_row: header_row.number,
+            header_row,
             header_cells,
             map,
             encoding,
@@ -314,6 +324,39 @@ fn plan_file(
         })
         .collect();
     Ok((planned, ignored))
+}
+
+/// A header in two rows (a group name above its parts, e.g. 所属地区 over 区县 | 街道 | 社区, or
+/// 姓名 in the upper row only): when the best header row and the row above or below it know
+/// more columns together than the best row alone, the header is the two combined, each
+/// column's name taken from the lower row where it has one. Returns the header's last row
+/// number (data starts below it) and its cells.
+fn two_row_header(top: &[Row], best: &Row, best_score: usize) -> (u64, Vec<String>) {
+    let combine = |upper: &Row, lower: &Row| -> Vec<String> {
+        let (u, l) = (row_texts(upper), row_texts(lower));
+        (0..u.len().max(l.len()))
+            .map(|i| {
+                let lower = l.get(i).filter(|t| !t.is_empty());
+                lower.or(u.get(i)).cloned().unwrap_or_default()
+            })
+            .collect()
+    };
+    let at = |n: u64| top.iter().find(|r| r.number == n);
+    let mut chosen = (best.number, row_texts(best), best_score);
+    let pairs = [
+        (best.number.checked_sub(1).and_then(at), Some(best)),
+        (Some(best), at(best.number + 1)),
+    ];
+    for (upper, lower) in pairs {
+        if let (Some(upper), Some(lower)) = (upper, lower) {
+            let cells = combine(upper, lower);
+            let score = header::header_score(&cells);
+            if score > chosen.2 {
+                chosen = (lower.number, cells, score);
+            }
+        }
+    }
+    (chosen.0, chosen.1)
 }
 
 /// `看起来是志愿者注册信息，但缺少必需的列: 注册时间` — naming one accepted header per missing field.
@@ -357,7 +400,7 @@ pub fn ingest(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<IngestReport, IngestError> {
-    let warehouse_path = opts.workdir.join(WAREHOUSE_FILE);
+    let warehouse_path = opts.store().join(WAREHOUSE_FILE);
     let files = expand_inputs(&opts.inputs);
     if files.is_empty() {
         return Err(IngestError::NoFiles(
@@ -436,14 +479,14 @@ pub fn ingest(
         // Nothing to load and nothing there: create no warehouse and no key.
         return Ok(IngestReport {
             warehouse: warehouse_path,
-            quarantine_csv: opts.workdir.join("quarantine.csv"),
+            quarantine_csv: opts.store().join("quarantine.csv"),
             key_source: None,
             sheets: outcomes,
             communities_in_ledger: 0,
             quarantine_by_reason: Vec::new(),
         });
     }
-    let (key, key_source) = PseudonymKey::load_or_create(&opts.workdir, &warehouse_path)?;
+    let (key, key_source) = PseudonymKey::load_or_create(opts.store(), &warehouse_path)?;
     let mut conn = warehouse::open(&warehouse_path)?;
 
     // The ledger first: every other kind is matched against it. Volunteers before records,
@@ -677,7 +720,7 @@ pub fn ingest(
         })?;
         rows.collect::<Result<Vec<_>, _>>()?
     };
-    let quarantine_csv = opts.workdir.join("quarantine.csv");
+    let quarantine_csv = opts.store().join("quarantine.csv");
     warehouse::write_quarantine_csv(&conn, &quarantine_csv).map_err(|e| IngestError::Output {
         path: quarantine_csv.display().to_string(),
         detail: e.to_string(),
@@ -733,6 +776,34 @@ fn is_repeated_header(cells: &[Cell], header: &[String]) -> bool {
     matched >= 2
 }
 
+/// Words that name a list: a lone cell holding one of them is a title, not data.
+const TITLE_WORDS: [&str; 10] = [
+    "记录",
+    "信息",
+    "台账",
+    "统计",
+    "名单",
+    "汇总",
+    "报表",
+    "明细",
+    "导出",
+    "一览表",
+];
+
+/// A title line in the middle of a sheet (two exports pasted one under the other keep the
+/// second one's title): a single text cell naming a list, e.g. `东区志愿服务时长记录（二）`.
+/// A data row has more than one cell, so this costs two cell tests per row.
+fn is_mid_title(cells: &[Cell]) -> bool {
+    let mut filled = cells.iter().filter(|c| !matches!(c, Cell::Empty));
+    match (filled.next(), filled.next()) {
+        (Some(Cell::Text(t)), None) => {
+            let t = compact(t);
+            t.chars().count() >= 6 && TITLE_WORDS.iter().any(|w| t.contains(w))
+        }
+        _ => false,
+    }
+}
+
 /// Streams one sheet into staging. `Err` is a file-level failure (the caller discards the file).
 #[allow(clippy::too_many_arguments)]
 fn load_sheet(
@@ -785,6 +856,10 @@ fn load_sheet(
             counts.skipped_header += 1;
             continue;
         }
+        if is_mid_title(&row.cells) {
+            counts.skipped_title += 1;
+            continue;
+        }
         if row
             .cells
             .iter()
@@ -829,16 +904,33 @@ fn load_sheet(
                         ])
                         .map_err(db_err)?;
                 }
-                Err(rejection) => stage
-                    .quarantine(ctx.file_id, row.number, kind, &rejection)
-                    .map_err(db_err)?,
+                Err(rejection) => {
+                    let mut whose = ctx.whose(&row.cells);
+                    let text = |f| ctx.text(&row.cells, f).unwrap_or_default();
+                    whose.community_id = ledger_ids
+                        .get(&ledger_key(
+                            &text(Field::District),
+                            &text(Field::Street),
+                            &text(Field::Community),
+                        ))
+                        .copied();
+                    stage
+                        .quarantine(ctx.file_id, row.number, kind, &rejection, &whose)
+                        .map_err(db_err)?
+                }
             }
             continue;
         }
         match stage_row(ctx, stage, row.number, &row.cells).map_err(db_err)? {
             Ok(()) => {}
             Err(rejection) => stage
-                .quarantine(ctx.file_id, row.number, kind, &rejection)
+                .quarantine(
+                    ctx.file_id,
+                    row.number,
+                    kind,
+                    &rejection,
+                    &ctx.whose(&row.cells),
+                )
                 .map_err(db_err)?,
         }
     }
@@ -885,5 +977,15 @@ mod tests {
             &[text("服务日期"), text("证件号码")],
             &header
         ));
+    }
+
+    #[test]
+    fn titles_mid_file() {
+        assert!(is_mid_title(&[text("东区志愿服务时长记录（第二部分）")]));
+        assert!(is_mid_title(&[Cell::Empty, text("2025年志愿者注册信息")]));
+        // Data, however sparse, is not a title.
+        assert!(!is_mid_title(&[text("张三")]));
+        assert!(!is_mid_title(&[text("志愿服务记录"), text("R1")]));
+        assert!(!is_mid_title(&[Cell::Number(20250101.0)]));
     }
 }

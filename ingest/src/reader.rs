@@ -311,18 +311,27 @@ impl Workbook {
                 }))
             }
             Workbook::Xlsx(xlsx) => {
+                // Merged regions are listed after the cells: this is a second, streaming pass
+                // over the sheet's XML (nothing is held but the list).
+                let mut fill = MergeFill::new(xlsx.merge_cells_by_sheet_name(sheet).ok());
                 let cells = xlsx
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| ReadError::BadWorkbook(e.to_string()))?;
-                Ok(Box::new(XlsxRows {
+                let rows = XlsxRows {
                     cells,
                     pending: None,
                     building: None,
                     next_number: 1,
                     done: false,
-                }))
+                };
+                Ok(Box::new(rows.map(move |r| fill.apply(r))))
             }
             Workbook::Other(sheets) => {
+                let merges = match sheets.as_mut() {
+                    Sheets::Xls(xls) => xls.merge_cells_by_sheet_name(sheet).ok(),
+                    _ => None,
+                };
+                let mut fill = MergeFill::new(merges);
                 let range = sheets.worksheet_range(sheet).map_err(excel_error)?;
                 let start = range.start().map_or(0, |(r, _)| r as u64);
                 let first_col = range.start().map_or(0, |(_, c)| c as usize);
@@ -344,7 +353,11 @@ impl Workbook {
                         cells: Vec::new(),
                     })
                 });
-                Ok(Box::new(leading.chain(rows.into_iter().map(Ok))))
+                Ok(Box::new(
+                    leading
+                        .chain(rows.into_iter().map(Ok))
+                        .map(move |r| fill.apply(r)),
+                ))
             }
         }
     }
@@ -456,6 +469,11 @@ impl Iterator for XlsxRows<'_> {
                     let (r, c) = cell.get_position();
                     let number = r as u64 + 1;
                     let value = data_ref_to_cell(cell.get_value());
+                    if matches!(value, Cell::Empty) {
+                        // A formatted but empty cell (sheets formatted down to row 1048576):
+                        // it makes no row, so no run of blank rows up to it either.
+                        continue;
+                    }
                     match &mut self.building {
                         Some(row) if row.number == number => put(&mut row.cells, c as usize, value),
                         Some(row) if row.number > number => {
@@ -484,6 +502,64 @@ impl Iterator for XlsxRows<'_> {
                 }
             }
         }
+    }
+}
+
+/// Merged cells. A spreadsheet shows a merged region's value across the whole region, but the
+/// file stores it in the top-left cell only: a 社区 cell merged down over the rows of that
+/// community, or a header group 所属地区 merged over 区县/街道/社区. Filling the value into the
+/// region's other (empty) cells reads the sheet the way a person sees it.
+struct MergeFill {
+    /// Regions by first row.
+    regions: Vec<calamine::Dimensions>,
+    next: usize,
+    /// Regions covering the current row, with their top-left value.
+    active: Vec<(calamine::Dimensions, Cell)>,
+}
+
+impl MergeFill {
+    fn new(regions: Option<Vec<calamine::Dimensions>>) -> MergeFill {
+        let mut regions = regions.unwrap_or_default();
+        regions.retain(|d| d.start.0 <= d.end.0 && d.start.1 <= d.end.1);
+        regions.sort_by_key(|d| d.start);
+        MergeFill {
+            regions,
+            next: 0,
+            active: Vec::new(),
+        }
+    }
+
+    /// Rows arrive in order, every row number once.
+    fn apply(&mut self, row: Result<Row, ReadError>) -> Result<Row, ReadError> {
+        let mut row = row?;
+        if self.regions.is_empty() {
+            return Ok(row);
+        }
+        let r = (row.number - 1) as u32;
+        self.active.retain(|(d, _)| d.end.0 >= r);
+        while let Some(d) = self.regions.get(self.next).filter(|d| d.start.0 <= r) {
+            let d = *d;
+            self.next += 1;
+            if d.start.0 == r {
+                let value = row
+                    .cells
+                    .get(d.start.1 as usize)
+                    .cloned()
+                    .unwrap_or(Cell::Empty);
+                if !value.is_blank() {
+                    self.active.push((d, value));
+                }
+            }
+        }
+        for (d, value) in &self.active {
+            let last = (d.end.1 as usize).min(MAX_COLUMNS - 1);
+            for c in d.start.1 as usize..=last {
+                if row.cells.get(c).is_none_or(Cell::is_blank) {
+                    put(&mut row.cells, c, value.clone());
+                }
+            }
+        }
+        Ok(row)
     }
 }
 

@@ -77,6 +77,7 @@ impl<'conn> Stage<'conn> {
         row: u64,
         kind: SourceKind,
         r: &Rejection,
+        whose: &Whose,
     ) -> duckdb::Result<()> {
         self.quarantine.append_row(params![
             file_id,
@@ -86,9 +87,22 @@ impl<'conn> Stage<'conn> {
             r.reason,
             r.detail,
             r.candidates,
-            r.masked_name
+            r.masked_name,
+            whose.community_id,
+            whose.community_text,
+            whose.person_key
         ])
     }
+}
+
+/// Whose a quarantined row is, as far as the row tells: the community that must fix it
+/// (matched to the ledger when possible, else as written) and the person it is about.
+#[derive(Debug, Clone, Default)]
+pub struct Whose {
+    pub community_id: Option<i32>,
+    /// `区县/街道/社区` as written in the row (compacted), when the row names a community.
+    pub community_text: Option<String>,
+    pub person_key: Option<String>,
 }
 
 /// What a row processor needs besides the row.
@@ -290,6 +304,40 @@ impl RowContext<'_> {
                     ),
                 )
             }),
+        }
+    }
+
+    /// Whose a rejected row is (only called for rejected rows: it re-reads a few cells).
+    pub fn whose(&self, cells: &[Cell]) -> Whose {
+        let parts: Vec<String> = [Field::District, Field::Street, Field::Community]
+            .into_iter()
+            .filter_map(|f| self.text(cells, f).map(|t| compact(&t)))
+            .filter(|t| !t.is_empty())
+            .collect();
+        let community_id = if self.map.kind.needs_communities() && self.map.has(Field::Community) {
+            let district = self.text(cells, Field::District);
+            let street = self.text(cells, Field::Street);
+            let name = self.text(cells, Field::Community);
+            match self
+                .communities
+                .find(district.as_deref(), street.as_deref(), name.as_deref())
+            {
+                Match::Found(id) => Some(id),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let person_key = match self.map.kind {
+            SourceKind::Volunteers | SourceKind::ServiceRecords => {
+                self.person(cells).ok().map(|p| p.key)
+            }
+            _ => None,
+        };
+        Whose {
+            community_id,
+            community_text: (!parts.is_empty()).then(|| safe_excerpt(&parts.join("/"))),
+            person_key,
         }
     }
 

@@ -67,6 +67,18 @@ struct MergeRule {
     /// Columns a later export may update on a row seen again (e.g. a status that changed).
     mutable: &'static [&'static str],
     masked_name: &'static str,
+    /// The columns that say whose a row is (for the quality report), or `NULL`.
+    community: &'static str,
+    person: &'static str,
+}
+
+/// `alias.column`, or `NULL` when the table has no such column.
+fn column_of(alias: &str, column: &str) -> String {
+    if column == "NULL" {
+        "NULL".to_string()
+    } else {
+        format!("{alias}.{column}")
+    }
 }
 
 const RULES: [MergeRule; 8] = [
@@ -76,6 +88,8 @@ const RULES: [MergeRule; 8] = [
         identity: &[],
         mutable: &["population"],
         masked_name: "NULL",
+        community: "community_id",
+        person: "NULL",
     },
     MergeRule {
         kind: SourceKind::Volunteers,
@@ -83,6 +97,8 @@ const RULES: [MergeRule; 8] = [
         identity: &["volunteer_no", "registered_on"],
         mutable: &["status", "community_id", "reported_hours"],
         masked_name: "name_masked",
+        community: "community_id",
+        person: "k",
     },
     MergeRule {
         kind: SourceKind::ServiceRecords,
@@ -90,6 +106,8 @@ const RULES: [MergeRule; 8] = [
         identity: &[],
         mutable: &["status"],
         masked_name: "NULL",
+        community: "NULL",
+        person: "person_key",
     },
     MergeRule {
         kind: SourceKind::Organizations,
@@ -97,6 +115,8 @@ const RULES: [MergeRule; 8] = [
         identity: &[],
         mutable: &["status", "members"],
         masked_name: "NULL",
+        community: "community_id",
+        person: "NULL",
     },
     MergeRule {
         kind: SourceKind::Activities,
@@ -104,6 +124,8 @@ const RULES: [MergeRule; 8] = [
         identity: &[],
         mutable: &[],
         masked_name: "NULL",
+        community: "community_id",
+        person: "NULL",
     },
     MergeRule {
         kind: SourceKind::Stations,
@@ -111,6 +133,8 @@ const RULES: [MergeRule; 8] = [
         identity: &[],
         mutable: &[],
         masked_name: "NULL",
+        community: "community_id",
+        person: "NULL",
     },
     MergeRule {
         kind: SourceKind::Needs,
@@ -118,6 +142,8 @@ const RULES: [MergeRule; 8] = [
         identity: &[],
         mutable: &["status", "resolved_on"],
         masked_name: "NULL",
+        community: "community_id",
+        person: "NULL",
     },
     MergeRule {
         kind: SourceKind::Trainings,
@@ -125,6 +151,8 @@ const RULES: [MergeRule; 8] = [
         identity: &[],
         mutable: &[],
         masked_name: "NULL",
+        community: "community_id",
+        person: "NULL",
     },
 ];
 
@@ -227,12 +255,15 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
 
          -- Every row that lost to another with the same key, whether staged now or (when a new
          -- row registered earlier) already in the warehouse, goes to quarantine with a pointer.
-         INSERT INTO stg_quarantine
+         INSERT INTO stg_quarantine (file_id, source_row, kind, column_name, reason, detail,
+                                     candidates, masked_name, community_id, person_key)
          SELECT f.file_id, f.source_row, '{kind_name}', NULL, 'duplicate',
                 '重复，已保留较早的一条 (duplicate; the earlier row is kept)',
                 'kept: ' || kf.path || CASE WHEN kf.sheet <> '' THEN ' [' || kf.sheet || ']' ELSE '' END
                     || ' row ' || f.kept_row,
-                coalesce({masked_from_t}, {masked_from_s})
+                coalesce({masked_from_t}, {masked_from_s}),
+                coalesce({community_from_t}, {community_from_s}),
+                coalesce({person_from_t}, {person_from_s})
            FROM fate f
            JOIN files kf ON kf.file_id = f.kept_file_id
            LEFT JOIN {t} x ON f.staged = 0 AND x.k = f.k AND x.file_id = f.file_id AND x.source_row = f.source_row
@@ -246,8 +277,12 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
          INSERT INTO stg_known SELECT file_id, count(*) FROM fate
           WHERE staged = 1 AND fate = 'known' GROUP BY file_id;
         ",
-        masked_from_t = if masked == "NULL" { "NULL".to_string() } else { format!("x.{masked}") },
-        masked_from_s = if masked == "NULL" { "NULL".to_string() } else { format!("s.{masked}") },
+        masked_from_t = column_of("x", masked),
+        masked_from_s = column_of("s", masked),
+        community_from_t = column_of("x", rule.community),
+        community_from_s = column_of("s", rule.community),
+        person_from_t = column_of("x", rule.person),
+        person_from_s = column_of("s", rule.person),
     );
     if !rule.mutable.is_empty() {
         let sets: Vec<String> = rule

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use ingest::warehouse::QualitySummary;
 use ingest::Config;
+use transforms::quality::{CheckResult, CheckStatus};
 use transforms::{IndicatorRow, Indicators};
 
 /// Options from the command line.
@@ -124,9 +125,22 @@ pub struct Fact {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Quality {
+    /// The data-quality checks (the same as `vbrief check`), one line each.
+    pub checks: Vec<QualityCheckLine>,
     pub files: Vec<QualityFile>,
     pub reasons: Vec<Fact>,
     pub quarantined: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QualityCheckLine {
+    pub name: String,
+    pub status: String,
+    /// `pass`, `warn`, `fail` or `na`, for styling.
+    pub class: String,
+    pub checked: String,
+    pub failing: String,
+    pub share: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -248,6 +262,7 @@ pub fn build(
     indicators: &Indicators,
     config: &Config,
     quality: &QualitySummary,
+    checks: &[CheckResult],
     options: &BriefingOptions,
 ) -> Briefing {
     let city = indicators
@@ -576,6 +591,20 @@ pub fn build(
         },
     ];
     let quality_block = Quality {
+        checks: checks
+            .iter()
+            .map(|c| QualityCheckLine {
+                name: c.name_zh.to_string(),
+                status: c.status.label_zh().to_string(),
+                class: match c.status {
+                    CheckStatus::NotApplicable => "na".into(),
+                    other => other.code().into(),
+                },
+                checked: c.checked.to_string(),
+                failing: c.failing.to_string(),
+                share: percent(c.share),
+            })
+            .collect(),
         files: quality
             .files
             .iter()

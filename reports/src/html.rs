@@ -26,7 +26,7 @@ pub fn render(briefing: &Briefing, charts: &Charts) -> Result<String, HtmlError>
 }
 
 /// tera's errors keep the useful part in their sources.
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

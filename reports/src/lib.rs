@@ -6,6 +6,7 @@ pub mod charts;
 pub mod html;
 pub mod indicator_files;
 pub mod pdf;
+pub mod quality;
 pub mod xlsx;
 
 use std::io::Write;
@@ -64,10 +65,11 @@ pub fn write_briefing(
     indicators: &transforms::Indicators,
     config: &ingest::Config,
     quality: &ingest::warehouse::QualitySummary,
+    checks: &[transforms::quality::CheckResult],
     options: &briefing::BriefingOptions,
     pdf_options: &pdf::PdfOptions,
 ) -> Result<Vec<std::path::PathBuf>, BriefingError> {
-    let model = briefing::build(indicators, config, quality, options);
+    let model = briefing::build(indicators, config, quality, checks, options);
     let charts = charts::draw_all(
         &model,
         config.targets.registration_rate.value,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use ingest::{IngestOptions, IngestReport, SheetStatus};
 
 use crate::cli::IngestArgs;
+use crate::commands::check::{checks_after_ingest, print_checks};
 use crate::commands::init::{load_config, INBOX};
 use crate::exit;
 use crate::progress::Bars;
@@ -44,6 +45,7 @@ pub fn ingest_and_summarize(
     let config = load_config(&workdir)?;
     let opts = IngestOptions {
         workdir,
+        store: None,
         inputs,
         kind,
         encoding,
@@ -55,10 +57,25 @@ pub fn ingest_and_summarize(
             eprintln!("错误 error: {}: {message}", sheet.path);
         }
     }
+    // The data-quality checks on the warehouse as it now is (for the default period).
+    let quality = checks_after_ingest(&report.warehouse, &config)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        if let (Some(map), Some(q)) = (value.as_object_mut(), &quality) {
+            map.insert("quality".into(), serde_json::to_value(q)?);
+            if let Some(q) = map.get_mut("quality").and_then(|q| q.as_object_mut()) {
+                // The summary carries each check's counts; the rows are for `vbrief check`.
+                q.remove("rows");
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        print_summary(&report);
+        print_summary(&report, true);
+        if let Some(q) = &quality {
+            println!();
+            print_checks(q);
+            println!("逐行清单 rows to fix, by community: vbrief check (写出 writes out/quality/quality.html)");
+        }
     }
     Ok(exit_code(&report))
 }
@@ -80,11 +97,18 @@ pub fn exit_code(report: &IngestReport) -> u8 {
     }
 }
 
-fn print_summary(report: &IngestReport) {
-    println!(
-        "导入摘要 Ingest summary — 仓库 warehouse: {}",
-        report.warehouse.display()
-    );
+/// `in_place`: the warehouse written is the working folder's (not `vbrief check`'s scratch copy).
+pub fn print_summary(report: &IngestReport, in_place: bool) {
+    if in_place {
+        println!(
+            "导入摘要 Ingest summary — 仓库 warehouse: {}",
+            report.warehouse.display()
+        );
+    } else {
+        println!(
+            "导入摘要 Ingest summary — 导入到仓库的临时副本 (into a scratch copy of the warehouse)"
+        );
+    }
     println!(
         "{:>9} {:>9} {:>11} {:>8}  {:<16} 文件 file",
         "读取read", "接受accept", "隔离quarant.", "跳过skip", "类型 kind"
@@ -158,11 +182,14 @@ fn print_summary(report: &IngestReport) {
             parts.join(", ")
         );
     }
-    println!(
-        "隔离明细 quarantine details: {}",
-        report.quarantine_csv.display()
-    );
-    if let Some(ingest::identity::KeySource::Created(path)) = &report.key_source {
+    if in_place {
+        println!(
+            "隔离明细 quarantine details: {}",
+            report.quarantine_csv.display()
+        );
+    }
+    if let (true, Some(ingest::identity::KeySource::Created(path))) = (in_place, &report.key_source)
+    {
         println!(
             "已新建假名化密钥 new pseudonymization key: {} — 请备份，丢失后无法与本次数据对应 (back it up: without it later runs cannot match these persons)",
             path.display()

@@ -1,3 +1,4 @@
+pub mod check;
 pub mod demo;
 pub mod explain;
 pub mod gen;

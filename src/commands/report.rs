@@ -61,6 +61,8 @@ pub fn run(workdir: &Path, args: &ReportArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let quality = ingest::warehouse::quality_summary(&conn)?;
+    let today = chrono::Local::now().date_naive();
+    let checks = transforms::run_checks(&conn, &indicators.period, today, &config)?;
     let options = reports::briefing::BriefingOptions {
         issue: args.issue.clone(),
         date,
@@ -75,6 +77,7 @@ pub fn run(workdir: &Path, args: &ReportArgs) -> anyhow::Result<u8> {
         &indicators,
         &config,
         &quality,
+        &checks.checks,
         &options,
         &pdf_options,
     )?);

@@ -308,3 +308,13 @@ pub fn indicator_csv(
         })
         .collect()
 }
+
+/// The largest peak RSS (KiB) of the child processes this test binary has waited for.
+#[allow(dead_code)]
+pub fn peak_child_rss_kib() -> i64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    assert_eq!(rc, 0);
+    usage.ru_maxrss
+}

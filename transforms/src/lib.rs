@@ -5,9 +5,11 @@
 pub mod explain;
 pub mod indicators;
 pub mod period;
+pub mod quality;
 pub mod score;
 
 pub use indicators::{
     compute, default_period, IndicatorError, IndicatorRow, Indicators, SQL_FILES,
 };
 pub use period::{Period, PeriodError};
+pub use quality::{run_checks, CheckStatus, QualityReport};

@@ -21,6 +21,9 @@ pub enum IdError {
     /// Excel turned an 18-digit number into a float and lost digits (e.g. `1.10105E+17`).
     ScientificNotation,
     WrongLength(usize),
+    /// 17 digits whose check character would be X: the X was most likely lost (typed as a
+    /// number, or cut by a formula).
+    LostCheckX,
     BadCharacters,
     BadBirthDate,
     CheckDigit,
@@ -36,6 +39,7 @@ impl IdError {
             IdError::WrongLength(n) => {
                 format!("证件号码长度为{n}位，应为18或15位 (ID number has {n} characters, expected 18 or 15)")
             }
+            IdError::LostCheckX => "证件号码只有17位，末位校验码应为X，可能在Excel中丢失 (17 digits: the check character X was probably lost in Excel)".into(),
             IdError::BadCharacters => "证件号码含非法字符 (ID number has invalid characters)".into(),
             IdError::BadBirthDate => "证件号码中的出生日期无效 (birth date inside the ID number is invalid)".into(),
             IdError::CheckDigit => "证件号码校验位错误 (ID number check digit is wrong)".into(),
@@ -72,6 +76,11 @@ impl IdNumber {
         }
         // Numbers that went through a float (`110105194912310021.0`).
         let s = s.strip_suffix(".0").unwrap_or(&s).to_string();
+        // Lengths below are in bytes: anything not ASCII is wrong here anyway (found by fuzzing:
+        // `110105199001011身` is 18 bytes and was split inside the 身).
+        if !s.is_ascii() {
+            return Err(IdError::BadCharacters);
+        }
         match s.len() {
             18 => {
                 let (body, last) = s.split_at(17);
@@ -94,6 +103,9 @@ impl IdNumber {
                 check_birth(&body[6..14])?;
                 let check = check_char(&body);
                 Ok(IdNumber(format!("{body}{check}")))
+            }
+            17 if s.chars().all(|c| c.is_ascii_digit()) && check_char(&s) == 'X' => {
+                Err(IdError::LostCheckX)
             }
             n => Err(IdError::WrongLength(n)),
         }
@@ -201,11 +213,30 @@ mod tests {
             Err(IdError::ScientificNotation)
         );
         assert_eq!(IdNumber::parse("12345"), Err(IdError::WrongLength(5)));
+        let body_x = (0..1000)
+            .map(|n| format!("11010519900307{n:03}"))
+            .find(|b| check_char(b) == 'X')
+            .unwrap();
+        assert_eq!(IdNumber::parse(&body_x), Err(IdError::LostCheckX));
         assert_eq!(
             IdNumber::parse(&synth("11010519901307123")),
             Err(IdError::BadBirthDate)
         );
         assert_eq!(IdNumber::parse(""), Err(IdError::Empty));
+        // Regressions found by fuzzing (fuzz/fuzz_targets/parse_id.rs): multi-byte characters
+        // where the byte length is 18 or 15 must not split a character.
+        assert_eq!(
+            IdNumber::parse("110105199001011身"),
+            Err(IdError::BadCharacters)
+        );
+        assert_eq!(
+            IdNumber::parse("11010519900101\u{3e5}12"),
+            Err(IdError::BadCharacters)
+        );
+        assert_eq!(
+            IdNumber::parse("1101059001011é"),
+            Err(IdError::BadCharacters)
+        );
         assert!(format!("{:?}", IdNumber::parse(&id).unwrap()).contains("redacted"));
     }
 }

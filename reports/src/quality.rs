@@ -1,0 +1,420 @@
+//! The data-quality report of `vbrief check`: `quality.html` (one self-contained page: every
+//! check's status, then the failing rows grouped by the community that must fix them),
+//! `quality.csv` (one line per check), `quality_rows.csv` (every failing row, by community) and
+//! `quality_by_community/<区县_街道_社区>.csv` (one file to send to each community).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tera::{Context, Tera};
+use transforms::quality::{CheckStatus, FailingRow, QualityReport, CHECKS};
+
+use crate::{write_atomic, write_csv_bom, ReportError};
+
+pub const TEMPLATE: &str = include_str!("../../templates/quality.html.tera");
+
+/// Rows shown per community in the HTML, and in all; the CSVs always have every row.
+pub const HTML_ROWS_PER_COMMUNITY: usize = 200;
+pub const HTML_ROWS_TOTAL: usize = 20_000;
+
+/// The per-community files' folder, inside the output folder.
+pub const BY_COMMUNITY_DIR: &str = "quality_by_community";
+
+#[derive(Debug, thiserror::Error)]
+pub enum QualityOutputError {
+    #[error(transparent)]
+    Csv(#[from] ReportError),
+    #[error("质量报告模板 templates/quality.html.tera 出错 (the HTML template failed): {0}")]
+    Template(String),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// What the page shows, every number already formatted.
+#[derive(Debug, Serialize)]
+struct Page<'a> {
+    title: String,
+    period_label: &'a str,
+    period: String,
+    today: String,
+    overall: &'static str,
+    overall_class: &'static str,
+    checks: Vec<CheckLine>,
+    files: Vec<FileLine>,
+    groups: Vec<Group>,
+    rows_per_community: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckLine {
+    id: &'static str,
+    name: &'static str,
+    name_en: &'static str,
+    status: &'static str,
+    class: &'static str,
+    checked: String,
+    failing: String,
+    share: String,
+    thresholds: String,
+    fix: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct FileLine {
+    name: String,
+    kind: String,
+    read: i64,
+    accepted: i64,
+    quarantined: i64,
+    skipped: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct Group {
+    anchor: String,
+    owner: String,
+    csv: String,
+    total: usize,
+    by_check: Vec<(String, usize)>,
+    rows: Vec<RowLine>,
+    hidden: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct RowLine {
+    check: &'static str,
+    place: String,
+    column: String,
+    detail: String,
+    masked_name: String,
+}
+
+fn check_name(id: &str) -> &'static str {
+    CHECKS.iter().find(|c| c.id == id).map_or("", |c| c.name_zh)
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or("—".into(), |s| format!("{:.2}%", s * 100.0))
+}
+
+fn status_class(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::NotApplicable => "na",
+        other => other.code(),
+    }
+}
+
+/// `区县/街道/社区` as a file name: separators and anything odd become `_`.
+pub fn file_stem(owner: &str) -> String {
+    let stem: String = owner
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    stem.trim_matches('_').to_string()
+}
+
+const ROW_HEADER: [&str; 13] = [
+    "district",
+    "street",
+    "community",
+    "community_as_written",
+    "check",
+    "check_name",
+    "status",
+    "file",
+    "sheet",
+    "row",
+    "column",
+    "detail",
+    "masked_name",
+];
+
+fn row_fields(r: &FailingRow) -> Vec<String> {
+    vec![
+        r.district.clone(),
+        r.street.clone(),
+        r.community.clone(),
+        r.community_as_written.clone(),
+        r.check.to_string(),
+        check_name(r.check).to_string(),
+        r.status.code().to_string(),
+        r.file.clone(),
+        r.sheet.clone(),
+        r.row.map(|n| n.to_string()).unwrap_or_default(),
+        r.column.clone(),
+        r.detail.clone(),
+        r.masked_name.clone(),
+    ]
+}
+
+/// A CSV written through a temporary beside it (UTF-8 with BOM), renamed into place at the end.
+struct CsvFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+}
+
+impl CsvFile {
+    fn create(path: PathBuf, header: &[&str]) -> Result<CsvFile, QualityOutputError> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let mut file =
+            std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io_error(&tmp))?);
+        std::io::Write::write_all(&mut file, "\u{FEFF}".as_bytes()).map_err(io_error(&tmp))?;
+        let mut writer = csv::Writer::from_writer(file);
+        writer.write_record(header).map_err(csv_error(&path))?;
+        Ok(CsvFile { path, tmp, writer })
+    }
+
+    fn write(&mut self, fields: &[String]) -> Result<(), QualityOutputError> {
+        self.writer
+            .write_record(fields)
+            .map_err(csv_error(&self.path))
+    }
+
+    fn finish(mut self) -> Result<PathBuf, QualityOutputError> {
+        self.writer.flush().map_err(io_error(&self.tmp))?;
+        drop(self.writer);
+        std::fs::rename(&self.tmp, &self.path).map_err(io_error(&self.path))?;
+        Ok(self.path)
+    }
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> QualityOutputError {
+    let path = path.display().to_string();
+    move |source| QualityOutputError::Io {
+        path: path.clone(),
+        source,
+    }
+}
+
+fn csv_error(path: &Path) -> impl Fn(csv::Error) -> QualityOutputError {
+    let path = path.display().to_string();
+    move |e| QualityOutputError::Io {
+        path: path.clone(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Writes the quality report under an output folder. Failing rows arrive one at a time, sorted
+/// by community ([`transforms::quality::run_checks_with_rows`]), and go straight to the CSVs;
+/// only the first rows of each community are kept, for the HTML page.
+pub struct QualityWriter {
+    out: PathBuf,
+    rows: CsvFile,
+    community: Option<(String, CsvFile)>,
+    groups: Vec<Group>,
+    stems: std::collections::HashSet<String>,
+    html_rows: usize,
+}
+
+impl QualityWriter {
+    pub fn create(out: &Path) -> Result<QualityWriter, QualityOutputError> {
+        std::fs::create_dir_all(out).map_err(io_error(out))?;
+        let dir = out.join(BY_COMMUNITY_DIR);
+        if dir.exists() {
+            // A community fixed since the last check must not keep its old list.
+            std::fs::remove_dir_all(&dir).map_err(io_error(&dir))?;
+        }
+        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        Ok(QualityWriter {
+            out: out.to_path_buf(),
+            rows: CsvFile::create(out.join("quality_rows.csv"), &ROW_HEADER)?,
+            community: None,
+            groups: Vec::new(),
+            stems: std::collections::HashSet::new(),
+            html_rows: 0,
+        })
+    }
+
+    /// One failing row (rows of one community arrive together).
+    pub fn row(&mut self, r: &FailingRow) -> Result<(), QualityOutputError> {
+        let fields = row_fields(r);
+        self.rows.write(&fields)?;
+        let owner = r.owner();
+        if self.community.as_ref().is_none_or(|(o, _)| *o != owner) {
+            if let Some((_, file)) = self.community.take() {
+                file.finish()?;
+            }
+            let mut stem = file_stem(&owner);
+            while !self.stems.insert(stem.clone()) {
+                stem.push('_');
+            }
+            let csv_name = format!("{BY_COMMUNITY_DIR}/{stem}.csv");
+            let file = CsvFile::create(self.out.join(&csv_name), &ROW_HEADER)?;
+            self.groups.push(Group {
+                anchor: format!("c{}", self.groups.len() + 1),
+                owner: owner.clone(),
+                csv: csv_name,
+                total: 0,
+                by_check: Vec::new(),
+                rows: Vec::new(),
+                hidden: 0,
+            });
+            self.community = Some((owner, file));
+        }
+        if let Some((_, file)) = &mut self.community {
+            file.write(&fields)?;
+        }
+        let group = self.groups.last_mut().expect("a group was just opened");
+        group.total += 1;
+        let name = check_name(r.check);
+        match group.by_check.iter_mut().find(|(n, _)| n == name) {
+            Some((_, n)) => *n += 1,
+            None => group.by_check.push((name.to_string(), 1)),
+        }
+        if group.rows.len() < HTML_ROWS_PER_COMMUNITY && self.html_rows < HTML_ROWS_TOTAL {
+            self.html_rows += 1;
+            group.rows.push(RowLine {
+                check: name,
+                place: match (r.file.is_empty(), r.row) {
+                    (true, _) => "—".into(),
+                    (false, Some(n)) if r.sheet.is_empty() => format!("{} 第{n}行", r.file),
+                    (false, Some(n)) => format!("{} [{}] 第{n}行", r.file, r.sheet),
+                    (false, None) => r.file.clone(),
+                },
+                column: r.column.clone(),
+                detail: r.detail.clone(),
+                masked_name: r.masked_name.clone(),
+            });
+        } else {
+            group.hidden += 1;
+        }
+        Ok(())
+    }
+
+    /// Closes the CSVs and writes quality.csv and quality.html; returns the paths written (the
+    /// per-community files as their folder).
+    pub fn finish(
+        mut self,
+        report: &QualityReport,
+        files: &ingest::warehouse::QualitySummary,
+        city: &str,
+    ) -> Result<Vec<PathBuf>, QualityOutputError> {
+        if let Some((_, file)) = self.community.take() {
+            file.finish()?;
+        }
+        let rows_path = self.rows.finish()?;
+        let summary_path = self.out.join("quality.csv");
+        write_csv_bom(
+            &summary_path,
+            &[
+                "check",
+                "check_name",
+                "status",
+                "checked",
+                "failing",
+                "share",
+                "warn_above",
+                "fail_above",
+                "what_to_do",
+                "sql_file",
+            ],
+            report.checks.iter().map(|c| {
+                vec![
+                    c.id.to_string(),
+                    c.name_zh.to_string(),
+                    c.status.code().to_string(),
+                    c.checked.to_string(),
+                    c.failing.to_string(),
+                    c.share.map(|s| format!("{s:.4}")).unwrap_or_default(),
+                    c.warn.to_string(),
+                    c.fail.to_string(),
+                    c.fix_zh.to_string(),
+                    format!("transforms/sql/{}", c.sql_file),
+                ]
+            }),
+        )?;
+        let worst = report.worst();
+        let page = Page {
+            title: format!("{city}志愿服务数据质量检查"),
+            period_label: &report.period_label,
+            period: format!("{} 至 {}", report.period.start, report.period.end),
+            today: report.today.to_string(),
+            overall: worst.label_zh(),
+            overall_class: worst.code(),
+            checks: report
+                .checks
+                .iter()
+                .map(|c| CheckLine {
+                    id: c.id,
+                    name: c.name_zh,
+                    name_en: c.name_en,
+                    status: c.status.label_zh(),
+                    class: status_class(c.status),
+                    checked: c.checked.to_string(),
+                    failing: c.failing.to_string(),
+                    share: percent(c.share),
+                    thresholds: format!(
+                        "> {:.2}% 警告，> {:.2}% 不通过",
+                        c.warn * 100.0,
+                        c.fail * 100.0
+                    ),
+                    fix: c.fix_zh,
+                })
+                .collect(),
+            files: files
+                .files
+                .iter()
+                .map(|f| FileLine {
+                    name: if f.sheet.is_empty() {
+                        f.path.clone()
+                    } else {
+                        format!("{} [{}]", f.path, f.sheet)
+                    },
+                    kind: f.kind.clone(),
+                    read: f.rows_read,
+                    accepted: f.accepted,
+                    quarantined: f.quarantined,
+                    skipped: f.skipped,
+                })
+                .collect(),
+            groups: std::mem::take(&mut self.groups),
+            rows_per_community: HTML_ROWS_PER_COMMUNITY,
+        };
+        let mut tera = Tera::default();
+        tera.add_raw_template("quality.html", TEMPLATE)
+            .map_err(|e| QualityOutputError::Template(crate::html::chain(&e)))?;
+        let mut context = Context::new();
+        context.insert("q", &page);
+        let html = tera
+            .render("quality.html", &context)
+            .map_err(|e| QualityOutputError::Template(crate::html::chain(&e)))?;
+        let html_path = self.out.join("quality.html");
+        write_atomic(&html_path, html.as_bytes()).map_err(io_error(&html_path))?;
+        Ok(vec![
+            html_path,
+            summary_path,
+            rows_path,
+            self.out.join(BY_COMMUNITY_DIR),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems() {
+        assert_eq!(
+            file_stem("青山区/石桥街道/红坊社区"),
+            "青山区_石桥街道_红坊社区"
+        );
+        assert_eq!(
+            file_stem("社区不明 (community unknown)"),
+            "社区不明__community_unknown"
+        );
+        assert_eq!(file_stem("../x"), "x");
+    }
+}

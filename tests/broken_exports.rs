@@ -1,0 +1,293 @@
+//! Hardening: the broken exports of `tests/fixtures/broken/` (one file per case, written by
+//! `make_broken.py`), each ingested on its own after the ledger. Per file: the exit status, the
+//! quarantine reasons (or the error text), and that accepted + quarantined + skipped = read.
+//! Then the cases too big to commit, made here: a 200 MB csv, and a run killed mid-ingest.
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use common::{assert_counts, counts, peak_child_rss_kib, synth_id, Env};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/broken")
+        .join(name)
+}
+
+/// A working folder with the fixtures' ledger ingested.
+fn with_ledger() -> Env {
+    let env = Env::new();
+    let ledger = fixture("00_人口台账.csv");
+    env.ingest(&[ledger.to_str().unwrap()]).code(0);
+    env
+}
+
+/// What one broken file must come to.
+struct Case {
+    file: &'static str,
+    /// read, accepted, quarantined, skipped
+    counts: (u64, u64, u64, u64),
+    /// Quarantine reasons by row.
+    quarantined: &'static [(i64, &'static str)],
+}
+
+const CASES: [Case; 8] = [
+    // Merged title and two-row merged header; 区县/街道/社区 merged down over the data rows.
+    Case {
+        file: "01_merged_header.xlsx",
+        counts: (9, 6, 0, 3),
+        quarantined: &[],
+    },
+    // Two exports pasted together: title, header and 合计 again mid-file, a blank line.
+    Case {
+        file: "02_repeated_header.csv",
+        counts: (14, 7, 0, 7),
+        quarantined: &[],
+    },
+    // Formula cells give their cached result; error results are quarantined, never read.
+    Case {
+        file: "03_formulas_and_errors.xlsx",
+        counts: (6, 2, 3, 1),
+        quarantined: &[(3, "cell_error"), (4, "cell_error"), (5, "cell_error")],
+    },
+    // A 15-digit ID stored as a number is fine; 18 digits as a float, scientific notation as
+    // text, and an ID whose trailing X was lost are not. Dates as serials and as 20250605.
+    Case {
+        file: "04_numbers_and_ids.xlsx",
+        counts: (6, 2, 3, 1),
+        quarantined: &[(3, "invalid_id"), (4, "invalid_id"), (5, "invalid_id")],
+    },
+    // Full-width digits, spaces inside values, lowercase and full-width x.
+    Case {
+        file: "05_fullwidth_and_lowercase_x.csv",
+        counts: (5, 4, 0, 1),
+        quarantined: &[],
+    },
+    // 2小时30分, 2.5h, 150分钟, 30分, 1时15分, `2.5 小时` are read; the rest are wrong hours.
+    Case {
+        file: "06_hours_forms.csv",
+        counts: (11, 6, 4, 1),
+        quarantined: &[
+            (8, "bad_hours"),
+            (9, "hours_not_positive"),
+            (10, "hours_not_positive"),
+            (11, "hours_over_24"),
+        ],
+    },
+    // 40,000-character cells: a long project name is kept, a long ID or date is quarantined.
+    Case {
+        file: "07_long_cells.csv",
+        counts: (5, 2, 2, 1),
+        quarantined: &[(3, "invalid_id"), (4, "bad_date")],
+    },
+    // A declared dimension of A1:XFD1048576 with three data rows.
+    Case {
+        file: "08_huge_dimension.xlsx",
+        counts: (4, 3, 0, 1),
+        quarantined: &[],
+    },
+];
+
+#[test]
+fn every_broken_export_meets_its_fate() {
+    for case in &CASES {
+        let env = with_ledger();
+        let path = fixture(case.file);
+        let run = env.ingest(&[path.to_str().unwrap()]).code(0);
+        let sheet = counts(&run, case.file);
+        assert_eq!(sheet["status"]["status"], "loaded", "{}", case.file);
+        let (read, accepted, quarantined, skipped) = case.counts;
+        assert_counts(&sheet, read, accepted, quarantined, skipped);
+        let got: Vec<(i64, String)> = env
+            .quarantine()
+            .into_iter()
+            .filter(|(file, _, _)| file == case.file)
+            .map(|(_, row, reason)| (row, reason))
+            .collect();
+        let want: Vec<(i64, String)> = case
+            .quarantined
+            .iter()
+            .map(|(row, reason)| (*row, reason.to_string()))
+            .collect();
+        assert_eq!(got, want, "{}", case.file);
+    }
+}
+
+#[test]
+fn merged_cells_are_read_as_a_person_sees_them() {
+    let env = with_ledger();
+    let path = fixture("01_merged_header.xlsx");
+    env.ingest(&[path.to_str().unwrap()]).code(0);
+    // Rows 4–6 are 站前社区, rows 7–9 光明社区 of 东区 (not 西区's 光明社区).
+    let by_community = env.count(
+        "SELECT count(*) FROM volunteers v JOIN communities c USING (community_id)
+          WHERE (c.community = '站前社区' AND v.source_row BETWEEN 4 AND 6)
+             OR (c.community = '光明社区' AND c.district = '东区' AND v.source_row BETWEEN 7 AND 9)",
+    );
+    assert_eq!(by_community, 6);
+}
+
+#[test]
+fn messages_about_long_or_odd_cells_stay_short_and_name_the_problem() {
+    let env = with_ledger();
+    for name in ["07_long_cells.csv", "04_numbers_and_ids.xlsx"] {
+        let path = fixture(name);
+        env.ingest(&[path.to_str().unwrap()]).code(0);
+    }
+    let conn = env.warehouse();
+    let mut stmt = conn
+        .prepare("SELECT source_row, detail FROM quarantine ORDER BY file_id, source_row")
+        .unwrap();
+    let details: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    for (_, detail) in &details {
+        assert!(detail.chars().count() < 200, "{detail}");
+        // No run of six digits: nothing like an ID number leaks into a message.
+        let longest_digits = detail
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest_digits < 6, "{detail}");
+    }
+    let all: String = details.iter().map(|(_, d)| d.as_str()).collect();
+    assert!(all.contains("scientific notation"), "{all}");
+    assert!(all.contains("X was probably lost"), "{all}");
+}
+
+#[test]
+fn the_quality_check_reads_the_broken_folder_without_touching_the_warehouse() {
+    let env = with_ledger();
+    let before = std::fs::read(env.path().join("warehouse.duckdb")).unwrap();
+    let folder = fixture("");
+    let run = env.run(&[
+        "check",
+        "--workdir",
+        env.path().to_str().unwrap(),
+        "--period",
+        "2025",
+        folder.to_str().unwrap(),
+    ]);
+    // Quarantined IDs and cell errors above the 1% thresholds: the check fails (exit 4).
+    let run = run.code(4);
+    assert!(run.stdout.contains("id_number"), "{}", run.stdout);
+    assert_eq!(
+        std::fs::read(env.path().join("warehouse.duckdb")).unwrap(),
+        before,
+        "check changed the warehouse"
+    );
+    let out = env.path().join("out/quality");
+    for f in ["quality.html", "quality.csv", "quality_rows.csv"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let rows = std::fs::read_to_string(out.join("quality_rows.csv")).unwrap();
+    // Every quarantined row is listed, each once, under one check.
+    for (file, row, check) in [
+        ("03_formulas_and_errors.xlsx", 3, "bad_values"),
+        ("04_numbers_and_ids.xlsx", 4, "id_number"),
+        ("06_hours_forms.csv", 11, "daily_hours"),
+    ] {
+        let hits = rows
+            .lines()
+            .filter(|l| l.contains(file) && l.contains(&format!(",{row},")))
+            .collect::<Vec<_>>();
+        assert_eq!(hits.len(), 1, "{file} row {row}: {hits:?}");
+        assert!(hits[0].contains(&format!(",{check},")), "{}", hits[0]);
+    }
+}
+
+/// A service-record csv of `rows` rows (about 75 bytes each).
+fn write_records(path: &std::path::Path, rows: u32) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(out, "记录编号,证件号码,项目名称,服务日期,服务时长,状态").unwrap();
+    let ids: Vec<String> = (0..1000)
+        .map(|i| synth_id(&format!("19800101{i:03}")))
+        .collect();
+    for i in 0..rows {
+        writeln!(
+            out,
+            "R{i:08},{},社区志愿服务,2025-{:02}-{:02},{},已生效",
+            ids[i as usize % 1000],
+            i % 12 + 1,
+            i % 28 + 1,
+            i % 4 + 1
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_200_mb_csv_streams_in_bounded_memory() {
+    let env = Env::new();
+    let path = env.inbox().join("big.csv");
+    let rows = 3_000_000;
+    write_records(&path, rows);
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 200_000_000, "{size}");
+    let run = env.ingest(&["--kind", "service_records"]).code(0);
+    assert_counts(&counts(&run, "big.csv"), rows as u64 + 1, rows as u64, 0, 1);
+    // sum over i of (i % 4 + 1) = 2.5 per row.
+    assert_eq!(
+        env.count("SELECT sum(hours)::BIGINT FROM service_records"),
+        rows as i64 * 5 / 2
+    );
+    let peak_kib = peak_child_rss_kib();
+    assert!(
+        peak_kib < 1536 * 1024,
+        "peak RSS {peak_kib} KiB for a {size}-byte file"
+    );
+}
+
+#[test]
+fn a_run_killed_mid_ingest_leaves_the_warehouse_as_it_was_and_a_rerun_completes() {
+    let env = with_ledger();
+    let path = env.inbox().join("records.csv");
+    let rows = 600_000;
+    write_records(&path, rows);
+    let workdir = env.path().to_str().unwrap().to_string();
+    // Kill at several points of the run: while reading, while merging, near the commit.
+    for delay_ms in [300, 1200, 2500] {
+        let mut child = std::process::Command::new(common::BIN)
+            .args(["ingest", "--workdir", &workdir])
+            .env_remove("VBRIEF_KEY")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().ok();
+        let status = child.wait().unwrap();
+        let records = env.count("SELECT count(*) FROM service_records");
+        if status.success() {
+            // The run finished before the kill: then it is complete, and we are done.
+            assert_eq!(records, rows as i64);
+            break;
+        }
+        // Killed: nothing of that run is visible.
+        assert_eq!(records, 0, "killed after {delay_ms} ms");
+        assert_eq!(
+            env.count("SELECT count(*) FROM files WHERE kind = 'service_records'"),
+            0
+        );
+    }
+    let run = env.ingest(&[]).code(0);
+    let records = env.count("SELECT count(*) FROM service_records");
+    assert_eq!(records, rows as i64);
+    assert_eq!(
+        env.count("SELECT count(*) FROM files WHERE kind = 'service_records'"),
+        1
+    );
+    assert_eq!(env.count("SELECT count(*) FROM quarantine"), 0);
+    // A further run changes nothing.
+    let again = env.ingest(&[]).code(0);
+    assert_eq!(
+        env.count("SELECT count(*) FROM service_records"),
+        rows as i64
+    );
+    let _ = (run, again);
+}

@@ -1,0 +1,26 @@
+-- date_range: accepted rows with a date after today (the day the check runs) or before
+-- 2000-01-01 (qc_settings.earliest): registration, service, activity, founding, station,
+-- need and training dates. They were read correctly but are almost certainly typed wrong.
+-- checked = dates looked at.
+
+CREATE OR REPLACE TEMP TABLE qc_dates AS
+SELECT '注册时间' AS what, community_id AS owner_id, file_id, source_row, registered_on AS d, name_masked FROM volunteers
+UNION ALL SELECT '服务日期', owner_id, file_id, source_row, served_on, name_masked FROM qc_records
+UNION ALL SELECT '活动日期', community_id, file_id, source_row, held_on, NULL FROM activities
+UNION ALL SELECT '成立日期', community_id, file_id, source_row, founded_on, NULL FROM organizations
+UNION ALL SELECT '建站日期', community_id, file_id, source_row, established_on, NULL FROM stations
+UNION ALL SELECT '登记日期', community_id, file_id, source_row, collected_on, NULL FROM needs
+UNION ALL SELECT '解决日期', community_id, file_id, source_row, resolved_on, NULL FROM needs
+UNION ALL SELECT '培训日期', community_id, file_id, source_row, held_on, NULL FROM trainings;
+
+INSERT INTO qc_checked SELECT 'date_range', count(d) FROM qc_dates;
+
+INSERT INTO qc_failing
+SELECT 'date_range', owner_id, NULL, file_id, source_row, what,
+       what || ' ' || CAST(d AS VARCHAR) || CASE WHEN d > s.today
+           THEN ' 晚于今天 (date is in the future)'
+           ELSE ' 早于' || CAST(year(s.earliest) AS VARCHAR) || '年 (date is implausibly early)' END,
+       name_masked
+FROM qc_dates, qc_settings s
+WHERE d > s.today OR d < s.earliest;
+DROP TABLE qc_dates;
