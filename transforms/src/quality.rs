@@ -289,6 +289,7 @@ pub fn run_checks_with_rows(
     // The scratch tables go whatever happened.
     conn.execute_batch(
         "DROP TABLE IF EXISTS qc_failing; DROP TABLE IF EXISTS qc_checked;
+         DROP TABLE IF EXISTS qc_counted;
          DROP VIEW IF EXISTS qc_quarantine; DROP TABLE IF EXISTS qc_rows;
          DROP VIEW IF EXISTS qc_records; DROP TABLE IF EXISTS qc_settings;",
     )?;
@@ -322,18 +323,29 @@ fn run_all(
             file: setup_file,
             source,
         })?;
+    // Without rows to hand out, each check's rows are counted and dropped as soon as it has
+    // run, so a run holds at most one check's failing rows.
+    let keep_rows = on_row.is_some();
+    conn.execute_batch("CREATE OR REPLACE TEMP TABLE qc_counted (check_id VARCHAR, n BIGINT);")?;
     for check in &CHECKS {
         conn.execute_batch(check.sql)
             .map_err(|source| QualityError::Sql {
                 file: check.file,
                 source,
             })?;
+        if !keep_rows {
+            conn.execute_batch(
+                "INSERT INTO qc_counted SELECT check_id, count(*) FROM qc_failing GROUP BY check_id;
+                 CREATE OR REPLACE TEMP TABLE qc_failing AS SELECT * FROM qc_failing LIMIT 0;",
+            )?;
+        }
     }
     let mut checks = Vec::with_capacity(CHECKS.len());
     for check in &CHECKS {
         let (checked, failing): (i64, i64) = conn.query_row(
             "SELECT (SELECT coalesce(sum(checked), 0) FROM qc_checked WHERE check_id = ?1),
-                    (SELECT count(*) FROM qc_failing WHERE check_id = ?1)",
+                    (SELECT count(*) FROM qc_failing WHERE check_id = ?1)
+                  + (SELECT coalesce(sum(n), 0) FROM qc_counted WHERE check_id = ?1)",
             [check.id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
