@@ -236,9 +236,12 @@ fn a_200_mb_csv_streams_in_bounded_memory() {
         env.count("SELECT sum(hours)::BIGINT FROM service_records"),
         rows as i64 * 5 / 2
     );
+    // Streaming ingest plus the data-quality checks (every record here is of a person not in
+    // the registry, and most person-days are over 24 hours: two failing rows per record);
+    // measured 702 MB.
     let peak_kib = peak_child_rss_kib();
     assert!(
-        peak_kib < 1536 * 1024,
+        peak_kib < 1024 * 1024,
         "peak RSS {peak_kib} KiB for a {size}-byte file"
     );
 }
