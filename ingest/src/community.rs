@@ -20,13 +20,17 @@ pub struct CommunityEntry {
 impl CommunityEntry {
     /// `区县/街道/社区`, for messages and quarantine candidates.
     pub fn path(&self) -> String {
-        [&self.district, &self.street, &self.community]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("/")
+        path(&self.district, &self.street, &self.community)
     }
+}
+
+/// `区县/街道/社区`, leaving out the empty parts.
+pub fn path(district: &str, street: &str, community: &str) -> String {
+    [district, street, community]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The outcome of matching one row.

@@ -315,16 +315,7 @@ impl RowContext<'_> {
             .filter(|t| !t.is_empty())
             .collect();
         let community_id = if self.map.kind.needs_communities() && self.map.has(Field::Community) {
-            let district = self.text(cells, Field::District);
-            let street = self.text(cells, Field::Street);
-            let name = self.text(cells, Field::Community);
-            match self
-                .communities
-                .find(district.as_deref(), street.as_deref(), name.as_deref())
-            {
-                Match::Found(id) => Some(id),
-                _ => None,
-            }
+            self.community(cells).ok()
         } else {
             None
         };

@@ -213,12 +213,7 @@ impl FailingRow {
     /// `社区不明` when neither is known.
     pub fn owner(&self) -> String {
         if !self.community.is_empty() {
-            [&self.district, &self.street, &self.community]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("/")
+            ingest::community::path(&self.district, &self.street, &self.community)
         } else if !self.community_as_written.is_empty() {
             format!("{}（台账中无此社区）", self.community_as_written)
         } else {
