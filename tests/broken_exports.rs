@@ -5,10 +5,9 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use common::{assert_counts, counts, peak_child_rss_kib, synth_id, Env};
+use common::{assert_counts, counts, peak_child_rss_kib, write_service_records, Env};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -165,14 +164,7 @@ fn the_quality_check_reads_the_broken_folder_without_touching_the_warehouse() {
     let env = with_ledger();
     let before = std::fs::read(env.path().join("warehouse.duckdb")).unwrap();
     let folder = fixture("");
-    let run = env.run(&[
-        "check",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--period",
-        "2025",
-        folder.to_str().unwrap(),
-    ]);
+    let run = env.check(&["--period", "2025", folder.to_str().unwrap()]);
     // Quarantined IDs and cell errors above the 1% thresholds: the check fails (exit 4).
     let run = run.code(4);
     assert!(run.stdout.contains("id_number"), "{}", run.stdout);
@@ -201,32 +193,12 @@ fn the_quality_check_reads_the_broken_folder_without_touching_the_warehouse() {
     }
 }
 
-/// A service-record csv of `rows` rows (about 75 bytes each).
-fn write_records(path: &std::path::Path, rows: u32) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(out, "记录编号,证件号码,项目名称,服务日期,服务时长,状态").unwrap();
-    let ids: Vec<String> = (0..1000)
-        .map(|i| synth_id(&format!("19800101{i:03}")))
-        .collect();
-    for i in 0..rows {
-        writeln!(
-            out,
-            "R{i:08},{},社区志愿服务,2025-{:02}-{:02},{},已生效",
-            ids[i as usize % 1000],
-            i % 12 + 1,
-            i % 28 + 1,
-            i % 4 + 1
-        )
-        .unwrap();
-    }
-}
-
 #[test]
 fn a_200_mb_csv_streams_in_bounded_memory() {
     let env = Env::new();
     let path = env.inbox().join("big.csv");
     let rows = 3_000_000;
-    write_records(&path, rows);
+    write_service_records(&path, rows);
     let size = std::fs::metadata(&path).unwrap().len();
     assert!(size > 200_000_000, "{size}");
     let run = env.ingest(&["--kind", "service_records"]).code(0);
@@ -251,7 +223,7 @@ fn a_run_killed_mid_ingest_leaves_the_warehouse_as_it_was_and_a_rerun_completes(
     let env = with_ledger();
     let path = env.inbox().join("records.csv");
     let rows = 600_000;
-    write_records(&path, rows);
+    write_service_records(&path, rows);
     let workdir = env.path().to_str().unwrap().to_string();
     // Kill at several points of the run: while reading, while merging, near the commit.
     for delay_ms in [300, 1200, 2500] {

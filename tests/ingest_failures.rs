@@ -5,7 +5,7 @@ mod common;
 
 use std::io::Write;
 
-use common::{assert_counts, counts, peak_child_rss_kib, synth_id, Env};
+use common::{assert_counts, counts, peak_child_rss_kib, write_service_records, Env};
 
 const GOOD_LEDGER: &[&str] = &["区县,社区,常住人口", "东区,站前社区,1000"];
 
@@ -213,24 +213,7 @@ fn warehouse_that_is_not_a_database() {
 fn million_row_csv_streams() {
     let env = Env::new();
     let path = env.inbox().join("big.csv");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    writeln!(out, "记录编号,证件号码,项目名称,服务日期,服务时长,状态").unwrap();
-    let ids: Vec<String> = (0..1000)
-        .map(|i| synth_id(&format!("19800101{i:03}")))
-        .collect();
-    for i in 0..1_000_000u32 {
-        writeln!(
-            out,
-            "R{i},{},社区服务,2024-{:02}-{:02},{},已生效",
-            ids[i as usize % 1000],
-            i % 12 + 1,
-            i % 28 + 1,
-            i % 4 + 1
-        )
-        .unwrap();
-    }
-    out.flush().unwrap();
-    drop(out);
+    write_service_records(&path, 1_000_000);
     let size = std::fs::metadata(&path).unwrap().len();
     let run = env.ingest(&[]).code(0);
     assert_counts(&counts(&run, "big.csv"), 1_000_001, 1_000_000, 0, 1);

@@ -82,14 +82,7 @@ fn summary(env: &Env) -> Vec<(String, String, i64, i64)> {
 fn every_check_finds_exactly_its_rows() {
     let env = Env::new();
     exports(&env);
-    let run = env.run(&[
-        "check",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--period",
-        "2025-Q1",
-    ]);
-    let run = run.code(4);
+    let run = env.check(&["--period", "2025-Q1"]).code(4);
     assert!(
         !env.path().join("warehouse.duckdb").exists(),
         "check created a warehouse"
@@ -155,15 +148,8 @@ fn check_leaves_an_existing_warehouse_as_it_was_and_sees_its_data() {
             &format!("R9,{},2025-03-05,30,已生效", synth_id("19900101001")),
         ],
     );
-    let run = env.run(&[
-        "check",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--period",
-        "2025-Q1",
-        more.to_str().unwrap(),
-    ]);
-    run.code(4);
+    env.check(&["--period", "2025-Q1", more.to_str().unwrap()])
+        .code(4);
     assert_eq!(
         std::fs::read(env.path().join("warehouse.duckdb")).unwrap(),
         before
@@ -210,14 +196,7 @@ fn thresholds_come_from_the_config() {
         "pending_records = { warn = 0.5, fail = 0.9 }",
     );
     std::fs::write(&config, text).unwrap();
-    env.run(&[
-        "check",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--period",
-        "2025-Q1",
-    ])
-    .code(4);
+    env.check(&["--period", "2025-Q1"]).code(4);
     let got = summary(&env);
     assert_eq!(got[6].0, "pending_records");
     assert_eq!(got[6].1, "pass");

@@ -821,11 +821,7 @@ fn load_sheet(
     let total_bytes = counter
         .as_ref()
         .and_then(|_| std::fs::metadata(&plan.path).ok().map(|m| m.len()));
-    let label = if plan.sheet.is_empty() {
-        plan.display.clone()
-    } else {
-        format!("{} [{}]", plan.display, plan.sheet)
-    };
+    let label = crate::reader::sheet_label(&plan.display, &plan.sheet);
     progress.file_started(&label, total_bytes);
     let header_norm = &plan.map.header;
     let kind = plan.map.kind;

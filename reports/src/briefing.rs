@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use ingest::warehouse::QualitySummary;
 use ingest::Config;
-use transforms::quality::{CheckResult, CheckStatus};
+use transforms::quality::CheckResult;
 use transforms::{IndicatorRow, Indicators};
 
 /// Options from the command line.
@@ -596,10 +596,7 @@ pub fn build(
             .map(|c| QualityCheckLine {
                 name: c.name_zh.to_string(),
                 status: c.status.label_zh().to_string(),
-                class: match c.status {
-                    CheckStatus::NotApplicable => "na".into(),
-                    other => other.code().into(),
-                },
+                class: crate::quality::status_class(c.status).into(),
                 checked: c.checked.to_string(),
                 failing: c.failing.to_string(),
                 share: percent(c.share),
@@ -609,11 +606,7 @@ pub fn build(
             .files
             .iter()
             .map(|f| QualityFile {
-                name: if f.sheet.is_empty() {
-                    f.path.clone()
-                } else {
-                    format!("{} [{}]", f.path, f.sheet)
-                },
+                name: ingest::reader::sheet_label(&f.path, &f.sheet),
                 kind: kind_zh(&f.kind).into(),
                 read: f.rows_read.to_string(),
                 accepted: f.accepted.to_string(),

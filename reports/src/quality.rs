@@ -100,7 +100,8 @@ fn percent(share: Option<f64>) -> String {
     share.map_or("—".into(), |s| format!("{:.2}%", s * 100.0))
 }
 
-fn status_class(status: CheckStatus) -> &'static str {
+/// The CSS class of a check status (`n/a` is not a class name).
+pub fn status_class(status: CheckStatus) -> &'static str {
     match status {
         CheckStatus::NotApplicable => "na",
         other => other.code(),
@@ -279,9 +280,10 @@ impl QualityWriter {
                 check: name,
                 place: match (r.file.is_empty(), r.row) {
                     (true, _) => "—".into(),
-                    (false, Some(n)) if r.sheet.is_empty() => format!("{} 第{n}行", r.file),
-                    (false, Some(n)) => format!("{} [{}] 第{n}行", r.file, r.sheet),
-                    (false, None) => r.file.clone(),
+                    (false, Some(n)) => {
+                        format!("{} 第{n}行", ingest::reader::sheet_label(&r.file, &r.sheet))
+                    }
+                    (false, None) => ingest::reader::sheet_label(&r.file, &r.sheet),
                 },
                 column: r.column.clone(),
                 detail: r.detail.clone(),
@@ -367,11 +369,7 @@ impl QualityWriter {
                 .files
                 .iter()
                 .map(|f| FileLine {
-                    name: if f.sheet.is_empty() {
-                        f.path.clone()
-                    } else {
-                        format!("{} [{}]", f.path, f.sheet)
-                    },
+                    name: ingest::reader::sheet_label(&f.path, &f.sheet),
                     kind: f.kind.clone(),
                     read: f.rows_read,
                     accepted: f.accepted,

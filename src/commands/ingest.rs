@@ -116,11 +116,7 @@ pub fn print_summary(report: &IngestReport, in_place: bool) {
     let mut total = ingest::Counts::default();
     let mut total_skipped = 0;
     for s in &report.sheets {
-        let name = if s.sheet.is_empty() {
-            s.path.clone()
-        } else {
-            format!("{} [{}]", s.path, s.sheet)
-        };
+        let name = ingest::reader::sheet_label(&s.path, &s.sheet);
         match &s.status {
             SheetStatus::Loaded => {
                 let c = &s.counts;

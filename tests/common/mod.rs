@@ -100,6 +100,13 @@ impl Env {
         self.run(&all)
     }
 
+    /// `vbrief check --workdir DIR ARGS...`
+    pub fn check(&self, args: &[&str]) -> Run {
+        let mut all = vec!["check", "--workdir", self.path().to_str().unwrap()];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
     /// `vbrief ingest --json --workdir DIR ARGS...`
     pub fn ingest(&self, args: &[&str]) -> Run {
         let mut all = vec![
@@ -317,4 +324,27 @@ pub fn peak_child_rss_kib() -> i64 {
     let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
     assert_eq!(rc, 0);
     usage.ru_maxrss
+}
+
+/// A service-record csv of `rows` rows (about 71 bytes each) naming 1000 persons, with hours
+/// 1, 2, 3, 4 in turn (2.5 a row on average).
+pub fn write_service_records(path: &Path, rows: u32) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(out, "记录编号,证件号码,项目名称,服务日期,服务时长,状态").unwrap();
+    let ids: Vec<String> = (0..1000)
+        .map(|i| synth_id(&format!("19800101{i:03}")))
+        .collect();
+    for i in 0..rows {
+        writeln!(
+            out,
+            "R{i:08},{},社区志愿服务,2025-{:02}-{:02},{},已生效",
+            ids[i as usize % 1000],
+            i % 12 + 1,
+            i % 28 + 1,
+            i % 4 + 1
+        )
+        .unwrap();
+    }
+    out.flush().unwrap();
 }
