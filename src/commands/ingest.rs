@@ -74,7 +74,13 @@ pub fn ingest_and_summarize(
         if let Some(q) = &quality {
             println!();
             print_checks(q);
-            println!("逐行清单 rows to fix, by community: vbrief check (写出 writes out/quality/quality.html)");
+            println!(
+                "逐行清单 rows to fix, by community: vbrief check --workdir {} (写出 writes {})",
+                opts.workdir.display(),
+                crate::commands::check::default_out(&opts.workdir)
+                    .join("quality.html")
+                    .display()
+            );
         }
     }
     Ok(exit_code(&report))
