@@ -175,6 +175,12 @@ pub struct GenArgs {
     /// 随机种子：相同种子生成完全相同的文件 (seed: the same seed writes identical files)
     #[arg(long, default_value_t = 20_251_125)]
     pub seed: u64,
+    /// 全部写成 csv（省级规模）(write every file as csv, as a province's exports come)
+    #[arg(long)]
+    pub csv: bool,
+    /// 同时写出干净的标准答案 (also write the clean ground truth: what ingest must accept)
+    #[arg(long, value_name = "DIR")]
+    pub truth: Option<PathBuf>,
 }
 
 fn parse_kind(s: &str) -> Result<ingest::SourceKind, String> {

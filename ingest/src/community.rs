@@ -116,7 +116,13 @@ pub struct CommunityIndex {
     /// Normalized alias → (district, street, community) of the target, any part may be empty.
     aliases: HashMap<String, (String, String, String)>,
     closest_cache: std::cell::RefCell<HashMap<String, Vec<String>>>,
+    /// Rows name the same few thousand communities over and over: each distinct
+    /// (district, street, community) text is matched once.
+    match_cache: std::cell::RefCell<HashMap<String, Match>>,
 }
+
+/// Past this many distinct texts the match cache stops growing (garbage input).
+const MATCH_CACHE_MAX: usize = 200_000;
 
 impl CommunityIndex {
     pub fn new(entries: Vec<CommunityEntry>, aliases: &BTreeMap<String, String>) -> CommunityIndex {
@@ -145,6 +151,7 @@ impl CommunityIndex {
             by_stem,
             aliases,
             closest_cache: Default::default(),
+            match_cache: Default::default(),
         }
     }
 
@@ -158,6 +165,35 @@ impl CommunityIndex {
 
     /// Matches a row's district, street and community.
     pub fn find(
+        &self,
+        district: Option<&str>,
+        street: Option<&str>,
+        community: Option<&str>,
+    ) -> Match {
+        // Each part length-prefixed (`-` when absent): no two triples share a key.
+        let mut key = String::with_capacity(64);
+        for part in [district, street, community] {
+            match part {
+                Some(p) => {
+                    key.push_str(&p.len().to_string());
+                    key.push(':');
+                    key.push_str(p);
+                }
+                None => key.push('-'),
+            }
+        }
+        if let Some(hit) = self.match_cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let found = self.find_uncached(district, street, community);
+        let mut cache = self.match_cache.borrow_mut();
+        if cache.len() < MATCH_CACHE_MAX {
+            cache.insert(key, found.clone());
+        }
+        found
+    }
+
+    fn find_uncached(
         &self,
         district: Option<&str>,
         street: Option<&str>,

@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod reader;
 #[cfg(feature = "warehouse")]
 pub mod rows;
+pub mod timing;
 #[cfg(feature = "warehouse")]
 pub mod warehouse;
 

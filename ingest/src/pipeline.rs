@@ -435,6 +435,7 @@ pub fn ingest(
             status: SheetStatus::Failed(msg),
             counts: Counts::default(),
         };
+        let _t = crate::timing::phase(|| format!("ingest.hash_and_plan {display}"));
         let hash = match content_hash(path) {
             Ok(h) => h,
             Err(e) => {
@@ -574,6 +575,12 @@ pub fn ingest(
         };
         let mut new_communities = Vec::new();
         let result = {
+            let _t = crate::timing::phase(|| {
+                format!(
+                    "ingest.load {}",
+                    crate::reader::sheet_label(&plan.display, &plan.sheet)
+                )
+            });
             let mut stage = Stage::new(&tx)?;
             let r = load_sheet(
                 plan,
@@ -620,11 +627,15 @@ pub fn ingest(
         }
         outcomes.push(outcome);
     }
+    let merge_phase = crate::timing::phase(|| "ingest.merge".into());
     if index.is_none() {
         warehouse::merge(&tx, SourceKind::Communities)?;
     }
     warehouse::merge(&tx, SourceKind::Volunteers)?;
-    warehouse::key_service_records(&tx)?;
+    {
+        let _t = crate::timing::phase(|| "ingest.merge.key_service_records".into());
+        warehouse::key_service_records(&tx)?;
+    }
     for kind in [
         SourceKind::ServiceRecords,
         SourceKind::Organizations,
@@ -633,9 +644,12 @@ pub fn ingest(
         SourceKind::Needs,
         SourceKind::Trainings,
     ] {
+        let _t = crate::timing::phase(|| format!("ingest.merge.{}", kind.name()));
         warehouse::merge(&tx, kind)?;
     }
     warehouse::finish_staging(&tx)?;
+    drop(merge_phase);
+    let settle_phase = crate::timing::phase(|| "ingest.settle_counts".into());
 
     // Settle each sheet's counts from what actually landed, and check nothing was lost.
     for (file_id, kind, at) in &loaded {
@@ -695,7 +709,9 @@ pub fn ingest(
             details: failed.join("\n"),
         });
     }
+    drop(settle_phase);
     let failed = failed.len();
+    let commit_phase = crate::timing::phase(|| "ingest.commit".into());
     tx.execute(
         "INSERT INTO runs VALUES (?, current_timestamp, current_timestamp, ?, ?, ?)",
         params![
@@ -707,6 +723,8 @@ pub fn ingest(
     )?;
     tx.commit()?;
     warehouse::drop_staging(&conn)?;
+    drop(commit_phase);
+    let _t = crate::timing::phase(|| "ingest.quarantine_csv".into());
 
     let communities_in_ledger: i64 =
         conn.query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
@@ -823,9 +841,74 @@ fn load_sheet(
         .and_then(|_| std::fs::metadata(&plan.path).ok().map(|m| m.len()));
     let label = crate::reader::sheet_label(&plan.display, &plan.sheet);
     progress.file_started(&label, total_bytes);
+    // A second thread reads and decodes the file while this one checks, parses, hashes and
+    // appends: the two halves take similar time, and a machine has at least two cores.
+    std::thread::scope(|scope| {
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Result<Row, ReadError>>>(8);
+        let sheet = plan.sheet.as_str();
+        let reader = scope.spawn(move || -> Result<(), String> {
+            let rows = wb.rows(sheet).map_err(|e| e.to_string())?;
+            let mut batch = Vec::with_capacity(READ_BATCH);
+            for row in rows {
+                let failed = row.is_err();
+                batch.push(row);
+                if batch.len() == READ_BATCH || failed {
+                    if sender.send(std::mem::take(&mut batch)).is_err() {
+                        // The loader stopped (it failed): nothing more to read.
+                        return Ok(());
+                    }
+                    batch.reserve(READ_BATCH);
+                }
+                if failed {
+                    return Ok(());
+                }
+            }
+            if !batch.is_empty() {
+                sender.send(batch).ok();
+            }
+            Ok(())
+        });
+        let loaded = load_rows(
+            batches.into_iter().flatten(),
+            plan,
+            ctx,
+            stage,
+            counts,
+            ledger_ids,
+            next_community_id,
+            new_communities,
+            progress,
+            &counter,
+        );
+        // Dropping the receiver ends the reader if the loader stopped early.
+        let read = reader
+            .join()
+            .map_err(|_| "reader thread panicked".to_string())?;
+        loaded.and(read)
+    })?;
+    progress.file_finished();
+    Ok(())
+}
+
+/// Rows read per batch handed from the reading thread to the loading one.
+const READ_BATCH: usize = 4096;
+
+/// Classifies and stages the rows of one sheet (see `load_sheet`).
+#[allow(clippy::too_many_arguments)]
+fn load_rows(
+    rows: impl Iterator<Item = Result<Row, ReadError>>,
+    plan: &PlannedSheet,
+    ctx: &RowContext<'_>,
+    stage: &mut Stage<'_>,
+    counts: &mut Counts,
+    ledger_ids: &mut HashMap<String, i32>,
+    next_community_id: &mut i32,
+    new_communities: &mut Vec<(CommunityEntry, u64)>,
+    progress: &dyn Progress,
+    counter: &Option<crate::reader::ByteCounter>,
+) -> Result<(), String> {
     let header_norm = &plan.map.header;
     let kind = plan.map.kind;
-    let rows = wb.rows(&plan.sheet).map_err(|e| e.to_string())?;
     let db_err = |e: duckdb::Error| format!("warehouse error: {e}");
     for row in rows {
         let row = row.map_err(|e| e.to_string())?;
@@ -934,7 +1017,6 @@ fn load_sheet(
         counts.read,
         counter.as_ref().map(|c| c.load(Ordering::Relaxed)),
     );
-    progress.file_finished();
     Ok(())
 }
 

@@ -4,7 +4,6 @@
 //! `.xlsx` is read with calamine's cell reader, not `worksheet_range`, because the latter
 //! allocates the sheet's declared dimension, which exports often set far beyond the data.
 
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -33,7 +32,7 @@ impl Cell {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(t) => crate::parse::text::clean(t).is_none(),
+            Cell::Text(t) => crate::parse::text::is_blank(t),
             _ => false,
         }
     }
@@ -116,7 +115,9 @@ struct BlankLinesAsRecords<R> {
     delimiter: u8,
     in_quotes: bool,
     at_line_start: bool,
-    out: VecDeque<u8>,
+    /// Transformed bytes not yet handed out: `out[taken..]`.
+    out: Vec<u8>,
+    taken: usize,
     buf: Vec<u8>,
 }
 
@@ -127,7 +128,8 @@ impl<R: Read> BlankLinesAsRecords<R> {
             delimiter,
             in_quotes: false,
             at_line_start: true,
-            out: VecDeque::new(),
+            out: Vec::with_capacity(80 * 1024),
+            taken: 0,
             buf: vec![0; 64 * 1024],
         }
     }
@@ -135,7 +137,9 @@ impl<R: Read> BlankLinesAsRecords<R> {
 
 impl<R: Read> Read for BlankLinesAsRecords<R> {
     fn read(&mut self, dest: &mut [u8]) -> std::io::Result<usize> {
-        while self.out.is_empty() {
+        while self.taken == self.out.len() {
+            self.out.clear();
+            self.taken = 0;
             let n = self.inner.read(&mut self.buf)?;
             if n == 0 {
                 return Ok(0);
@@ -147,13 +151,13 @@ impl<R: Read> Read for BlankLinesAsRecords<R> {
                         self.at_line_start = false;
                     }
                     b'\r' | b'\n' if !self.in_quotes && self.at_line_start => {
-                        self.out.push_back(self.delimiter);
+                        self.out.push(self.delimiter);
                         // `\r\n` is one line end: do not mark the line again at its `\n`.
                         self.at_line_start = false;
                     }
                     _ => {}
                 }
-                self.out.push_back(b);
+                self.out.push(b);
                 if b == b'\n' {
                     self.at_line_start = !self.in_quotes;
                 } else if b != b'\r' && b != b'"' {
@@ -161,10 +165,9 @@ impl<R: Read> Read for BlankLinesAsRecords<R> {
                 }
             }
         }
-        let n = dest.len().min(self.out.len());
-        for (d, b) in dest.iter_mut().zip(self.out.drain(..n)) {
-            *d = b;
-        }
+        let n = dest.len().min(self.out.len() - self.taken);
+        dest[..n].copy_from_slice(&self.out[self.taken..self.taken + n]);
+        self.taken += n;
         Ok(n)
     }
 }
@@ -177,7 +180,10 @@ pub enum Workbook {
         delimiter: u8,
         counter: ByteCounter,
     },
-    Xlsx(Box<Xlsx<BufReader<File>>>),
+    Xlsx {
+        book: Box<Xlsx<BufReader<File>>>,
+        path: PathBuf,
+    },
     Other(Box<Sheets<BufReader<File>>>),
 }
 
@@ -225,7 +231,10 @@ impl Workbook {
             };
         }
         match calamine::open_workbook::<Xlsx<_>, _>(path) {
-            Ok(wb) => Ok(Workbook::Xlsx(Box::new(wb))),
+            Ok(wb) => Ok(Workbook::Xlsx {
+                book: Box::new(wb),
+                path: path.to_path_buf(),
+            }),
             Err(calamine::XlsxError::Password) => Err(ReadError::Password),
             Err(e) => Err(ReadError::BadWorkbook(e.to_string())),
         }
@@ -262,7 +271,7 @@ impl Workbook {
     pub fn sheet_names(&self) -> Vec<String> {
         match self {
             Workbook::Csv { .. } => vec![String::new()],
-            Workbook::Xlsx(x) => x.sheet_names(),
+            Workbook::Xlsx { book, .. } => book.sheet_names(),
             Workbook::Other(s) => s.sheet_names(),
         }
     }
@@ -288,7 +297,7 @@ impl Workbook {
     pub fn rows<'a>(
         &'a mut self,
         sheet: &str,
-    ) -> Result<Box<dyn Iterator<Item = Result<Row, ReadError>> + 'a>, ReadError> {
+    ) -> Result<Box<dyn Iterator<Item = Result<Row, ReadError>> + Send + 'a>, ReadError> {
         match self {
             Workbook::Csv {
                 path,
@@ -320,10 +329,16 @@ impl Workbook {
                     next_number: 1,
                 }))
             }
-            Workbook::Xlsx(xlsx) => {
-                // Merged regions are listed after the cells: this is a second, streaming pass
-                // over the sheet's XML (nothing is held but the list).
-                let mut fill = MergeFill::new(xlsx.merge_cells_by_sheet_name(sheet).ok());
+            Workbook::Xlsx { book: xlsx, path } => {
+                // Merged regions are listed after the cells: reading them is a second,
+                // streaming pass over the sheet's XML (nothing is held but the list), made
+                // only when the workbook has any.
+                let regions = if xlsx_has_merged_cells(path) {
+                    xlsx.merge_cells_by_sheet_name(sheet).ok()
+                } else {
+                    None
+                };
+                let mut fill = MergeFill::new(regions);
                 let cells = xlsx
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| ReadError::BadWorkbook(e.to_string()))?;
@@ -624,6 +639,52 @@ fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
         Some(date) => Cell::Date(date),
         None => Cell::Number(dt.as_f64()),
     }
+}
+
+/// Whether any worksheet of the xlsx at `path` may declare merged cells. Most exports have
+/// none, and a byte search over the decompressed sheets (no XML parsing) tells at a fraction
+/// of the cost of the XML pass that would find them. Any doubt answers yes.
+fn xlsx_has_merged_cells(path: &Path) -> bool {
+    const NEEDLE: &[u8] = b"mergeCell";
+    let Ok(file) = File::open(path) else {
+        return true;
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return true;
+    };
+    let finder = memchr::memmem::Finder::new(NEEDLE);
+    let mut buf = vec![0u8; 1 << 16];
+    for i in 0..zip.len() {
+        let Ok(mut entry) = zip.by_index(i) else {
+            return true;
+        };
+        let Ok(name) = entry.name().map(|n| n.to_ascii_lowercase()) else {
+            return true;
+        };
+        if !(name.starts_with("xl/worksheets/") && name.ends_with(".xml")) {
+            continue;
+        }
+        // The last bytes of each chunk are kept, so a needle split between two reads is found.
+        let keep = NEEDLE.len() - 1;
+        let mut filled = 0;
+        loop {
+            let n = match entry.read(&mut buf[filled..]) {
+                Ok(n) => n,
+                Err(_) => return true,
+            };
+            if n == 0 {
+                break;
+            }
+            let end = filled + n;
+            if finder.find(&buf[..end]).is_some() {
+                return true;
+            }
+            let tail = end.min(keep);
+            buf.copy_within(end - tail..end, 0);
+            filled = tail;
+        }
+    }
+    false
 }
 
 fn excel_error(e: calamine::Error) -> ReadError {

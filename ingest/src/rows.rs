@@ -1,6 +1,6 @@
 //! Turning one row of one kind into a staged warehouse row, or a quarantine entry saying why not.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use duckdb::{params, Appender};
 
 use crate::community::{CommunityIndex, Match};
@@ -115,8 +115,16 @@ pub struct RowContext<'a> {
     pub file_id: i32,
 }
 
+/// `YYYY-MM-DD`, for keys.
 fn day(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// A date as DuckDB's native DATE (days since 1970-01-01): appended as is, with no text to
+/// format here and cast there.
+fn date_value(d: NaiveDate) -> duckdb::types::Value {
+    const EPOCH_DAYS_CE: i32 = 719_163;
+    duckdb::types::Value::Date32(d.num_days_from_ce() - EPOCH_DAYS_CE)
 }
 
 impl RowContext<'_> {
@@ -452,7 +460,7 @@ pub fn stage_row(
                 masked,
                 gender,
                 person.birth_year,
-                day(registered),
+                date_value(registered),
                 community,
                 status,
                 reported,
@@ -493,7 +501,7 @@ pub fn stage_row(
                     person.from_no,
                     ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
                     ctx.text(cells, Field::Project),
-                    day(served),
+                    date_value(served),
                     hours,
                     status,
                     ctx.text(cells, Field::Organization),
@@ -511,7 +519,7 @@ pub fn stage_row(
                 format!("{community}|{}", compact(&name)),
                 name,
                 community,
-                founded.map(day),
+                founded.map(date_value),
                 members,
                 ctx.text(cells, Field::Status),
                 f,
@@ -531,7 +539,7 @@ pub fn stage_row(
             Ok(stage.activities.append_row(params![
                 format!("{community}|{}|{}", day(held), compact(&name)),
                 name,
-                day(held),
+                date_value(held),
                 community,
                 category,
                 category_raw,
@@ -550,7 +558,7 @@ pub fn stage_row(
                 format!("{community}|{}", compact(&name)),
                 community,
                 name,
-                established.map(day),
+                established.map(date_value),
                 f,
                 r
             ]))
@@ -569,9 +577,9 @@ pub fn stage_row(
                 community,
                 content,
                 ctx.text(cells, Field::TargetGroup),
-                collected.map(day),
+                collected.map(date_value),
                 ctx.text(cells, Field::Status),
-                resolved.map(day),
+                resolved.map(date_value),
                 f,
                 r
             ]))
@@ -584,7 +592,7 @@ pub fn stage_row(
             Ok(stage.trainings.append_row(params![
                 format!("{community}|{}|{}", day(held), compact(&name)),
                 name,
-                day(held),
+                date_value(held),
                 community,
                 participants,
                 f,

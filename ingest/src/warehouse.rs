@@ -158,21 +158,24 @@ const RULES: [MergeRule; 8] = [
 
 /// Creates empty staging copies of every table for this run.
 ///
-/// Call this *before* the run's transaction begins. With DuckDB 2.0.0, rows appended through
-/// the appender to a table created in the same transaction are lost past the first row group
-/// (122,880 rows): the row count says they are there, but scans, UPDATE and DELETE see none.
-/// Staging tables created beforehand are empty and harmless if a run dies; the next run
-/// replaces them, and the warehouse's own tables only change inside the transaction.
+/// They are temporary tables: they live in memory (spilling to the temp directory past the
+/// memory limit) and are never written into the warehouse file, so the commit writes each
+/// accepted row once. Call this *before* the run's transaction begins: with DuckDB 2.0.0, rows
+/// appended through the appender to a table created in the same transaction are lost past the
+/// first row group (122,880 rows): the row count says they are there, but scans, UPDATE and
+/// DELETE see none.
 pub fn create_staging(conn: &Connection) -> Result<(), duckdb::Error> {
     let mut sql = String::new();
     for rule in &RULES {
         let t = table_of(rule.kind);
         sql.push_str(&format!(
-            "CREATE OR REPLACE TABLE stg_{t} AS SELECT * FROM {t} LIMIT 0;\n"
+            "CREATE OR REPLACE TEMP TABLE stg_{t} AS SELECT * FROM {t} LIMIT 0;\n"
         ));
     }
-    sql.push_str("CREATE OR REPLACE TABLE stg_quarantine AS SELECT * FROM quarantine LIMIT 0;\n");
-    sql.push_str("CREATE OR REPLACE TABLE stg_known (file_id INTEGER, n BIGINT);\n");
+    sql.push_str(
+        "CREATE OR REPLACE TEMP TABLE stg_quarantine AS SELECT * FROM quarantine LIMIT 0;\n",
+    );
+    sql.push_str("CREATE OR REPLACE TEMP TABLE stg_known (file_id INTEGER, n BIGINT);\n");
     conn.execute_batch(&sql)
 }
 
@@ -224,13 +227,20 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
     } else {
         rule.identity
             .iter()
-            .map(|c| format!("r.{c} IS NOT DISTINCT FROM w.{c}"))
+            .map(|c| format!("r.{c} IS NOT DISTINCT FROM r.kept_{c}"))
             .collect::<Vec<_>>()
             .join(" AND ")
     };
     let order = rule.order;
     let kind_name = kind.name();
     let masked = rule.masked_name;
+    let kept_identity: String = rule
+        .identity
+        .iter()
+        .map(|c| format!(", first_value({c}) OVER w AS kept_{c}"))
+        .collect();
+    // Only keys that occur more than once need ranking; every other staged row is kept as it
+    // is. `fate` holds just those contested rows, so it stays small however large the load.
     let mut sql = format!(
         "CREATE OR REPLACE TEMP TABLE fate AS
          WITH cand AS (
@@ -238,20 +248,24 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
                FROM {t} WHERE k IN (SELECT k FROM stg_{t})
              UNION ALL
              SELECT k, file_id, source_row{identity_cols}, {order} AS ord, 1 AS staged FROM stg_{t}
+         ), contested AS (
+             SELECT k FROM cand GROUP BY k HAVING count(*) > 1
          ), ranked AS (
-             SELECT *, row_number() OVER (PARTITION BY k
-                 ORDER BY ord NULLS LAST, staged, file_id, source_row) AS rn
-               FROM cand
+             SELECT *, row_number() OVER w AS rn,
+                    first_value(file_id) OVER w AS kept_file_id,
+                    first_value(source_row) OVER w AS kept_row{kept_identity}
+               FROM cand SEMI JOIN contested USING (k)
+             WINDOW w AS (PARTITION BY k ORDER BY ord NULLS LAST, staged, file_id, source_row)
          )
          SELECT r.k, r.file_id, r.source_row, r.staged,
-                w.file_id AS kept_file_id, w.source_row AS kept_row,
+                r.kept_file_id, r.kept_row,
                 CASE WHEN r.rn = 1 THEN 'keep'
-                     WHEN r.file_id <> w.file_id AND {identity_equal} THEN 'known'
+                     WHEN r.file_id <> r.kept_file_id AND {identity_equal} THEN 'known'
                      ELSE 'duplicate' END AS fate
-           FROM ranked r JOIN ranked w ON w.k = r.k AND w.rn = 1;
+           FROM ranked r;
 
-         INSERT INTO {t} SELECT s.* FROM stg_{t} s JOIN fate f
-             ON f.staged = 1 AND f.fate = 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row;
+         INSERT INTO {t} SELECT s.* FROM stg_{t} s ANTI JOIN fate f
+             ON f.staged = 1 AND f.fate <> 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row;
 
          -- Every row that lost to another with the same key, whether staged now or (when a new
          -- row registered earlier) already in the warehouse, goes to quarantine with a pointer.
@@ -301,7 +315,12 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
         ));
     }
     sql.push_str("DROP TABLE fate;");
-    conn.execute_batch(&sql)
+    // One statement at a time, so that VBRIEF_TIMINGS can say which one is slow.
+    for (i, statement) in sql.split(";\n").enumerate() {
+        let _t = crate::timing::phase(|| format!("ingest.merge.{kind_name}.{i}"));
+        conn.execute_batch(statement)?;
+    }
+    Ok(())
 }
 
 /// Moves row-level quarantine into the table.

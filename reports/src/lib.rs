@@ -69,6 +69,7 @@ pub fn write_briefing(
     options: &briefing::BriefingOptions,
     pdf_options: &pdf::PdfOptions,
 ) -> Result<Vec<std::path::PathBuf>, BriefingError> {
+    let phase = ingest::timing::phase(|| "report.charts".into());
     let model = briefing::build(indicators, config, quality, checks, options);
     let charts = charts::draw_all(
         &model,
@@ -80,15 +81,21 @@ pub fn write_briefing(
         move |source| BriefingError::Io { path, source }
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
+    drop(phase);
+    let phase = ingest::timing::phase(|| "report.html".into());
     let html_path = out.join("briefing.html");
     let html = html::render(&model, &charts)?;
     write_atomic(&html_path, html.as_bytes()).map_err(io(&html_path))?;
     let date = options
         .date
         .unwrap_or_else(|| chrono::Local::now().date_naive());
+    drop(phase);
+    let phase = ingest::timing::phase(|| "report.pdf".into());
     let pdf_path = out.join("briefing.pdf");
     let bytes = pdf::render(&model, &charts, date, pdf_options)?;
     write_atomic(&pdf_path, &bytes).map_err(io(&pdf_path))?;
+    drop(phase);
+    let _t = ingest::timing::phase(|| "report.xlsx".into());
     let xlsx_path = out.join("indicators.xlsx");
     xlsx::write(&xlsx_path, indicators).map_err(|e| BriefingError::Xlsx {
         path: xlsx_path.display().to_string(),

@@ -137,16 +137,19 @@ pub fn print_checks(report: &QualityReport) {
     }
 }
 
-/// The checks for the ingest summary: on the warehouse just written, for the default period.
+/// The checks for the ingest summary: on the warehouse just written, for `period` (default:
+/// the warehouse's default period).
 pub fn checks_after_ingest(
     warehouse: &Path,
     config: &ingest::Config,
+    period: Option<&str>,
 ) -> anyhow::Result<Option<QualityReport>> {
     if !warehouse.exists() {
         return Ok(None);
     }
+    let _t = ingest::timing::phase(|| "checks.after_ingest".into());
     let conn = ingest::warehouse::open(warehouse)?;
-    let period = resolve_period(&conn, None)?;
+    let period = resolve_period(&conn, period)?;
     let today = chrono::Local::now().date_naive();
     Ok(Some(transforms::run_checks(&conn, &period, today, config)?))
 }

@@ -66,7 +66,15 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
             );
         }
     }
-    let code = ingest_and_summarize(dir.to_path_buf(), vec![inbox], None, None, false, false)?;
+    let (code, checks) = ingest_and_summarize(
+        dir.to_path_buf(),
+        vec![inbox],
+        None,
+        None,
+        false,
+        false,
+        None,
+    )?;
     if code == crate::exit::FAILED {
         return Ok(code);
     }
@@ -80,6 +88,6 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
         pdf_a: false,
         font: Vec::new(),
     };
-    let report_code = crate::commands::report::run(dir, &report)?;
+    let report_code = crate::commands::report::report_with_checks(dir, &report, checks)?;
     Ok(code.max(report_code))
 }

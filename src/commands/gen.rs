@@ -9,6 +9,8 @@ pub fn run(args: &GenArgs) -> anyhow::Result<u8> {
         volunteers: args.volunteers,
         records: args.records,
         seed: args.seed,
+        csv_only: args.csv,
+        truth: args.truth.clone(),
     };
     let manifest = generate(&spec, &args.out)?;
     println!(
@@ -19,5 +21,11 @@ pub fn run(args: &GenArgs) -> anyhow::Result<u8> {
         manifest.volunteer_rows,
         manifest.record_rows
     );
+    if let Some(truth) = &args.truth {
+        println!(
+            "标准答案 ground truth (volunteers.csv, records.csv, population.csv) in {}",
+            truth.display()
+        );
+    }
     Ok(exit::OK)
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use ingest::{IngestOptions, IngestReport, SheetStatus};
+use transforms::quality::QualityReport;
 
 use crate::cli::IngestArgs;
 use crate::commands::check::{checks_after_ingest, print_checks};
@@ -17,16 +18,21 @@ pub fn run(workdir: &Path, args: &IngestArgs) -> anyhow::Result<u8> {
     } else {
         args.inputs.clone()
     };
-    ingest_and_summarize(
+    let (code, _) = ingest_and_summarize(
         workdir,
         inputs,
         args.kind,
         args.encoding.clone(),
         args.strict,
         args.json,
-    )
+        None,
+    )?;
+    Ok(code)
 }
 
+/// Ingests and prints the summary with the data-quality checks for `period` (default: the
+/// warehouse's default period). Returns the exit code and the checks, which `vbrief run` hands
+/// on to the briefing rather than computing them twice.
 pub fn ingest_and_summarize(
     workdir: PathBuf,
     inputs: Vec<PathBuf>,
@@ -34,7 +40,8 @@ pub fn ingest_and_summarize(
     encoding: Option<String>,
     strict: bool,
     json: bool,
-) -> anyhow::Result<u8> {
+    period: Option<&str>,
+) -> anyhow::Result<(u8, Option<QualityReport>)> {
     if !workdir.is_dir() {
         anyhow::bail!(
             "工作目录不存在 (working folder not found): {} — create it with `vbrief init {}`",
@@ -58,7 +65,7 @@ pub fn ingest_and_summarize(
         }
     }
     // The data-quality checks on the warehouse as it now is (for the default period).
-    let quality = checks_after_ingest(&report.warehouse, &config)?;
+    let quality = checks_after_ingest(&report.warehouse, &config, period)?;
     if json {
         let mut value = serde_json::to_value(&report)?;
         if let (Some(map), Some(q)) = (value.as_object_mut(), &quality) {
@@ -83,7 +90,7 @@ pub fn ingest_and_summarize(
             );
         }
     }
-    Ok(exit_code(&report))
+    Ok((exit_code(&report), quality))
 }
 
 /// 0 when every file loaded (or was unchanged); 3 when some failed but something loaded or

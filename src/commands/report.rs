@@ -36,10 +36,22 @@ pub fn resolve_period(conn: &duckdb::Connection, period: Option<&str>) -> anyhow
 }
 
 pub fn run(workdir: &Path, args: &ReportArgs) -> anyhow::Result<u8> {
+    report_with_checks(workdir, args, None)
+}
+
+/// The report, reusing data-quality checks already computed for the same period (by the
+/// ingest summary of `vbrief run`) instead of running them again.
+pub fn report_with_checks(
+    workdir: &Path,
+    args: &ReportArgs,
+    checks: Option<transforms::quality::QualityReport>,
+) -> anyhow::Result<u8> {
     let config = load_config(workdir)?;
     let conn = open_warehouse(workdir)?;
     let period = resolve_period(&conn, args.period.as_deref())?;
+    let phase = ingest::timing::phase(|| "report.indicators".into());
     let mut indicators = transforms::compute(&conn, &period, &config)?;
+    drop(phase);
     if let Some(district) = &args.district {
         keep_district(&mut indicators, district)?;
     }
@@ -47,12 +59,14 @@ pub fn run(workdir: &Path, args: &ReportArgs) -> anyhow::Result<u8> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(workdir, &indicators, args.district.as_deref()));
+    let phase = ingest::timing::phase(|| "report.csv_json_quarantine".into());
     let mut written = reports::indicator_files::write(&out, &indicators, &config)
         .with_context(|| format!("writing {}", out.display()))?;
     let quarantine = out.join("quarantine.csv");
     ingest::warehouse::write_quarantine_csv(&conn, &quarantine)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", quarantine.display()))?;
     written.push(quarantine);
+    drop(phase);
     let date = match &args.date {
         Some(d) => Some(
             chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
@@ -60,9 +74,14 @@ pub fn run(workdir: &Path, args: &ReportArgs) -> anyhow::Result<u8> {
         ),
         None => None,
     };
+    let phase = ingest::timing::phase(|| "report.checks".into());
     let quality = ingest::warehouse::quality_summary(&conn)?;
     let today = chrono::Local::now().date_naive();
-    let checks = transforms::run_checks(&conn, &indicators.period, today, &config)?;
+    let checks = match checks {
+        Some(c) if c.period == indicators.period && c.today == today => c,
+        _ => transforms::run_checks(&conn, &indicators.period, today, &config)?,
+    };
+    drop(phase);
     let options = reports::briefing::BriefingOptions {
         issue: args.issue.clone(),
         date,
@@ -175,19 +194,20 @@ fn print_summary(indicators: &Indicators, written: &[PathBuf]) {
 
 /// `vbrief run`: ingest the inbox, then report. A partial ingest still reports, and exits 3.
 pub fn ingest_then_report(workdir: &Path, args: &ReportArgs) -> anyhow::Result<u8> {
-    let ingest_code = ingest_and_summarize(
+    let (ingest_code, checks) = ingest_and_summarize(
         workdir.to_path_buf(),
         vec![workdir.join(INBOX)],
         None,
         None,
         false,
         false,
+        args.period.as_deref(),
     )?;
     if ingest_code == exit::FAILED {
         return Ok(ingest_code);
     }
     println!();
-    let report_code = run(workdir, args)?;
+    let report_code = report_with_checks(workdir, args, checks)?;
     Ok(if ingest_code == exit::PARTIAL {
         exit::PARTIAL
     } else {

@@ -7,14 +7,14 @@ mod rng;
 mod write;
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
 use rng::Rng;
-use write::{write_csv, write_xlsx, Table, TextEncoding, Value};
+use write::{write_csv, write_xlsx, CsvStream, Table, TextEncoding, Value};
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -22,6 +22,10 @@ pub struct GenSpec {
     pub volunteers: usize,
     pub records: usize,
     pub seed: u64,
+    /// Every file as csv (a province's exports: no sheet holds them).
+    pub csv_only: bool,
+    /// Where to write the clean ground truth, if anywhere (see [`truth`]).
+    pub truth: Option<PathBuf>,
 }
 
 impl GenSpec {
@@ -31,6 +35,8 @@ impl GenSpec {
             volunteers: 30_000,
             records: 70_000,
             seed: 20_251_125,
+            csv_only: false,
+            truth: None,
         }
     }
 }
@@ -154,6 +160,8 @@ const TRAININGS: &[&str] = &[
 struct Community {
     district: &'static str,
     street: &'static str,
+    /// The two digits after `99` in its volunteers' synthetic ID numbers.
+    region: u32,
     name: String,
     population: [u64; 2],
     propensity: f64,
@@ -184,7 +192,29 @@ fn check_char(first17: &str) -> char {
     C[(sum % 11) as usize]
 }
 
-fn communities(rng: &mut Rng) -> Vec<Community> {
+/// Volunteers per unit of the city: the sample is one unit (4 districts, 119 communities);
+/// larger data sets repeat the pattern with new districts, so each community keeps a
+/// realistic size (a few hundred volunteers, 700-2,700 residents).
+const VOLUNTEERS_PER_UNIT: usize = 30_000;
+
+/// Districts beyond the sample's four are named from these (an index gives a unique name).
+const DISTRICT_FIRST: [&str; 40] = [
+    "丰", "宁", "平", "兴", "华", "昌", "盛", "泰", "瑞", "祥", "嘉", "德", "顺", "和", "隆", "富",
+    "广", "源", "明", "光", "清", "江", "海", "湖", "川", "峰", "岭", "溪", "阳", "云", "星", "月",
+    "松", "柏", "桂", "兰", "竹", "梅", "荷", "菊",
+];
+const DISTRICT_SECOND: [&str; 20] = [
+    "安", "乐", "远", "山", "水", "城", "原", "州", "台", "门", "林", "田", "丘", "滨", "湾", "桥",
+    "泉", "塘", "浦", "洲",
+];
+
+/// A name to keep for the whole run: generated district and street names are few (at most a
+/// few thousand) and used everywhere the fixed sample names are, as `&'static str`.
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn communities(rng: &mut Rng, units: usize) -> Vec<Community> {
     let first = [
         "春", "秋", "东", "西", "南", "北", "金", "银", "玉", "青", "红", "白", "新", "和", "安",
         "康", "长", "永", "福", "乐",
@@ -203,42 +233,78 @@ fn communities(rng: &mut Rng) -> Vec<Community> {
     }
     names.retain(|n| n != "春园");
     names.insert(0, "春园".into());
-    let mut next = names.into_iter();
     let mut out = Vec::new();
-    for (d, (district, streets)) in DISTRICTS.iter().enumerate() {
-        for (s, street) in streets.iter().enumerate() {
-            let count = 6 + (d + s) % 2 + usize::from(d == 0 && s == 0);
-            for c in 0..count {
-                let stem = next.next().expect("enough names");
-                let is_county = district.ends_with('县');
-                let name = if (d == 0 || d == 1) && s == 0 && c == 1 {
-                    SHARED_NAME.to_string()
-                } else if is_county && c % 3 == 2 {
-                    format!("{stem}村")
+    for unit in 0..units {
+        // The sample's unit takes stems in one sequence; later units restart the list in each
+        // district (names are unique within a district) and leave out 春园, whose old name
+        // the sample's alias maps in 青山区 only.
+        let mut next = names.iter().skip(usize::from(unit > 0));
+        for (d, (template, template_streets)) in DISTRICTS.iter().enumerate() {
+            let ordinal = unit * DISTRICTS.len() + d;
+            let is_county = template.ends_with('县');
+            let district: &'static str = if unit == 0 {
+                template
+            } else {
+                let i = ordinal - DISTRICTS.len();
+                leak(format!(
+                    "{}{}{}",
+                    DISTRICT_FIRST[i % DISTRICT_FIRST.len()],
+                    DISTRICT_SECOND[(i / DISTRICT_FIRST.len()) % DISTRICT_SECOND.len()],
+                    if is_county { "县" } else { "区" }
+                ))
+            };
+            // Region codes 01-08, then 10-98: 09 is kept for persons nobody registered.
+            let region = if ordinal < 8 {
+                ordinal as u32 + 1
+            } else {
+                10 + ((ordinal - 8) % 89) as u32
+            };
+            if unit > 0 {
+                next = names.iter().skip(1);
+            }
+            for (s, template_street) in template_streets.iter().enumerate() {
+                let street: &'static str = if unit == 0 {
+                    template_street
                 } else {
-                    format!("{stem}社区")
+                    leak(format!(
+                        "{}{}",
+                        names[names.len() - 1 - s],
+                        if is_county { "镇" } else { "街道" }
+                    ))
                 };
-                let p2024 = rng.range(700, 2_600);
-                out.push(Community {
-                    district,
-                    street,
-                    name,
-                    population: [p2024, p2024 + rng.range(0, 120)],
-                    propensity: 0.05 + rng.unit() * 0.17,
-                });
+                let count = 6 + (d + s) % 2 + usize::from(d == 0 && s == 0);
+                for c in 0..count {
+                    let stem = next.next().expect("enough names");
+                    let name = if unit == 0 && (d == 0 || d == 1) && s == 0 && c == 1 {
+                        SHARED_NAME.to_string()
+                    } else if is_county && c % 3 == 2 {
+                        format!("{stem}村")
+                    } else {
+                        format!("{stem}社区")
+                    };
+                    let p2024 = rng.range(700, 2_600);
+                    out.push(Community {
+                        district,
+                        street,
+                        region,
+                        name,
+                        population: [p2024, p2024 + rng.range(0, 120)],
+                        propensity: 0.05 + rng.unit() * 0.17,
+                    });
+                }
             }
         }
     }
     out
 }
 
-fn synth_id(rng: &mut Rng, district: usize, used: &mut HashSet<String>) -> (String, NaiveDate) {
+fn synth_id(rng: &mut Rng, region: u32, used: &mut HashSet<String>) -> (String, NaiveDate) {
     loop {
         // Region code 99xxxx is not a real one: every generated number is visibly synthetic.
         let birth = day(1950, 1, 1) + Duration::days(rng.range(0, 58 * 365) as i64);
         let body = format!(
             "99{:02}{:02}{}{:03}",
-            district + 1,
+            region,
             rng.range(1, 99),
             birth.format("%Y%m%d"),
             rng.range(0, 1000)
@@ -250,12 +316,165 @@ fn synth_id(rng: &mut Rng, district: usize, used: &mut HashSet<String>) -> (Stri
     }
 }
 
+/// More rows than this and a table is written as csv: one xlsx sheet holds 1,048,576 rows,
+/// and an export that large comes as csv from the system anyway.
+const XLSX_MAX_ROWS: usize = 1_000_000;
+
+/// Where one generated table goes: an xlsx sheet (held in memory until written, as
+/// rust_xlsxwriter needs), or a csv streamed row by row.
+enum Sink {
+    Xlsx {
+        path: PathBuf,
+        sheet: &'static str,
+        table: Table,
+    },
+    Csv(Box<CsvStream>),
+}
+
+impl Sink {
+    /// `stem` is the file name without extension; returns the sink and the file's name.
+    fn new(
+        out: &Path,
+        stem: &str,
+        sheet: &'static str,
+        title: Option<&str>,
+        header: Vec<String>,
+        csv: Option<TextEncoding>,
+    ) -> anyhow::Result<(Sink, String)> {
+        Ok(match csv {
+            Some(encoding) => {
+                let name = format!("{stem}.csv");
+                let stream = CsvStream::create(&out.join(&name), encoding, title, &header)?;
+                (Sink::Csv(Box::new(stream)), name)
+            }
+            None => {
+                let name = format!("{stem}.xlsx");
+                let table = Table {
+                    title: title.map(String::from),
+                    header,
+                    rows: Vec::new(),
+                    total: None,
+                };
+                (
+                    Sink::Xlsx {
+                        path: out.join(&name),
+                        sheet,
+                        table,
+                    },
+                    name,
+                )
+            }
+        })
+    }
+
+    fn push(&mut self, row: Vec<Value>) -> anyhow::Result<()> {
+        match self {
+            Sink::Xlsx { table, .. } => table.rows.push(row),
+            Sink::Csv(stream) => stream.push(&row)?,
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Sink::Xlsx { path, sheet, table } => write_xlsx(&path, &[(sheet, &table)]),
+            Sink::Csv(stream) => stream.finish(),
+        }
+    }
+}
+
+/// The clean ground truth: exactly the rows `vbrief ingest` should accept, in canonical form
+/// (one person once, communities by their ledger names, dates ISO, hours as numbers, no
+/// overlapping or duplicate records, no ID numbers). A plain SQL script over these files must
+/// give the same per-community figures as vbrief gives from the messy exports
+/// (`bench/baseline.sql`).
+struct Truth {
+    volunteers: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    records: csv::Writer<std::io::BufWriter<std::fs::File>>,
+}
+
+impl Truth {
+    fn create(dir: &Path, comms: &[Community]) -> anyhow::Result<Truth> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let open = |name: &str, header: &[&str]| -> anyhow::Result<_> {
+            let path = dir.join(name);
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+            w.write_record(header)?;
+            Ok(w)
+        };
+        let mut population = open(
+            "population.csv",
+            &["district", "street", "community", "year", "population"],
+        )?;
+        for (y, year) in [2024, 2025].iter().enumerate() {
+            for c in comms {
+                population.write_record([
+                    c.district,
+                    c.street,
+                    &c.name,
+                    &year.to_string(),
+                    &c.population[y].to_string(),
+                ])?;
+            }
+        }
+        population.flush()?;
+        Ok(Truth {
+            volunteers: open(
+                "volunteers.csv",
+                &[
+                    "volunteer_no",
+                    "district",
+                    "street",
+                    "community",
+                    "registered_on",
+                    "status",
+                ],
+            )?,
+            records: open(
+                "records.csv",
+                &["record_no", "volunteer_no", "served_on", "hours", "status"],
+            )?,
+        })
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        self.volunteers.flush()?;
+        self.records.flush()?;
+        Ok(())
+    }
+}
+
+/// Writes a small table as the xlsx sheet it is in the sample, or as csv (`--csv`); returns the
+/// file's name.
+fn write_table(
+    out: &Path,
+    stem: &str,
+    sheet: &str,
+    table: &Table,
+    csv_only: bool,
+) -> anyhow::Result<String> {
+    if csv_only {
+        let name = format!("{stem}.csv");
+        write_csv(&out.join(&name), table, TextEncoding::Utf8Bom)?;
+        Ok(name)
+    } else {
+        let name = format!("{stem}.xlsx");
+        write_xlsx(&out.join(&name), &[(sheet, table)])?;
+        Ok(name)
+    }
+}
+
 /// Writes a data set into `out` (created if needed).
 pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut rng = Rng::new(spec.seed);
     let mut m = Manifest::default();
-    let comms = communities(&mut rng);
+    let comms = communities(
+        &mut rng,
+        spec.volunteers.div_ceil(VOLUNTEERS_PER_UNIT).max(1),
+    );
     m.communities = comms.len();
 
     // 人口台账: xlsx with a title row, two years, and a 合计 row.
@@ -287,9 +506,17 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
         Value::Empty,
     ]);
     m.ledger_rows = ledger.rows.len();
-    let f = "01_人口台账.xlsx";
-    write_xlsx(&out.join(f), &[("人口台账", &ledger)])?;
-    m.files.push(f.into());
+    m.files.push(write_table(
+        out,
+        "01_人口台账",
+        "人口台账",
+        &ledger,
+        spec.csv_only,
+    )?);
+    let mut truth = match &spec.truth {
+        Some(dir) => Some(Truth::create(dir, &comms)?),
+        None => None,
+    };
 
     // Persons, spread by each community's propensity to register.
     let weights: Vec<f64> = comms
@@ -309,12 +536,9 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
         .collect();
     for i in 0..spec.volunteers {
         let u = rng.unit();
-        let community = cdf.iter().position(|&c| u < c).unwrap_or(comms.len() - 1);
-        let district = DISTRICTS
-            .iter()
-            .position(|(d, _)| *d == comms[community].district)
-            .unwrap_or(0);
-        let (id, _) = synth_id(&mut rng, district, &mut used_ids);
+        // The first community whose cumulative share exceeds u (binary search: the cdf rises).
+        let community = cdf.partition_point(|&c| c <= u).min(comms.len() - 1);
+        let (id, _) = synth_id(&mut rng, comms[community].region, &mut used_ids);
         let given: String = (0..rng.range(1, 3)).map(|_| *rng.pick(GIVEN)).collect();
         // Registrations lean recent: the square of a uniform draw puts more near the end.
         let back = (rng.unit().powi(2) * 3_650.0) as i64;
@@ -345,8 +569,24 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
     ]
     .map(String::from)
     .to_vec();
-    let mut csv_rows = Vec::new();
-    let mut xlsx_rows = Vec::new();
+    let mut xlsx_header = header.clone();
+    xlsx_header[2] = "*证件号码（必填）".into();
+    let (mut qingshan, qingshan_file) = Sink::new(
+        out,
+        "02_志愿者注册信息_青山区",
+        "志愿者",
+        None,
+        header,
+        Some(TextEncoding::Gbk),
+    )?;
+    let (mut others, others_file) = Sink::new(
+        out,
+        "03_志愿者注册信息_其他区县",
+        "志愿者",
+        Some("示例市志愿者注册信息导出（示例数据）"),
+        xlsx_header,
+        (spec.csv_only || spec.volunteers > XLSX_MAX_ROWS).then_some(TextEncoding::Utf8Bom),
+    )?;
     for (i, p) in persons.iter().enumerate() {
         let c = &comms[p.community];
         let in_csv = c.district == DISTRICTS[0].0;
@@ -359,8 +599,11 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
         let mut district = Value::text(c.district);
         let mut street = Value::text(c.street);
         let mut name = Value::text(c.name.clone());
+        // Whether ingest must accept the row (else it quarantines it).
+        let mut accepted = true;
         match i % 200 {
             0 => {
+                accepted = false;
                 // A wrong check digit.
                 let last = if p.id.ends_with('0') { '1' } else { '0' };
                 id_cell = Value::text(format!("{}{last}", &p.id[..17]));
@@ -383,12 +626,14 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
                 name = Value::text(format!("{}居委会", c.name));
             }
             5 if !in_csv => {
+                accepted = false;
                 name = Value::text(UNKNOWN_NAME);
                 m.planted_unknown_community += 1;
             }
             _ => {}
         }
         if c.name == SHARED_NAME && i % 5 == 0 && i % 200 > 5 {
+            accepted = false;
             district = Value::Empty;
             street = Value::Empty;
             m.planted_ambiguous_community += 1;
@@ -419,9 +664,20 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
             Value::text(if p.cancelled { "注销" } else { "正常" }),
         ];
         if in_csv {
-            csv_rows.push(row)
+            qingshan.push(row)?;
         } else {
-            xlsx_rows.push(row)
+            others.push(row)?;
+        }
+        m.volunteer_rows += 1;
+        if let Some(t) = truth.as_mut().filter(|_| accepted) {
+            t.volunteers.write_record([
+                p.volunteer_no.as_str(),
+                c.district,
+                c.street,
+                &c.name,
+                &p.registered.format("%Y-%m-%d").to_string(),
+                if p.cancelled { "注销" } else { "正常" },
+            ])?;
         }
     }
     // Duplicate registrations: the same ID registered again later under a new number.
@@ -447,41 +703,17 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
             Value::text("正常"),
         ];
         if c.district == DISTRICTS[0].0 {
-            csv_rows.push(row)
+            qingshan.push(row)?;
         } else {
-            xlsx_rows.push(row)
+            others.push(row)?;
         }
+        m.volunteer_rows += 1;
         m.planted_duplicate_registration += 1;
     }
-    m.volunteer_rows = csv_rows.len() + xlsx_rows.len();
-    let f = "02_志愿者注册信息_青山区.csv";
-    write_csv(
-        &out.join(f),
-        &Table {
-            title: None,
-            header: header.clone(),
-            rows: csv_rows,
-            total: None,
-        },
-        TextEncoding::Gbk,
-    )?;
-    m.files.push(f.into());
-    let f = "03_志愿者注册信息_其他区县.xlsx";
-    let mut xlsx_header = header.clone();
-    xlsx_header[2] = "*证件号码（必填）".into();
-    write_xlsx(
-        &out.join(f),
-        &[(
-            "志愿者",
-            &Table {
-                title: Some("示例市志愿者注册信息导出（示例数据）".into()),
-                header: xlsx_header,
-                rows: xlsx_rows,
-                total: None,
-            },
-        )],
-    )?;
-    m.files.push(f.into());
+    qingshan.finish()?;
+    m.files.push(qingshan_file);
+    others.finish()?;
+    m.files.push(others_file);
 
     // Organizations per community.
     let mut orgs_by_community: Vec<Vec<String>> = vec![Vec::new(); comms.len()];
@@ -551,8 +783,46 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
     }
     let split = day(2025, 1, 1);
     let overlap_from = day(2024, 12, 16);
-    let mut rec2024 = Vec::new();
-    let mut rec2025 = Vec::new();
+    let records_csv = spec.csv_only || spec.records > XLSX_MAX_ROWS;
+    let (mut rec2024, file2024) = Sink::new(
+        out,
+        "04_服务时长记录_2024",
+        "2024年",
+        None,
+        [
+            "记录编号",
+            "志愿者编号",
+            "姓名",
+            "项目名称",
+            "服务日期",
+            "服务时长(小时)",
+            "状态",
+            "团体名称",
+        ]
+        .map(String::from)
+        .to_vec(),
+        // As csv, the older export is GBK and the newer UTF-8: both occur.
+        records_csv.then_some(TextEncoding::Gbk),
+    )?;
+    let (mut rec2025, file2025) = Sink::new(
+        out,
+        "05_服务时长记录_2025",
+        "2025年",
+        Some("示例市志愿服务时长记录（2024-12-16至2025-12-31，示例数据）"),
+        [
+            "时长编号",
+            "身份证号",
+            "志愿者姓名",
+            "服务项目",
+            "活动日期",
+            "认定时数",
+            "状态",
+            "服务团体",
+        ]
+        .map(String::from)
+        .to_vec(),
+        records_csv.then_some(TextEncoding::Utf8Bom),
+    )?;
     let hours_choices = [1.5, 2.0, 2.5, 3.0, 3.0, 4.0, 4.0, 5.0, 6.0, 6.0, 8.0, 8.0];
     let mut produced = 0;
     let mut serial = 0u64;
@@ -583,20 +853,24 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
         let mut date_cell = Value::Date(date);
         let mut hours_cell = Value::Number(hours);
         let mut volunteer = p.volunteer_no.clone();
+        let mut accepted = true;
         // Defects are planted outside the overlap window, so each is written exactly once.
         let in_overlap = date >= overlap_from && date < split;
         match if in_overlap { 999 } else { produced % 1000 } {
             11 => {
                 date_cell = Value::text(format!("{}-02-30", date.year()));
                 m.planted_bad_date += 1;
+                accepted = false;
             }
             22 => {
                 hours_cell = Value::Number(0.0);
                 m.planted_hours_not_positive += 1;
+                accepted = false;
             }
             33 => {
                 hours_cell = Value::Number(30.0);
                 m.planted_hours_over_24 += 1;
+                accepted = false;
             }
             44 => {
                 volunteer = format!("SL7{:07}", produced);
@@ -619,6 +893,22 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
             }
             _ => {}
         }
+        if let Some(t) = truth.as_mut().filter(|_| accepted) {
+            // A record of a person nobody registered: in 2024 by the number written, in 2025
+            // by an ID number of nobody, i.e. no volunteer at all.
+            let whose = if volunteer != p.volunteer_no && date >= split {
+                ""
+            } else {
+                volunteer.as_str()
+            };
+            t.records.write_record([
+                record_no.to_string().as_str(),
+                whose,
+                &date.format("%Y-%m-%d").to_string(),
+                &hours.to_string(),
+                status,
+            ])?;
+        }
         let id = p.id.clone();
         let row2024 = |vol: String| {
             vec![
@@ -635,11 +925,13 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
         if date < split {
             let row = row2024(volunteer.clone());
             if produced % 1000 == 55 && !in_overlap {
-                rec2024.push(row.clone());
+                rec2024.push(row.clone())?;
+                m.record_rows += 1;
                 m.planted_duplicate_record += 1;
             }
             if date >= overlap_from {
                 // The 2025 export starts two weeks early: the same records again, keyed by ID.
+                m.record_rows += 1;
                 rec2025.push(vec![
                     Value::Number(record_no as f64),
                     Value::text(id.clone()),
@@ -649,17 +941,18 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
                     hours_cell.clone(),
                     Value::text(status),
                     Value::text(org.clone()),
-                ]);
+                ])?;
                 m.planted_overlap_record += 1;
             }
-            rec2024.push(row);
+            rec2024.push(row)?;
+            m.record_rows += 1;
         } else {
             // The 2025 export names people by ID: an unknown person is a valid ID of nobody
             // registered (region 9909.., which no generated volunteer has).
             let person_cell = if volunteer == p.volunteer_no {
                 id
             } else {
-                synth_id(&mut rng, 8, &mut used_ids).0
+                synth_id(&mut rng, 9, &mut used_ids).0
             };
             rec2025.push(vec![
                 Value::Number(record_no as f64),
@@ -670,60 +963,17 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
                 hours_cell,
                 Value::text(status),
                 Value::text(org),
-            ]);
+            ])?;
+            m.record_rows += 1;
         }
     }
-    m.record_rows = rec2024.len() + rec2025.len();
-    let f = "04_服务时长记录_2024.xlsx";
-    write_xlsx(
-        &out.join(f),
-        &[(
-            "2024年",
-            &Table {
-                title: None,
-                header: [
-                    "记录编号",
-                    "志愿者编号",
-                    "姓名",
-                    "项目名称",
-                    "服务日期",
-                    "服务时长(小时)",
-                    "状态",
-                    "团体名称",
-                ]
-                .map(String::from)
-                .to_vec(),
-                rows: rec2024,
-                total: None,
-            },
-        )],
-    )?;
-    m.files.push(f.into());
-    let f = "05_服务时长记录_2025.xlsx";
-    write_xlsx(
-        &out.join(f),
-        &[(
-            "2025年",
-            &Table {
-                title: Some("示例市志愿服务时长记录（2024-12-16至2025-12-31，示例数据）".into()),
-                header: [
-                    "时长编号",
-                    "身份证号",
-                    "志愿者姓名",
-                    "服务项目",
-                    "活动日期",
-                    "认定时数",
-                    "状态",
-                    "服务团体",
-                ]
-                .map(String::from)
-                .to_vec(),
-                rows: rec2025,
-                total: None,
-            },
-        )],
-    )?;
-    m.files.push(f.into());
+    rec2024.finish()?;
+    m.files.push(file2024);
+    rec2025.finish()?;
+    m.files.push(file2025);
+    if let Some(t) = truth {
+        t.finish()?;
+    }
 
     // 活动台账, 站点台账, 需求台账, 培训台账.
     let mut activities = Vec::new();
@@ -811,32 +1061,31 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
     m.stations = stations.len();
     m.needs = needs.len();
     m.trainings = trainings.len();
-    let f = "07_活动台账.xlsx";
-    write_xlsx(
-        &out.join(f),
-        &[(
-            "活动台账",
-            &Table {
-                title: Some("示例市社区志愿服务活动台账".into()),
-                header: [
-                    "活动名称",
-                    "活动日期",
-                    "区县",
-                    "街道",
-                    "社区",
-                    "服务类别",
-                    "服务对象",
-                    "参与人数",
-                    "服务时长",
-                ]
-                .map(String::from)
-                .to_vec(),
-                rows: activities,
-                total: None,
-            },
-        )],
-    )?;
-    m.files.push(f.into());
+    let table = Table {
+        title: Some("示例市社区志愿服务活动台账".into()),
+        header: [
+            "活动名称",
+            "活动日期",
+            "区县",
+            "街道",
+            "社区",
+            "服务类别",
+            "服务对象",
+            "参与人数",
+            "服务时长",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: activities,
+        total: None,
+    };
+    m.files.push(write_table(
+        out,
+        "07_活动台账",
+        "活动台账",
+        &table,
+        spec.csv_only,
+    )?);
     let f = "08_站点台账.csv";
     write_csv(
         &out.join(f),
@@ -851,31 +1100,30 @@ pub fn generate(spec: &GenSpec, out: &Path) -> anyhow::Result<Manifest> {
         TextEncoding::Utf8,
     )?;
     m.files.push(f.into());
-    let f = "09_需求台账.xlsx";
-    write_xlsx(
-        &out.join(f),
-        &[(
-            "需求台账",
-            &Table {
-                title: None,
-                header: [
-                    "区县",
-                    "街道",
-                    "社区",
-                    "需求内容",
-                    "服务对象",
-                    "登记日期",
-                    "状态",
-                    "解决日期",
-                ]
-                .map(String::from)
-                .to_vec(),
-                rows: needs,
-                total: None,
-            },
-        )],
-    )?;
-    m.files.push(f.into());
+    let table = Table {
+        title: None,
+        header: [
+            "区县",
+            "街道",
+            "社区",
+            "需求内容",
+            "服务对象",
+            "登记日期",
+            "状态",
+            "解决日期",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: needs,
+        total: None,
+    };
+    m.files.push(write_table(
+        out,
+        "09_需求台账",
+        "需求台账",
+        &table,
+        spec.csv_only,
+    )?);
     let f = "10_培训台账.csv";
     write_csv(
         &out.join(f),

@@ -49,38 +49,107 @@ pub enum TextEncoding {
 }
 
 pub fn write_csv(path: &Path, table: &Table, encoding: TextEncoding) -> anyhow::Result<()> {
-    let mut buf = Vec::new();
-    {
-        let mut w = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_writer(&mut buf);
-        if let Some(title) = &table.title {
-            w.write_record([title])?;
-        }
-        w.write_record(&table.header)?;
-        for row in table.rows.iter().chain(table.total.iter()) {
-            w.write_record(row.iter().map(Value::as_csv))?;
-        }
-        w.flush()?;
+    let mut w = CsvStream::create(path, encoding, table.title.as_deref(), &table.header)?;
+    for row in table.rows.iter().chain(table.total.iter()) {
+        w.push(row)?;
     }
-    let text = String::from_utf8(buf)?;
-    let bytes = match encoding {
-        TextEncoding::Utf8 => text.into_bytes(),
-        TextEncoding::Utf8Bom => {
-            let mut b = "\u{FEFF}".as_bytes().to_vec();
-            b.extend_from_slice(text.as_bytes());
-            b
+    w.finish()
+}
+
+/// A csv file written row by row, so tables of any size never sit in memory.
+pub struct CsvStream {
+    writer: csv::Writer<Encoder>,
+    path: std::path::PathBuf,
+}
+
+impl CsvStream {
+    pub fn create(
+        path: &Path,
+        encoding: TextEncoding,
+        title: Option<&str>,
+        header: &[String],
+    ) -> anyhow::Result<CsvStream> {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        if let TextEncoding::Utf8Bom = encoding {
+            out.write_all("\u{FEFF}".as_bytes())?;
         }
-        TextEncoding::Gbk => {
-            let (encoded, _, unmappable) = encoding_rs::GBK.encode(&text);
-            anyhow::ensure!(!unmappable, "generated text not representable in GBK");
-            encoded.into_owned()
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .buffer_capacity(1 << 16)
+            .from_writer(Encoder {
+                out,
+                gbk: matches!(encoding, TextEncoding::Gbk),
+                pending: Vec::new(),
+            });
+        if let Some(title) = title {
+            writer.write_record([title])?;
         }
-    };
-    let mut file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(&bytes)?;
-    Ok(())
+        writer.write_record(header)?;
+        Ok(CsvStream {
+            writer,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn push(&mut self, row: &[Value]) -> anyhow::Result<()> {
+        self.writer.write_record(row.iter().map(Value::as_csv))?;
+        Ok(())
+    }
+
+    pub fn finish(self) -> anyhow::Result<()> {
+        let path = self.path;
+        let mut enc = self
+            .writer
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?;
+        anyhow::ensure!(
+            enc.pending.is_empty(),
+            "{}: generated text ends inside a character",
+            path.display()
+        );
+        enc.out
+            .flush()
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+}
+
+/// UTF-8 in, the file's encoding out. The csv writer may split a character between two writes:
+/// the incomplete tail waits for the next write.
+struct Encoder {
+    out: std::io::BufWriter<std::fs::File>,
+    gbk: bool,
+    pending: Vec<u8>,
+}
+
+impl Write for Encoder {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.gbk {
+            return self.out.write(buf);
+        }
+        self.pending.extend_from_slice(buf);
+        let complete = match std::str::from_utf8(&self.pending) {
+            Ok(s) => s.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        };
+        let text = std::str::from_utf8(&self.pending[..complete]).expect("checked above");
+        let (encoded, _, unmappable) = encoding_rs::GBK.encode(text);
+        if unmappable {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "generated text not representable in GBK",
+            ));
+        }
+        self.out.write_all(&encoded)?;
+        self.pending.drain(..complete);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 pub fn write_xlsx(path: &Path, sheets: &[(&str, &Table)]) -> anyhow::Result<()> {

@@ -280,6 +280,7 @@ fn run_sql(
         ],
     )?;
     for (file, sql) in SQL_FILES {
+        let _t = ingest::timing::phase(|| format!("indicators.{file}"));
         conn.execute_batch(sql)
             .map_err(|source| IndicatorError::Sql { file, source })?;
     }
@@ -477,14 +478,17 @@ pub fn compute(
     let earlier = year_earlier(period);
     // The comparison periods first: the period itself runs last, so the temp tables left
     // behind (and read by `explain` and the monthly trend) are its own.
-    let prev: HashMap<UnitKey, IndicatorRow> = run_sql(conn, &previous, config)?
-        .into_iter()
-        .map(|r| (key(&r), r))
-        .collect();
-    let yoy: HashMap<UnitKey, IndicatorRow> = run_sql(conn, &earlier, config)?
-        .into_iter()
-        .map(|r| (key(&r), r))
-        .collect();
+    let by_unit = |rows: Vec<IndicatorRow>| -> HashMap<UnitKey, IndicatorRow> {
+        rows.into_iter().map(|r| (key(&r), r)).collect()
+    };
+    // For a year the previous period is the year before: computed once.
+    let prev = if previous == earlier {
+        None
+    } else {
+        Some(by_unit(run_sql(conn, &previous, config)?))
+    };
+    let yoy = by_unit(run_sql(conn, &earlier, config)?);
+    let prev = prev.unwrap_or_else(|| yoy.clone());
     let monthly_year_earlier = read_monthly(conn)?;
     let mut rows = run_sql(conn, period, config)?;
     let monthly = read_monthly(conn)?;

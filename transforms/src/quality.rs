@@ -323,6 +323,7 @@ fn run_all(
     let keep_rows = on_row.is_some();
     conn.execute_batch("CREATE OR REPLACE TEMP TABLE qc_counted (check_id VARCHAR, n BIGINT);")?;
     for check in &CHECKS {
+        let _t = ingest::timing::phase(|| format!("checks.{}", check.id));
         conn.execute_batch(check.sql)
             .map_err(|source| QualityError::Sql {
                 file: check.file,

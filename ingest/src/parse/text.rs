@@ -1,31 +1,63 @@
 //! Text normalization shared by header mapping, community matching and value parsing.
 
+use std::borrow::Cow;
+
 /// Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space become their half-width
 /// equivalents; Excel exports from Chinese systems mix both freely.
 pub fn to_half_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+    half_width(s).into_owned()
+}
+
+/// Whether `s` may hold a full-width form or an ideographic space: their UTF-8 encodings start
+/// with 0xEF and 0xE3. Most cells hold neither, and are then used as they are (every cell of
+/// every row passes through here, so the check is on bytes, without allocating).
+fn may_be_full_width(s: &str) -> bool {
+    s.bytes().any(|b| b == 0xEF || b == 0xE3)
+}
+
+fn half_width(s: &str) -> Cow<'_, str> {
+    if !may_be_full_width(s) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\u{3000}' => ' ',
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                _ => c,
+            })
+            .collect(),
+    )
+}
+
+fn is_dropped_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{200B}' || c == '\u{FEFF}'
 }
 
 /// Half-width, with every kind of white space removed (Chinese names and place names have no
 /// meaningful spaces, but exports often pad them).
 pub fn compact(s: &str) -> String {
-    to_half_width(s)
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{200B}' && *c != '\u{FEFF}')
-        .collect()
+    let half = half_width(s);
+    if !half.chars().any(is_dropped_space) {
+        return half.into_owned();
+    }
+    half.chars().filter(|c| !is_dropped_space(*c)).collect()
+}
+
+fn is_trimmed(c: char) -> bool {
+    c.is_whitespace() || c == '\u{FEFF}'
 }
 
 /// Trimmed, half-width text; `None` when nothing is left.
 pub fn clean(s: &str) -> Option<String> {
-    let t = to_half_width(s);
-    let t = t.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    let t = half_width(s);
+    let t = t.trim_matches(is_trimmed);
     (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Whether [`clean`] would give `None`, without building the text.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| is_trimmed(c) || c == '\u{3000}')
 }
 
 /// A short excerpt of a cell value that is safe to show in a message: long digit runs (which
@@ -82,6 +114,39 @@ pub fn is_total_label(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_paths_agree_with_the_char_by_char_forms() {
+        for s in [
+            "",
+            " ",
+            "\u{3000}",
+            "\u{FEFF} ",
+            "a",
+            " 幸福社区 ",
+            "ＡＢ　１",
+            "x\u{200B}y",
+            "２０２４年",
+            "\t\n",
+            "社区\u{3000}",
+            "\u{FF5E}",
+            "\u{FF5F}",
+            "é",
+        ] {
+            assert_eq!(is_blank(s), clean(s).is_none(), "{s:?}");
+            let slow: String = s
+                .chars()
+                .map(|c| match c {
+                    '\u{3000}' => ' ',
+                    '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                    _ => c,
+                })
+                .collect();
+            assert_eq!(to_half_width(s), slow, "{s:?}");
+            let slow_compact: String = slow.chars().filter(|c| !is_dropped_space(*c)).collect();
+            assert_eq!(compact(s), slow_compact, "{s:?}");
+        }
+    }
 
     #[test]
     fn half_width_and_compact() {
