@@ -38,8 +38,33 @@ pub fn open(path: &Path) -> Result<Connection, WarehouseError> {
             }
         }
     })?;
+    if let Some(limit) = memory_limit() {
+        // Past the limit DuckDB spills to `<warehouse>.tmp` beside the file (its default).
+        conn.execute_batch(&format!("SET memory_limit = '{limit}'"))
+            .map_err(|e| WarehouseError::Open {
+                path: format!("{MEMORY_LIMIT_ENV}={limit}"),
+                detail: first_line(&e.to_string()),
+            })?;
+    }
     conn.execute_batch(SCHEMA_SQL)?;
     Ok(conn)
+}
+
+/// The environment variable that caps DuckDB's memory (e.g. `4GB`); DuckDB's default is 80%
+/// of the machine's memory. A province-size ingest runs in a few GB with it.
+pub const MEMORY_LIMIT_ENV: &str = "VBRIEF_MEMORY_LIMIT";
+
+fn memory_limit() -> Option<String> {
+    // Only a size such as `4GB` or `512 MiB` reaches the SQL.
+    std::env::var(MEMORY_LIMIT_ENV)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == ' ')
+                .collect()
+        })
 }
 
 fn first_line(s: &str) -> String {

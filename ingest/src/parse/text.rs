@@ -103,6 +103,10 @@ pub fn mask_name(name: &str) -> Option<String> {
 
 /// Whether a row's cell marks a total line (合计/总计/小计) rather than data.
 pub fn is_total_label(s: &str) -> bool {
+    // Every label has 计: a data cell is turned away without building anything.
+    if !s.contains('计') {
+        return false;
+    }
     let c = compact(s);
     matches!(
         c.as_str(),

@@ -27,7 +27,9 @@ CREATE OR REPLACE TEMP TABLE qc_rows AS
 SELECT kind, sum(accepted + quarantined + skipped_known) AS n FROM files GROUP BY kind;
 
 -- Every service record with the person's community and masked name (NULL when the person is
--- not in the registry).
+-- not in the registry). A view, not a table: each check filters the records first (the
+-- filter is pushed below the join), so only the rows a check reports are joined, and counts
+-- are taken on service_records itself.
 CREATE OR REPLACE TEMP VIEW qc_records AS
 SELECT r.file_id, r.source_row, r.person_key, r.served_on, r.hours, r.status, r.organization,
        v.community_id AS owner_id, v.name_masked, v.k IS NOT NULL AS registered

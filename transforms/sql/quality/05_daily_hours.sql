@@ -11,13 +11,15 @@ SELECT 'daily_hours', owner_id, owner_text, file_id, source_row, column_name, de
 FROM qc_quarantine
 WHERE reason IN ('hours_not_positive', 'hours_over_24') AND kind <> 'communities';
 
+-- The person-days are summed on service_records alone; only their records are then joined
+-- to the volunteer for the community and name.
 INSERT INTO qc_failing
 SELECT 'daily_hours', r.owner_id, NULL, r.file_id, r.source_row, '服务时长',
        '同一人 ' || CAST(r.served_on AS VARCHAR) || ' 当天有效时长合计 ' || printf('%.2f', d.total)
            || ' 小时，超过24小时 (more than 24 effective hours in one day for one person)',
        r.name_masked
 FROM qc_records r
-JOIN (SELECT person_key, served_on, sum(hours) AS total FROM qc_records
+JOIN (SELECT person_key, served_on, sum(hours) AS total FROM service_records
       WHERE status IS NULL OR status = '已生效'
       GROUP BY person_key, served_on HAVING sum(hours) > 24) d
   ON d.person_key = r.person_key AND d.served_on = r.served_on

@@ -3,7 +3,7 @@
 -- approval. Records from an export without a status column count as effective and are not
 -- listed. checked = service records.
 
-INSERT INTO qc_checked SELECT 'pending_records', count(*) FROM qc_records;
+INSERT INTO qc_checked SELECT 'pending_records', count(*) FROM service_records;
 
 INSERT INTO qc_failing
 SELECT 'pending_records', owner_id, NULL, file_id, source_row, '状态',
