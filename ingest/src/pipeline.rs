@@ -489,6 +489,29 @@ pub fn ingest(
     }
     let (key, key_source) = PseudonymKey::load_or_create(opts.store(), &warehouse_path)?;
     let mut conn = warehouse::open(&warehouse_path)?;
+    if planned.is_empty() {
+        // Nothing new (every file already ingested, or none readable): the warehouse is left
+        // exactly as it is, and a re-run on unchanged exports costs little more than hashing.
+        let communities_in_ledger: i64 =
+            conn.query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
+        let quarantine_csv = opts.store().join("quarantine.csv");
+        if !quarantine_csv.exists() {
+            warehouse::write_quarantine_csv(&conn, &quarantine_csv).map_err(|e| {
+                IngestError::Output {
+                    path: quarantine_csv.display().to_string(),
+                    detail: e.to_string(),
+                }
+            })?;
+        }
+        return Ok(IngestReport {
+            warehouse: warehouse_path,
+            quarantine_csv,
+            key_source: Some(key_source),
+            sheets: outcomes,
+            communities_in_ledger: communities_in_ledger as usize,
+            quarantine_by_reason: Vec::new(),
+        });
+    }
 
     // The ledger first: every other kind is matched against it. Volunteers before records,
     // so that records naming only a 志愿者编号 find their person.

@@ -3,14 +3,19 @@
 -- from vbrief.toml ([stars], default 100/300/600/1000/1500 h). Certification is a separate act:
 -- these are eligible counts.
 
+-- Records are summed per person first, then matched to the persons: summing after the join
+-- would join every record of the warehouse.
 CREATE OR REPLACE TEMP TABLE person_cumulative_hours AS
-SELECT ps.person_key, ps.community_id, coalesce(sum(r.hours), 0) AS hours
+WITH hours_per_person AS (
+    SELECT person_key, sum(hours) AS hours
+    FROM service_records
+    WHERE served_on <= (SELECT end_date FROM period)
+      AND (status IS NULL OR status = '已生效')
+    GROUP BY person_key
+)
+SELECT ps.person_key, ps.community_id, coalesce(h.hours, 0) AS hours
 FROM persons ps
-LEFT JOIN service_records r
-       ON r.person_key = ps.person_key
-      AND r.served_on <= (SELECT end_date FROM period)
-      AND (r.status IS NULL OR r.status = '已生效')
-GROUP BY ps.person_key, ps.community_id;
+LEFT JOIN hours_per_person h USING (person_key);
 
 CREATE OR REPLACE TEMP TABLE m_stars AS
 SELECT h.community_id,

@@ -2,10 +2,18 @@
 -- period, for the city (district = '') and each district, from the same scope as the figures
 -- (01_scope.sql: persons of each community at the period's end, effective records in it).
 
+-- A person belongs to one community, hence one district: counting each person-month once
+-- per district counts distinct active volunteers both per district and for the city.
 CREATE OR REPLACE TEMP TABLE monthly AS
-SELECT coalesce(h.district, '') AS district,
-       date_trunc('month', e.served_on) AS month,
-       sum(e.hours) AS hours,
-       count(DISTINCT e.person_key) AS active_volunteers
-FROM effective_records e JOIN hierarchy h USING (community_id)
-GROUP BY GROUPING SETS ((h.district, date_trunc('month', e.served_on)), (date_trunc('month', e.served_on)));
+WITH person_months AS (
+    SELECT h.district, date_trunc('month', e.served_on) AS month, e.person_key,
+           sum(e.hours) AS hours
+    FROM effective_records e JOIN hierarchy h USING (community_id)
+    GROUP BY ALL
+)
+SELECT coalesce(district, '') AS district,
+       month,
+       sum(hours) AS hours,
+       count(*) AS active_volunteers
+FROM person_months
+GROUP BY GROUPING SETS ((district, month), (month));
