@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use duckdb::{params, Connection};
 
@@ -192,7 +193,15 @@ struct PlannedSheet {
     header_cells: Vec<String>,
     map: ColumnMap,
     encoding: Option<&'static str>,
+    /// The workbook as planning opened it, for the first of its sheets to load: opening an
+    /// xlsx parses its whole shared-strings table, which for a large export is a good part of
+    /// the reading.
+    opened: Arc<Mutex<Option<Workbook>>>,
 }
+
+/// Workbooks up to this size stay open from planning to loading (larger ones are opened
+/// again, so that many large files do not hold their strings in memory all at once).
+const KEEP_OPEN_BYTES: u64 = 256 << 20;
 
 fn content_hash(path: &Path) -> Result<String, ReadError> {
     let mut file = std::fs::File::open(path).map_err(|e| {
@@ -238,6 +247,7 @@ fn plan_file(
 ) -> Result<(Vec<PlannedSheet>, Vec<SheetOutcome>), String> {
     let mut wb = Workbook::open(path, opts.encoding.as_deref()).map_err(|e| e.to_string())?;
     let encoding = wb.encoding();
+    let opened = Arc::new(Mutex::new(None));
     let mut planned = Vec::new();
     let mut ignored = Vec::new();
     let mut problems = Vec::new();
@@ -298,7 +308,13 @@ fn plan_file(
             header_cells,
             map,
             encoding,
+            opened: opened.clone(),
         });
+    }
+    let keep_open = matches!(wb, Workbook::Xlsx { .. })
+        && std::fs::metadata(path).is_ok_and(|m| m.len() <= KEEP_OPEN_BYTES);
+    if keep_open && !planned.is_empty() {
+        *opened.lock().unwrap_or_else(|e| e.into_inner()) = Some(wb);
     }
     if planned.is_empty() {
         if let Some(p) = problems.into_iter().next() {
@@ -857,7 +873,11 @@ fn load_sheet(
     new_communities: &mut Vec<(CommunityEntry, u64)>,
     progress: &dyn Progress,
 ) -> Result<(), String> {
-    let mut wb = Workbook::open(&plan.path, plan.encoding).map_err(|e| e.to_string())?;
+    let kept = plan.opened.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let mut wb = match kept {
+        Some(wb) => wb,
+        None => Workbook::open(&plan.path, plan.encoding).map_err(|e| e.to_string())?,
+    };
     let counter = wb.byte_counter();
     let total_bytes = counter
         .as_ref()
