@@ -238,10 +238,28 @@ pub fn year_earlier(p: &Period) -> Period {
 }
 
 /// Sets the period and targets the SQL reads, then runs every file.
+/// What a run of the indicator SQL is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The report's period: every indicator.
+    Report,
+    /// A comparison period (previous, year earlier): only registered, hours, per-capita hours
+    /// and active volunteers are read from it, so the star levels (a sum over every record up
+    /// to the period's end) are not computed and read as zero.
+    Comparison,
+}
+
+/// Star counts of zero for a comparison pass (see [`Pass::Comparison`]).
+const NO_STARS_SQL: &str = "CREATE OR REPLACE TEMP TABLE m_stars AS
+    SELECT community_id, 0::BIGINT AS star1, 0::BIGINT AS star2, 0::BIGINT AS star3,
+           0::BIGINT AS star4, 0::BIGINT AS star5
+    FROM hierarchy;";
+
 fn run_sql(
     conn: &Connection,
     period: &Period,
     config: &Config,
+    pass: Pass,
 ) -> Result<Vec<IndicatorRow>, IndicatorError> {
     let months = {
         let (s, e) = (period.start, period.end);
@@ -281,6 +299,11 @@ fn run_sql(
     )?;
     for (file, sql) in SQL_FILES {
         let _t = ingest::timing::phase(|| format!("indicators.{file}"));
+        let sql = if pass == Pass::Comparison && file == "04_stars.sql" {
+            NO_STARS_SQL
+        } else {
+            sql
+        };
         conn.execute_batch(sql)
             .map_err(|source| IndicatorError::Sql { file, source })?;
     }
@@ -485,12 +508,12 @@ pub fn compute(
     let prev = if previous == earlier {
         None
     } else {
-        Some(by_unit(run_sql(conn, &previous, config)?))
+        Some(by_unit(run_sql(conn, &previous, config, Pass::Comparison)?))
     };
-    let yoy = by_unit(run_sql(conn, &earlier, config)?);
+    let yoy = by_unit(run_sql(conn, &earlier, config, Pass::Comparison)?);
     let prev = prev.unwrap_or_else(|| yoy.clone());
     let monthly_year_earlier = read_monthly(conn)?;
-    let mut rows = run_sql(conn, period, config)?;
+    let mut rows = run_sql(conn, period, config, Pass::Report)?;
     let monthly = read_monthly(conn)?;
     for row in &mut rows {
         if let Some(p) = prev.get(&key(row)) {
