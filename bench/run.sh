@@ -38,9 +38,13 @@ if ! command -v duckdb >/dev/null || ! duckdb --version | grep -q "v$DUCKDB_CLI_
 fi
 DUCKDB=$(command -v duckdb)
 
-echo "== building vbrief (release)"
-(cd "$ROOT" && cargo build --release --locked --quiet)
-VBRIEF=$CARGO_TARGET_DIR/release/vbrief
+if [ -n "${VBRIEF_BIN:-}" ]; then
+    VBRIEF=$VBRIEF_BIN   # a binary built otherwise (e.g. to try the script on a debug build)
+else
+    echo "== building vbrief (release)"
+    (cd "$ROOT" && cargo build --release --locked --quiet)
+    VBRIEF=$CARGO_TARGET_DIR/release/vbrief
+fi
 
 # generate NAME VOLUNTEERS RECORDS [EXTRA...]: the data set, once.
 generate() {

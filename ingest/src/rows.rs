@@ -494,9 +494,13 @@ pub fn stage_row(
                 } else {
                     None
                 };
+                let record_no = ctx.text(cells, Field::RecordNo).map(|n| compact(&n));
+                // The identity key: `r:` and the record number when there is one (the
+                // other form needs the person, which may be linked only at merge time).
+                let k = record_no.as_ref().map(|n| format!("r:{n}"));
                 Ok(stage.service_records.append_row(params![
-                    None::<String>,
-                    ctx.text(cells, Field::RecordNo).map(|n| compact(&n)),
+                    k,
+                    record_no,
                     person.key,
                     person.from_no,
                     ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),

@@ -223,17 +223,18 @@ pub fn discard_staged(conn: &Connection, file_ids: &[i32]) -> Result<(), duckdb:
 }
 
 /// Before records are merged: link records that name only a 志愿者编号 to the person key of the
-/// registered volunteer with that number, then compute each record's identity key.
+/// registered volunteer with that number, then give the records without a record number
+/// their identity key (those with one got `r:<record_no>` when staged).
 pub fn key_service_records(conn: &Connection) -> Result<(), duckdb::Error> {
     conn.execute_batch(
         "UPDATE stg_service_records s SET person_key = v.k
            FROM (SELECT volunteer_no, min(k) AS k FROM volunteers
                  WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no) v
           WHERE s.person_from_no AND v.volunteer_no = s.volunteer_no;
-         UPDATE stg_service_records SET k = CASE
-             WHEN record_no IS NOT NULL THEN 'r:' || record_no
-             ELSE 'p:' || md5(concat_ws('|', person_key, served_on, coalesce(project, ''),
-                                        printf('%.4f', hours))) END;",
+         UPDATE stg_service_records
+            SET k = 'p:' || md5(concat_ws('|', person_key, served_on, coalesce(project, ''),
+                                           printf('%.4f', hours)))
+          WHERE k IS NULL;",
     )
 }
 
