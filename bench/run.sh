@@ -103,9 +103,11 @@ bench_city() {
     local inbox_bytes inbox_rows
     inbox_bytes=$(du -cb "$work"/inbox/*.csv "$work"/inbox/*.xlsx | tail -1 | cut -f1)
     echo "== city: $(ls "$work/inbox" | grep -c -E 'csv|xlsx') files, $((inbox_bytes / 1000000)) MB"
-    : > "$results/vbrief.txt"; : > "$results/rerun.txt"; : > "$results/baseline.txt"
+    : > "$results/vbrief.txt"; : > "$results/rerun.txt"; : > "$results/rerun_nocache.txt"
+    : > "$results/baseline.txt"
     for i in $(seq 1 "$RUNS"); do
-        rm -rf "$work/warehouse.duckdb" "$work/warehouse.duckdb.wal" "$work/vbrief.key" "$work/out"
+        rm -rf "$work/warehouse.duckdb" "$work/warehouse.duckdb.wal" "$work/vbrief.key" "$work/out" \
+            "$work/.vbrief-cache"
         sync
         local t
         t=$(VBRIEF_TIMINGS=1 timed "$results/run$i.log" "$VBRIEF" run --workdir "$work" --period 2025 --out "$work/out")
@@ -114,6 +116,10 @@ bench_city() {
         t=$(timed "$results/rerun$i.log" "$VBRIEF" run --workdir "$work" --period 2025 --out "$work/out")
         echo "$t" >> "$results/rerun.txt"
         echo "   run $i: vbrief run again  wall ${t%% *} s  (user, peak KiB: ${t#* })"
+        rm -rf "$work/.vbrief-cache"
+        t=$(timed "$results/rerun_nocache$i.log" "$VBRIEF" run --workdir "$work" --period 2025 --out "$work/out")
+        echo "$t" >> "$results/rerun_nocache.txt"
+        echo "   run $i: again, no cache   wall ${t%% *} s  (user, peak KiB: ${t#* })"
         t=$(cd "$dir/truth" && timed "$results/baseline$i.csv" "$DUCKDB" -csv -c ".read $ROOT/bench/baseline.sql")
         echo "$t" >> "$results/baseline.txt"
         echo "   run $i: baseline (DuckDB) wall ${t%% *} s  (user, peak KiB: ${t#* })"
@@ -124,6 +130,9 @@ bench_city() {
     v_rss=$(cut -d' ' -f3 "$results/vbrief.txt" | median)
     r_wall=$(cut -d' ' -f1 "$results/rerun.txt" | median)
     r_rss=$(cut -d' ' -f3 "$results/rerun.txt" | median)
+    local n_wall n_rss
+    n_wall=$(cut -d' ' -f1 "$results/rerun_nocache.txt" | median)
+    n_rss=$(cut -d' ' -f3 "$results/rerun_nocache.txt" | median)
     b_wall=$(cut -d' ' -f1 "$results/baseline.txt" | median)
     b_user=$(cut -d' ' -f2 "$results/baseline.txt" | median)
     b_rss=$(cut -d' ' -f3 "$results/baseline.txt" | median)
@@ -134,6 +143,7 @@ bench_city() {
     printf '   %-34s %8s %8s %10s\n' "" "wall s" "user s" "peak MiB"
     printf '   %-34s %8.2f %8.2f %10d\n' "vbrief run (messy exports)" "$v_wall" "$v_user" $((v_rss / 1024))
     printf '   %-34s %8.2f %8s %10d\n' "vbrief run, nothing new" "$r_wall" "" $((r_rss / 1024))
+    printf '   %-34s %8.2f %8s %10d\n' "  the same without .vbrief-cache" "$n_wall" "" $((n_rss / 1024))
     printf '   %-34s %8.2f %8.2f %10d\n' "baseline: DuckDB on ground truth" "$b_wall" "$b_user" $((b_rss / 1024))
     awk -v v="$v_wall" -v b="$b_wall" 'BEGIN { printf "   ratio vbrief / baseline: %.1fx\n", v / b }'
     awk -v bytes="$inbox_bytes" -v rows="$records_rows" -v w="$v_wall" \
@@ -157,7 +167,8 @@ bench_province() {
     generate province 5000000 100000000 --csv
     local work=$dir/work results=$dir/results
     mkdir -p "$results"
-    rm -rf "$work/warehouse.duckdb" "$work/warehouse.duckdb.wal" "$work/vbrief.key" "$work/out"
+    rm -rf "$work/warehouse.duckdb" "$work/warehouse.duckdb.wal" "$work/vbrief.key" "$work/out" \
+        "$work/.vbrief-cache"
     local inbox_bytes
     inbox_bytes=$(du -cb "$work"/inbox/*.csv | tail -1 | cut -f1)
     echo "== province: $((inbox_bytes / 1000000)) MB of csv, memory limit ${VBRIEF_MEMORY_LIMIT:-4GB}"

@@ -1,6 +1,7 @@
 //! `vbrief`: the command-line edge. Parsing, dispatch and exit codes live here; the work is in
 //! the `ingest`, `transforms` and `reports` crates.
 
+mod cache;
 mod cli;
 mod commands;
 mod exit;

@@ -9,7 +9,10 @@ use anyhow::Context;
 use ingest::identity::{KEY_ENV, KEY_FILE};
 use ingest::warehouse::WAREHOUSE_FILE;
 use ingest::{IngestOptions, SheetStatus};
+use transforms::quality::QualityCounts;
 use transforms::{CheckStatus, QualityReport};
+
+use crate::cache::ResultCache;
 
 use crate::cli::CheckArgs;
 use crate::commands::ingest::{exit_code, print_summary};
@@ -151,7 +154,36 @@ pub fn checks_after_ingest(
     let conn = ingest::warehouse::open(warehouse)?;
     let period = resolve_period(&conn, period)?;
     let today = chrono::Local::now().date_naive();
-    Ok(Some(transforms::run_checks(&conn, &period, today, config)?))
+    let workdir = warehouse.parent().unwrap_or(Path::new("."));
+    Ok(Some(cached_checks(
+        &conn, workdir, warehouse, &period, today, config,
+    )?))
+}
+
+/// The checks' counts for `period`, from the result cache when the warehouse has not changed
+/// since they were computed (see `crate::cache`).
+pub fn cached_checks(
+    conn: &duckdb::Connection,
+    workdir: &Path,
+    warehouse: &Path,
+    period: &transforms::Period,
+    today: chrono::NaiveDate,
+    config: &ingest::Config,
+) -> anyhow::Result<QualityReport> {
+    let cache = ResultCache::for_warehouse(workdir, warehouse);
+    let key = format!("checks-{}-{today}", period.label());
+    if let Some(report) = cache
+        .as_ref()
+        .and_then(|c| c.get::<QualityCounts>(&key))
+        .and_then(|counts| QualityReport::from_counts(&counts, config))
+    {
+        return Ok(report);
+    }
+    let report = transforms::run_checks(conn, period, today, config)?;
+    if let Some(c) = cache.as_ref().filter(|c| c.still_valid(workdir, warehouse)) {
+        c.put(&key, &report.counts());
+    }
+    Ok(report)
 }
 
 /// Where `vbrief check` writes by default.

@@ -6,6 +6,7 @@ use anyhow::Context;
 use ingest::warehouse::WAREHOUSE_FILE;
 use transforms::{Indicators, Period};
 
+use crate::cache::ResultCache;
 use crate::cli::ReportArgs;
 use crate::commands::ingest::ingest_and_summarize;
 use crate::commands::init::{load_config, INBOX};
@@ -50,7 +51,22 @@ pub fn report_with_checks(
     let conn = open_warehouse(workdir)?;
     let period = resolve_period(&conn, args.period.as_deref())?;
     let phase = ingest::timing::phase(|| "report.indicators".into());
-    let mut indicators = transforms::compute(&conn, &period, &config)?;
+    let warehouse = workdir.join(ingest::warehouse::WAREHOUSE_FILE);
+    let cache = ResultCache::for_warehouse(workdir, &warehouse);
+    let key = format!("indicators-{}", period.label());
+    let mut indicators = match cache.as_ref().and_then(|c| c.get::<Indicators>(&key)) {
+        Some(cached) => cached,
+        None => {
+            let computed = transforms::compute(&conn, &period, &config)?;
+            if let Some(c) = cache
+                .as_ref()
+                .filter(|c| c.still_valid(workdir, &warehouse))
+            {
+                c.put(&key, &computed);
+            }
+            computed
+        }
+    };
     drop(phase);
     if let Some(district) = &args.district {
         keep_district(&mut indicators, district)?;
@@ -79,7 +95,14 @@ pub fn report_with_checks(
     let today = chrono::Local::now().date_naive();
     let checks = match checks {
         Some(c) if c.period == indicators.period && c.today == today => c,
-        _ => transforms::run_checks(&conn, &indicators.period, today, &config)?,
+        _ => crate::commands::check::cached_checks(
+            &conn,
+            workdir,
+            &warehouse,
+            &indicators.period,
+            today,
+            &config,
+        )?,
     };
     drop(phase);
     let options = reports::briefing::BriefingOptions {

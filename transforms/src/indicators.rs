@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, Months, NaiveDate};
 use duckdb::{params, Connection};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::period::Period;
 use ingest::Config;
@@ -43,7 +43,7 @@ pub const SQL_FILES: [(&str, &str); 9] = [
 
 /// Effective hours and active volunteers of one month, for the city (district "") or one
 /// district.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MonthPoint {
     pub district: String,
     /// First day of the month.
@@ -66,7 +66,7 @@ pub enum IndicatorError {
 /// One unit (community, street, district or city) and every indicator of DOMAIN.md §4.
 /// Rates are fractions rounded to 4 decimals, hours are rounded to 2. `None` = not defined
 /// (e.g. a rate whose denominator is zero): an empty CSV cell, `null` in JSON.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorRow {
     pub level: String,
     pub district: String,
@@ -139,7 +139,7 @@ pub struct IndicatorRow {
 }
 
 /// The result of one computation: the period, its comparison periods and every row.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Indicators {
     pub period: Period,
     pub period_label: String,

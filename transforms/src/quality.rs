@@ -236,7 +236,68 @@ pub struct QualityReport {
     pub checks: Vec<CheckResult>,
 }
 
+/// A check's result from its counts, judged against the configured thresholds.
+fn judged(check: &CheckDef, checked: i64, failing: i64, config: &Config) -> CheckResult {
+    let threshold = config.quality.threshold(check.id);
+    CheckResult {
+        id: check.id,
+        name_zh: check.name_zh,
+        name_en: check.name_en,
+        fix_zh: check.fix_zh,
+        sql_file: check.file,
+        status: CheckStatus::judge(checked, failing, threshold.warn, threshold.fail),
+        checked,
+        failing,
+        share: (checked > 0)
+            .then(|| crate::indicators::round_to(failing as f64 / checked.max(failing) as f64, 4)),
+        warn: threshold.warn,
+        fail: threshold.fail,
+    }
+}
+
+/// What a [`QualityReport`] is made of, without the check texts: what a cache keeps.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct QualityCounts {
+    pub period: Period,
+    pub today: NaiveDate,
+    /// (check id, checked, failing), in the order of the checks.
+    pub counts: Vec<(String, i64, i64)>,
+}
+
 impl QualityReport {
+    /// The counts, to be judged again later with [`QualityReport::from_counts`].
+    pub fn counts(&self) -> QualityCounts {
+        QualityCounts {
+            period: self.period,
+            today: self.today,
+            counts: self
+                .checks
+                .iter()
+                .map(|c| (c.id.to_string(), c.checked, c.failing))
+                .collect(),
+        }
+    }
+
+    /// The report again from its counts (`None` if they are not those of the current checks).
+    pub fn from_counts(counts: &QualityCounts, config: &Config) -> Option<QualityReport> {
+        if counts.counts.len() != CHECKS.len() {
+            return None;
+        }
+        let checks = CHECKS
+            .iter()
+            .zip(&counts.counts)
+            .map(|(check, (id, checked, failing))| {
+                (check.id == id).then(|| judged(check, *checked, *failing, config))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(QualityReport {
+            period_label: counts.period.label(),
+            period: counts.period,
+            today: counts.today,
+            checks,
+        })
+    }
+
     pub fn worst(&self) -> CheckStatus {
         if self.checks.iter().any(|c| c.status == CheckStatus::Fail) {
             CheckStatus::Fail
@@ -345,22 +406,7 @@ fn run_all(
             [check.id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let threshold = config.quality.threshold(check.id);
-        checks.push(CheckResult {
-            id: check.id,
-            name_zh: check.name_zh,
-            name_en: check.name_en,
-            fix_zh: check.fix_zh,
-            sql_file: check.file,
-            status: CheckStatus::judge(checked, failing, threshold.warn, threshold.fail),
-            checked,
-            failing,
-            share: (checked > 0).then(|| {
-                crate::indicators::round_to(failing as f64 / checked.max(failing) as f64, 4)
-            }),
-            warn: threshold.warn,
-            fail: threshold.fail,
-        });
+        checks.push(judged(check, checked, failing, config));
     }
     if let Some(on_row) = on_row {
         let order: String = CHECKS

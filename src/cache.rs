@@ -1,0 +1,111 @@
+//! Results of the expensive queries (indicators, data-quality checks) kept beside the
+//! warehouse, so that running again on unchanged data costs seconds however large the
+//! warehouse is.
+//!
+//! An entry is valid only for the exact warehouse file it was computed from: its size and
+//! modification time (any ingest that changes something rewrites the file; one that finds
+//! nothing new leaves it untouched), the configuration text, and the SQL and version of this
+//! build. Anything else, and the result is computed again. The entries hold only aggregates
+//! (no rows, nothing personal); deleting `.vbrief-cache/` is always safe.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The cache folder inside the working folder.
+pub const CACHE_DIR: &str = ".vbrief-cache";
+
+pub struct ResultCache {
+    dir: PathBuf,
+    stamp: String,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct Entry<T> {
+    stamp: String,
+    value: T,
+}
+
+impl ResultCache {
+    /// The cache for `warehouse` as it is now, or `None` when it cannot be told apart from a
+    /// changed one (no file, a write-ahead log pending, no modification time).
+    pub fn for_warehouse(workdir: &Path, warehouse: &Path) -> Option<ResultCache> {
+        let meta = std::fs::metadata(warehouse).ok()?;
+        if warehouse.with_extension("duckdb.wal").exists() {
+            return None;
+        }
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        let config =
+            std::fs::read(workdir.join(crate::commands::init::CONFIG_FILE)).unwrap_or_default();
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+        for (file, sql) in transforms::indicators::SQL_FILES {
+            hasher.update(file.as_bytes());
+            hasher.update(sql.as_bytes());
+        }
+        hasher.update(transforms::quality::SETUP_SQL.1.as_bytes());
+        for check in &transforms::quality::CHECKS {
+            hasher.update(check.sql.as_bytes());
+        }
+        hasher.update(&meta.len().to_le_bytes());
+        hasher.update(&modified.to_le_bytes());
+        hasher.update(&config);
+        Some(ResultCache {
+            dir: workdir.join(CACHE_DIR),
+            stamp: hasher.finalize().to_hex().to_string(),
+        })
+    }
+
+    fn path(&self, what: &str) -> PathBuf {
+        let safe: String = what
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!("{safe}.json"))
+    }
+
+    /// Whether the warehouse is still the one this cache is for (checked after computing, so
+    /// that a result is never stored under a state it was not computed from).
+    pub fn still_valid(&self, workdir: &Path, warehouse: &Path) -> bool {
+        ResultCache::for_warehouse(workdir, warehouse).is_some_and(|now| now.stamp == self.stamp)
+    }
+
+    /// The value stored under `what` for this warehouse, if any.
+    pub fn get<T: DeserializeOwned>(&self, what: &str) -> Option<T> {
+        let text = std::fs::read(self.path(what)).ok()?;
+        let entry: Entry<T> = serde_json::from_slice(&text).ok()?;
+        (entry.stamp == self.stamp).then_some(entry.value)
+    }
+
+    /// Stores `value` under `what`. A cache that cannot be written is no error: the next run
+    /// computes again.
+    pub fn put<T: Serialize>(&self, what: &str, value: &T) {
+        let entry = Entry {
+            stamp: self.stamp.clone(),
+            value,
+        };
+        let Ok(text) = serde_json::to_vec(&entry) else {
+            return;
+        };
+        if std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        let path = self.path(what);
+        let tmp = path.with_extension("json.tmp");
+        if std::fs::write(&tmp, text).is_ok() {
+            std::fs::rename(&tmp, &path).ok();
+        }
+    }
+}

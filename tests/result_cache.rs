@@ -1,0 +1,90 @@
+//! The result cache (`.vbrief-cache/`): a second run on an unchanged warehouse reads the
+//! indicators and check counts from it; any ingest that changes the warehouse, and any edit of
+//! vbrief.toml, makes them computed again.
+
+mod common;
+
+use common::{indicator_csv, sample_env, Env};
+
+fn city_hours(env: &Env, out: &str) -> f64 {
+    indicator_csv(env, out, "city")[0]["hours"].parse().unwrap()
+}
+
+fn run(env: &Env, out: &str) {
+    let workdir = env.path().to_str().unwrap().to_string();
+    env.run(&[
+        "run",
+        "--workdir",
+        &workdir,
+        "--period",
+        "2025",
+        "--out",
+        out,
+    ])
+    .code(0);
+}
+
+#[test]
+fn unchanged_warehouse_reads_the_cache_and_a_change_recomputes() {
+    let env = sample_env();
+    run(&env, "out1");
+    let cache = env.path().join(".vbrief-cache");
+    let indicators = cache.join("indicators-2025.json");
+    assert!(indicators.exists(), "the indicators are cached");
+    assert!(
+        std::fs::read_dir(&cache).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("checks-2025-")),
+        "the check counts are cached"
+    );
+    let before = city_hours(&env, "out1");
+
+    // A second run on the same warehouse takes the figures from the cache: a value planted in
+    // the cached JSON comes out in the CSV.
+    let plant = || {
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&indicators).unwrap()).unwrap();
+        for row in json["value"]["rows"].as_array_mut().unwrap() {
+            if row["level"] == "city" {
+                row["hours"] = serde_json::json!(123456.5);
+            }
+        }
+        std::fs::write(&indicators, serde_json::to_string(&json).unwrap()).unwrap();
+    };
+    plant();
+    run(&env, "out2");
+    assert_eq!(city_hours(&env, "out2"), 123456.5);
+
+    // A new record of a registered person changes the warehouse: computed again, exactly.
+    let volunteer_no: String = env
+        .warehouse()
+        .query_row(
+            "SELECT volunteer_no FROM volunteers
+              WHERE status = '正常' AND volunteer_no IS NOT NULL
+                AND registered_on <= DATE '2025-01-01'
+              ORDER BY volunteer_no LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    env.csv(
+        "extra_records.csv",
+        &[
+            "记录编号,志愿者编号,项目名称,服务日期,服务时长,状态",
+            &format!("EXTRA-1,{volunteer_no},缓存测试,2025-06-01,7,已生效"),
+        ],
+    );
+    run(&env, "out3");
+    assert!((city_hours(&env, "out3") - (before + 7.0)).abs() < 0.005);
+
+    // Editing the configuration also invalidates.
+    plant();
+    let config = env.path().join("vbrief.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n# edited\n");
+    std::fs::write(&config, text).unwrap();
+    run(&env, "out4");
+    assert!((city_hours(&env, "out4") - (before + 7.0)).abs() < 0.005);
+}
