@@ -9,6 +9,7 @@
 #   bench/run.sh --runs 5             # more runs
 #   bench/run.sh --province           # also the province set (5M volunteers, 100M records, csv),
 #                                     # once, under VBRIEF_MEMORY_LIMIT (default 4GB)
+#   bench/run.sh --province-only      # the province set alone
 #
 # Data sets are generated once into ${VBRIEF_BENCH_DIR:-$HOME/.cache/vbrief-bench} and reused.
 # It builds vbrief with `cargo build --release` (the first build compiles DuckDB: ~30 min).
@@ -18,11 +19,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=3
 PROVINCE=0
+CITY=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;
         --province) PROVINCE=1; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        --province-only) PROVINCE=1; CITY=0; shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -182,7 +185,9 @@ bench_province() {
 }
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB, $(uname -sr), $(date -I)"
-bench_city
+if [ "$CITY" = 1 ]; then
+    bench_city
+fi
 if [ "$PROVINCE" = 1 ]; then
     bench_province
 fi
