@@ -8,7 +8,7 @@
 #   bench/run.sh                      # the city benchmark (3 runs)
 #   bench/run.sh --runs 5             # more runs
 #   bench/run.sh --province           # also the province set (5M volunteers, 100M records, csv),
-#                                     # once, under VBRIEF_MEMORY_LIMIT (default 4GB)
+#                                     # once, under VBRIEF_MEMORY_LIMIT (default 6GB)
 #   bench/run.sh --province-only      # the province set alone
 #
 # Data sets are generated once into ${VBRIEF_BENCH_DIR:-$HOME/.cache/vbrief-bench} and reused.
@@ -174,9 +174,9 @@ bench_province() {
         "$work/.vbrief-cache"
     local inbox_bytes
     inbox_bytes=$(du -cb "$work"/inbox/*.csv | tail -1 | cut -f1)
-    echo "== province: $((inbox_bytes / 1000000)) MB of csv, memory limit ${VBRIEF_MEMORY_LIMIT:-4GB}"
+    echo "== province: $((inbox_bytes / 1000000)) MB of csv, memory limit ${VBRIEF_MEMORY_LIMIT:-6GB}"
     local t
-    t=$(VBRIEF_TIMINGS=1 VBRIEF_MEMORY_LIMIT=${VBRIEF_MEMORY_LIMIT:-4GB} \
+    t=$(VBRIEF_TIMINGS=1 VBRIEF_MEMORY_LIMIT=${VBRIEF_MEMORY_LIMIT:-6GB} \
         timed "$results/run.log" "$VBRIEF" run --workdir "$work" --period 2025 --out "$work/out")
     echo "   vbrief run: wall ${t%% *} s, user $(echo "$t" | cut -d' ' -f2) s, peak $(( $(echo "$t" | cut -d' ' -f3) / 1024 )) MiB"
     t=$(cd "$dir/truth" && timed "$results/baseline.csv" "$DUCKDB" -csv -c ".read $ROOT/bench/baseline.sql")

@@ -40,11 +40,15 @@ pub fn open(path: &Path) -> Result<Connection, WarehouseError> {
     })?;
     if let Some(limit) = memory_limit() {
         // Past the limit DuckDB spills to `<warehouse>.tmp` beside the file (its default).
-        conn.execute_batch(&format!("SET memory_limit = '{limit}'"))
-            .map_err(|e| WarehouseError::Open {
-                path: format!("{MEMORY_LIMIT_ENV}={limit}"),
-                detail: first_line(&e.to_string()),
-            })?;
+        // Keeping insertion order makes a large INSERT … SELECT buffer what it cannot spill;
+        // no table here relies on it (every output is ordered explicitly).
+        conn.execute_batch(&format!(
+            "SET memory_limit = '{limit}'; SET preserve_insertion_order = false;"
+        ))
+        .map_err(|e| WarehouseError::Open {
+            path: format!("{MEMORY_LIMIT_ENV}={limit}"),
+            detail: first_line(&e.to_string()),
+        })?;
     }
     conn.execute_batch(SCHEMA_SQL)?;
     Ok(conn)
