@@ -11,17 +11,8 @@ fn city_hours(env: &Env, out: &str) -> f64 {
 }
 
 fn run(env: &Env, out: &str) {
-    let workdir = env.path().to_str().unwrap().to_string();
-    env.run(&[
-        "run",
-        "--workdir",
-        &workdir,
-        "--period",
-        "2025",
-        "--out",
-        out,
-    ])
-    .code(0);
+    env.ingest_and_report(&["--period", "2025", "--out", out])
+        .code(0);
 }
 
 #[test]

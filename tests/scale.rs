@@ -87,17 +87,8 @@ fn assert_matches_ground_truth(volunteers: &str, records: &str, extra: &[&str]) 
         }
     }
     std::fs::copy(data.join("vbrief.toml"), env.path().join("vbrief.toml")).unwrap();
-    let workdir = env.path().to_str().unwrap().to_string();
-    env.run(&[
-        "run",
-        "--workdir",
-        &workdir,
-        "--period",
-        "2025",
-        "--out",
-        "out",
-    ])
-    .code(0);
+    env.ingest_and_report(&["--period", "2025", "--out", "out"])
+        .code(0);
 
     // The warehouse holds exactly the ground truth's rows.
     assert_eq!(

@@ -543,8 +543,8 @@ pub fn ingest(
             r.get(0)
         })?;
 
-    let mut ledger_ids: HashMap<String, i32> = HashMap::new();
-    let mut next_community_id: i32 = {
+    let mut ledger = LedgerIds::default();
+    ledger.next_id = {
         let mut stmt =
             tx.prepare("SELECT community_id, district, street, community FROM communities")?;
         let rows = stmt.query_map([], |r| {
@@ -558,7 +558,7 @@ pub fn ingest(
         let mut max = 0;
         for row in rows {
             let (id, d, s, c) = row?;
-            ledger_ids.insert(ledger_key(&d, &s, &c), id);
+            ledger.ids.insert(ledger_key(&d, &s, &c), id);
             max = max.max(id);
         }
         max + 1
@@ -612,7 +612,7 @@ pub fn ingest(
             communities: index.as_ref().unwrap_or(&empty_index),
             file_id,
         };
-        let mut new_communities = Vec::new();
+        ledger.added.clear();
         let result = {
             let _t = crate::timing::phase(|| {
                 format!(
@@ -626,9 +626,7 @@ pub fn ingest(
                 &ctx,
                 &mut stage,
                 &mut outcome.counts,
-                &mut ledger_ids,
-                &mut next_community_id,
-                &mut new_communities,
+                &mut ledger,
                 progress,
             );
             stage.flush()?;
@@ -636,9 +634,9 @@ pub fn ingest(
         };
         match result {
             Ok(()) => {
-                if !new_communities.is_empty() {
+                if !ledger.added.is_empty() {
                     let mut app = tx.appender("communities")?;
-                    for e in &new_communities {
+                    for e in &ledger.added {
                         let (entry, row): &(CommunityEntry, u64) = e;
                         app.append_row(params![
                             entry.id,
@@ -657,8 +655,8 @@ pub fn ingest(
                 warehouse::discard_staged(&tx, &[file_id])?;
                 tx.execute("DELETE FROM files WHERE file_id = ?", [file_id])?;
                 // Ids handed out to this file's new communities are not reused; harmless gaps.
-                for (entry, _) in &new_communities {
-                    ledger_ids.retain(|_, id| *id != entry.id);
+                for (entry, _) in &ledger.added {
+                    ledger.ids.retain(|_, id| *id != entry.id);
                 }
                 outcome.status = SheetStatus::Failed(message);
                 outcome.counts = Counts::default();
@@ -868,9 +866,7 @@ fn load_sheet(
     ctx: &RowContext<'_>,
     stage: &mut Stage<'_>,
     counts: &mut Counts,
-    ledger_ids: &mut HashMap<String, i32>,
-    next_community_id: &mut i32,
-    new_communities: &mut Vec<(CommunityEntry, u64)>,
+    ledger: &mut LedgerIds,
     progress: &dyn Progress,
 ) -> Result<(), String> {
     let kept = plan.opened.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -917,9 +913,7 @@ fn load_sheet(
             ctx,
             stage,
             counts,
-            ledger_ids,
-            next_community_id,
-            new_communities,
+            ledger,
             progress,
             &counter,
         );
@@ -933,6 +927,15 @@ fn load_sheet(
     Ok(())
 }
 
+/// The ledger's communities by key (`ledger_key`), the next free id, and the communities the
+/// file being loaded adds (written, or forgotten, when the file has loaded or failed).
+#[derive(Default)]
+struct LedgerIds {
+    ids: HashMap<String, i32>,
+    next_id: i32,
+    added: Vec<(CommunityEntry, u64)>,
+}
+
 /// Rows read per batch handed from the reading thread to the loading one.
 const READ_BATCH: usize = 4096;
 
@@ -944,9 +947,7 @@ fn load_rows(
     ctx: &RowContext<'_>,
     stage: &mut Stage<'_>,
     counts: &mut Counts,
-    ledger_ids: &mut HashMap<String, i32>,
-    next_community_id: &mut i32,
-    new_communities: &mut Vec<(CommunityEntry, u64)>,
+    ledger: &mut LedgerIds,
     progress: &dyn Progress,
     counter: &Option<crate::reader::ByteCounter>,
 ) -> Result<(), String> {
@@ -995,13 +996,13 @@ fn load_rows(
             match ledger_row(ctx, &row.cells) {
                 Ok(lr) => {
                     let key = ledger_key(&lr.district, &lr.street, &lr.community);
-                    let id = match ledger_ids.get(&key) {
+                    let id = match ledger.ids.get(&key) {
                         Some(id) => *id,
                         None => {
-                            let id = *next_community_id;
-                            *next_community_id += 1;
-                            ledger_ids.insert(key, id);
-                            new_communities.push((
+                            let id = ledger.next_id;
+                            ledger.next_id += 1;
+                            ledger.ids.insert(key, id);
+                            ledger.added.push((
                                 CommunityEntry {
                                     id,
                                     district: compact(&lr.district),
@@ -1029,7 +1030,8 @@ fn load_rows(
                 Err(rejection) => {
                     let mut whose = ctx.whose(&row.cells);
                     let text = |f| ctx.text(&row.cells, f).unwrap_or_default();
-                    whose.community_id = ledger_ids
+                    whose.community_id = ledger
+                        .ids
                         .get(&ledger_key(
                             &text(Field::District),
                             &text(Field::Street),

@@ -100,6 +100,13 @@ impl Env {
         self.run(&all)
     }
 
+    /// `vbrief run --workdir DIR ARGS...` (ingest the inbox, then report)
+    pub fn ingest_and_report(&self, args: &[&str]) -> Run {
+        let mut all = vec!["run", "--workdir", self.path().to_str().unwrap()];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
     /// `vbrief check --workdir DIR ARGS...`
     pub fn check(&self, args: &[&str]) -> Run {
         let mut all = vec!["check", "--workdir", self.path().to_str().unwrap()];
