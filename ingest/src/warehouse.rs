@@ -271,13 +271,31 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
         .collect();
     // Only keys that occur more than once need ranking; every other staged row is kept as it
     // is. `fate` holds just those contested rows, so it stays small however large the load.
-    let mut sql = format!(
-        "CREATE OR REPLACE TEMP TABLE fate AS
+    // Finding them groups every staged key, which for a province's 100 M records does not fit
+    // in a few GB: past `merge_partition_rows()` the keys are grouped in slices by a hash of
+    // the key (all rows of one key fall in the same slice), one statement per slice.
+    let staged: i64 = conn.query_row(&format!("SELECT count(*) FROM stg_{t}"), [], |r| r.get(0))?;
+    let slices = slices_for(staged, merge_partition_rows());
+    let mut sql = String::new();
+    for slice in 0..slices {
+        let in_slice = if slices == 1 {
+            "TRUE".to_string()
+        } else {
+            format!("hash(k) % {slices} = {slice}")
+        };
+        let into = if slice == 0 {
+            "CREATE OR REPLACE TEMP TABLE fate AS"
+        } else {
+            "INSERT INTO fate"
+        };
+        sql.push_str(&format!(
+            "{into}
          WITH cand AS (
              SELECT k, file_id, source_row{identity_cols}, {order} AS ord, 0 AS staged
-               FROM {t} WHERE k IN (SELECT k FROM stg_{t})
+               FROM {t} WHERE {in_slice} AND k IN (SELECT k FROM stg_{t} WHERE {in_slice})
              UNION ALL
-             SELECT k, file_id, source_row{identity_cols}, {order} AS ord, 1 AS staged FROM stg_{t}
+             SELECT k, file_id, source_row{identity_cols}, {order} AS ord, 1 AS staged
+               FROM stg_{t} WHERE {in_slice}
          ), contested AS (
              SELECT k FROM cand GROUP BY k HAVING count(*) > 1
          ), ranked AS (
@@ -292,9 +310,11 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
                 CASE WHEN r.rn = 1 THEN 'keep'
                      WHEN r.file_id <> r.kept_file_id AND {identity_equal} THEN 'known'
                      ELSE 'duplicate' END AS fate
-           FROM ranked r;
-
-         INSERT INTO {t} SELECT s.* FROM stg_{t} s ANTI JOIN fate f
+           FROM ranked r;\n\n"
+        ));
+    }
+    sql.push_str(&format!(
+        "         INSERT INTO {t} SELECT s.* FROM stg_{t} s ANTI JOIN fate f
              ON f.staged = 1 AND f.fate <> 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row;
 
          -- Every row that lost to another with the same key, whether staged now or (when a new
@@ -327,7 +347,7 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
         community_from_s = column_of("s", rule.community),
         person_from_t = column_of("x", rule.person),
         person_from_s = column_of("s", rule.person),
-    );
+    ));
     if !rule.mutable.is_empty() {
         let sets: Vec<String> = rule
             .mutable
@@ -351,6 +371,27 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
         conn.execute_batch(statement)?;
     }
     Ok(())
+}
+
+/// Staged rows per slice of the merge's duplicate search: a hash table of 10 M keys stays
+/// around 1 GB, inside the few GB a province run is given.
+pub const MERGE_PARTITION_ROWS: i64 = 10_000_000;
+
+/// Overrides [`MERGE_PARTITION_ROWS`] (used by the tests to exercise the sliced merge on small
+/// data; the result must be the same whatever the slice size).
+pub const MERGE_PARTITION_ROWS_ENV: &str = "VBRIEF_MERGE_PARTITION_ROWS";
+
+fn merge_partition_rows() -> i64 {
+    std::env::var(MERGE_PARTITION_ROWS_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(MERGE_PARTITION_ROWS)
+}
+
+/// How many slices a merge of `staged` rows needs at `per_slice` rows each (at least one).
+fn slices_for(staged: i64, per_slice: i64) -> i64 {
+    ((staged + per_slice - 1) / per_slice).max(1)
 }
 
 /// Moves row-level quarantine into the table.

@@ -83,11 +83,17 @@ impl Env {
 
     /// Runs vbrief with the arguments, in the working folder, with no key in the environment.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_vars(&[], args)
+    }
+
+    /// Like [`Env::run`], with these environment variables set for vbrief.
+    pub fn run_with_vars(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
         Run::from(
             Command::new(BIN)
                 .args(args)
                 .current_dir(self.path())
                 .env_remove("VBRIEF_KEY")
+                .envs(vars.iter().copied())
                 .output()
                 .expect("run vbrief"),
         )
