@@ -121,7 +121,14 @@ fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // Called for every row that names a person: a table, not `format!` per byte.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    out
 }
 
 fn parse_hex(s: &str) -> Option<PseudonymKey> {
