@@ -229,16 +229,29 @@ pub fn discard_staged(conn: &Connection, file_ids: &[i32]) -> Result<(), duckdb:
 /// Before records are merged: link records that name only a 志愿者编号 to the person key of the
 /// registered volunteer with that number, then give the records without a record number
 /// their identity key (those with one got `r:<record_no>` when staged).
+///
+/// The staging table is rewritten rather than updated: an UPDATE keeps the old values of every
+/// row it touches in memory until the commit, which for a province's 100 M records is more
+/// than the memory limit, while a new table spills to disk like any other.
 pub fn key_service_records(conn: &Connection) -> Result<(), duckdb::Error> {
     conn.execute_batch(
-        "UPDATE stg_service_records s SET person_key = v.k
-           FROM (SELECT volunteer_no, min(k) AS k FROM volunteers
-                 WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no) v
-          WHERE s.person_from_no AND v.volunteer_no = s.volunteer_no;
-         UPDATE stg_service_records
-            SET k = 'p:' || md5(concat_ws('|', person_key, served_on, coalesce(project, ''),
-                                           printf('%.4f', hours)))
-          WHERE k IS NULL;",
+        "CREATE TEMP TABLE stg_service_records_keyed AS
+         WITH linked AS (
+             SELECT s.* REPLACE (
+                        CASE WHEN s.person_from_no AND v.k IS NOT NULL THEN v.k
+                             ELSE s.person_key END AS person_key)
+               FROM stg_service_records s
+               LEFT JOIN (SELECT volunteer_no, min(k) AS k FROM volunteers
+                           WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no) v
+                 ON s.person_from_no AND v.volunteer_no = s.volunteer_no
+         )
+         SELECT * REPLACE (
+                    coalesce(k, 'p:' || md5(concat_ws('|', person_key, served_on,
+                                                      coalesce(project, ''),
+                                                      printf('%.4f', hours)))) AS k)
+           FROM linked;
+         DROP TABLE stg_service_records;
+         ALTER TABLE stg_service_records_keyed RENAME TO stg_service_records;",
     )
 }
 
