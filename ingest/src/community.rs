@@ -115,10 +115,10 @@ pub struct CommunityIndex {
     by_stem: HashMap<String, Vec<usize>>,
     /// Normalized alias → (district, street, community) of the target, any part may be empty.
     aliases: HashMap<String, (String, String, String)>,
-    closest_cache: std::cell::RefCell<HashMap<String, Vec<String>>>,
+    closest_cache: std::sync::Mutex<HashMap<String, Vec<String>>>,
     /// Rows name the same few thousand communities over and over: each distinct
     /// (district, street, community) text is matched once.
-    match_cache: std::cell::RefCell<HashMap<String, Match>>,
+    match_cache: std::sync::Mutex<HashMap<String, Match>>,
 }
 
 /// Past this many distinct texts the match cache stops growing (garbage input).
@@ -182,11 +182,11 @@ impl CommunityIndex {
                 None => key.push('-'),
             }
         }
-        if let Some(hit) = self.match_cache.borrow().get(&key) {
+        if let Some(hit) = lock(&self.match_cache).get(&key) {
             return hit.clone();
         }
         let found = self.find_uncached(district, street, community);
-        let mut cache = self.match_cache.borrow_mut();
+        let mut cache = lock(&self.match_cache);
         if cache.len() < MATCH_CACHE_MAX {
             cache.insert(key, found.clone());
         }
@@ -259,7 +259,7 @@ impl CommunityIndex {
     /// The three ledger communities whose names are closest to `name`.
     fn closest(&self, name: &str, district: Option<&str>) -> Vec<String> {
         let cache_key = format!("{}|{name}", district.unwrap_or(""));
-        if let Some(hit) = self.closest_cache.borrow().get(&cache_key) {
+        if let Some(hit) = lock(&self.closest_cache).get(&cache_key) {
             return hit.clone();
         }
         let mut scored: Vec<(usize, &CommunityEntry)> = self
@@ -270,11 +270,15 @@ impl CommunityIndex {
             .collect();
         scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.path().cmp(&b.1.path())));
         let out: Vec<String> = scored.iter().take(3).map(|(_, e)| e.path()).collect();
-        self.closest_cache
-            .borrow_mut()
-            .insert(cache_key, out.clone());
+        lock(&self.closest_cache).insert(cache_key, out.clone());
         out
     }
+}
+
+/// A cache's lock (rows are matched on several threads). A cache is only ever whole or
+/// missing an entry, so one left by a panicking thread is still good to use.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Levenshtein distance over characters.

@@ -3,6 +3,8 @@
 //! The public surface is small: [`pipeline::ingest`] runs a whole ingest; [`config::Config`] is
 //! `vbrief.toml`; the parsers in [`parse`] are exposed for tests and fuzzing.
 
+#[cfg(feature = "warehouse")]
+pub mod batch;
 pub mod community;
 pub mod config;
 pub mod header;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use duckdb::{params, Connection};
 
+use crate::batch::to_record_batch;
 use crate::community::{ledger_key, CommunityEntry, CommunityIndex};
 use crate::config::Config;
 use crate::header::{
@@ -19,8 +20,10 @@ use crate::identity::{KeyError, KeySource, PseudonymKey};
 use crate::kind::{Field, SourceKind};
 use crate::parse::text::{compact, is_total_label};
 use crate::reader::{Cell, ReadError, Row, Workbook};
-use crate::rows::{ledger_row, stage_row, RowContext, Stage};
+use crate::rows::{ledger_row, prepare_row, Rejection, RowContext, Stage, Whose};
 use crate::warehouse::{self, WarehouseError, WAREHOUSE_FILE};
+use duckdb::arrow::datatypes::SchemaRef;
+use duckdb::arrow::record_batch::RecordBatch;
 
 /// What to ingest, and how.
 #[derive(Debug, Clone, Default)]
@@ -880,22 +883,35 @@ fn load_sheet(
         .and_then(|_| std::fs::metadata(&plan.path).ok().map(|m| m.len()));
     let label = crate::reader::sheet_label(&plan.display, &plan.sheet);
     progress.file_started(&label, total_bytes);
-    // A second thread reads and decodes the file while this one checks, parses, hashes and
-    // appends: the two halves take similar time, and a machine has at least two cores.
+    // One thread reads and decodes the file, a few prepare its rows (classify, parse, validate,
+    // pseudonymize, match the community: all pure) and this one only appends them to staging.
+    // Batches are numbered and appended in file order, so staging is the same as from a
+    // single thread.
+    let preparers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_PREPARERS);
+    let schema = stage.schemas.of(plan.map.kind).clone();
+    let (raw_sender, raw) = std::sync::mpsc::sync_channel::<ReadBatch>(2 * preparers);
+    let raw = Mutex::new(raw);
+    let (prepared_sender, prepared) = std::sync::mpsc::sync_channel::<Prepared>(2 * preparers);
     std::thread::scope(|scope| {
-        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Result<Row, ReadError>>>(8);
         let sheet = plan.sheet.as_str();
         let reader = scope.spawn(move || -> Result<(), String> {
             let rows = wb.rows(sheet).map_err(|e| e.to_string())?;
             let mut batch = Vec::with_capacity(READ_BATCH);
+            let mut number = 0;
             for row in rows {
                 let failed = row.is_err();
                 batch.push(row);
                 if batch.len() == READ_BATCH || failed {
-                    if sender.send(std::mem::take(&mut batch)).is_err() {
+                    if raw_sender
+                        .send((number, std::mem::take(&mut batch)))
+                        .is_err()
+                    {
                         // The loader stopped (it failed): nothing more to read.
                         return Ok(());
                     }
+                    number += 1;
                     batch.reserve(READ_BATCH);
                 }
                 if failed {
@@ -903,12 +919,29 @@ fn load_sheet(
                 }
             }
             if !batch.is_empty() {
-                sender.send(batch).ok();
+                raw_sender.send((number, batch)).ok();
             }
             Ok(())
         });
+        for _ in 0..preparers {
+            let (raw, schema, prepared_sender) = (&raw, &schema, prepared_sender.clone());
+            scope.spawn(move || loop {
+                // The lock is held only to take the next batch.
+                let next = raw.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                let Ok((number, batch)) = next else {
+                    return;
+                };
+                if prepared_sender
+                    .send(prepare_batch(plan, ctx, schema, number, batch))
+                    .is_err()
+                {
+                    return;
+                }
+            });
+        }
+        drop(prepared_sender);
         let loaded = load_rows(
-            batches.into_iter().flatten(),
+            InOrder::new(prepared.into_iter()),
             plan,
             ctx,
             stage,
@@ -917,7 +950,8 @@ fn load_sheet(
             progress,
             &counter,
         );
-        // Dropping the receiver ends the reader if the loader stopped early.
+        // `load_rows` consumed the receiver: if it stopped early, the other threads end at
+        // their next send.
         let read = reader
             .join()
             .map_err(|_| "reader thread panicked".to_string())?;
@@ -936,13 +970,152 @@ struct LedgerIds {
     added: Vec<(CommunityEntry, u64)>,
 }
 
-/// Rows read per batch handed from the reading thread to the loading one.
+/// Rows read per batch handed from the reading thread to the preparing ones.
 const READ_BATCH: usize = 4096;
 
-/// Classifies and stages the rows of one sheet (see `load_sheet`).
+/// Threads preparing rows, at most (the loading thread's appends are the limit beyond that).
+const MAX_PREPARERS: usize = 4;
+
+/// A batch of rows as read, numbered in file order.
+type ReadBatch = (u64, Vec<Result<Row, ReadError>>);
+
+/// A batch of rows, prepared.
+struct Prepared {
+    /// The batch's place in the file.
+    number: u64,
+    /// What became of each row, in order.
+    fates: Vec<Fate>,
+    /// The values of the rows staged (`Fate::Staged`), as one record batch.
+    staged: Option<RecordBatch>,
+    /// A read error after the batch's rows: the file fails.
+    error: Option<String>,
+}
+
+/// Batches back in the order they were read, whichever preparing thread finished first.
+struct InOrder<I> {
+    batches: I,
+    next: u64,
+    early: std::collections::BTreeMap<u64, Prepared>,
+}
+
+impl<I> InOrder<I> {
+    fn new(batches: I) -> InOrder<I> {
+        InOrder {
+            batches,
+            next: 0,
+            early: Default::default(),
+        }
+    }
+}
+
+impl<I: Iterator<Item = Prepared>> Iterator for InOrder<I> {
+    type Item = Prepared;
+
+    fn next(&mut self) -> Option<Prepared> {
+        loop {
+            if let Some(batch) = self.early.remove(&self.next) {
+                self.next += 1;
+                return Some(batch);
+            }
+            // Every batch read arrives; when the channel ends nothing is missing before the
+            // batches still held (a read error ends reading, and its batch is the last).
+            match self.batches.next() {
+                Some(batch) => {
+                    self.early.insert(batch.number, batch);
+                }
+                None => return self.early.pop_first().map(|(_, batch)| batch),
+            }
+        }
+    }
+}
+
+/// What becomes of one row, decided on a preparing thread.
+enum Fate {
+    Blank,
+    Title,
+    Header,
+    Total,
+    /// A communities-ledger row: its community's id is handed out in file order, by the
+    /// loading thread.
+    Ledger(Row),
+    /// Its values are in the batch's record batch.
+    Staged,
+    Quarantined(u64, Rejection, Whose),
+}
+
+/// Prepares a batch of rows read (see [`prepare`]).
+fn prepare_batch(
+    plan: &PlannedSheet,
+    ctx: &RowContext<'_>,
+    schema: &SchemaRef,
+    number: u64,
+    batch: Vec<Result<Row, ReadError>>,
+) -> Prepared {
+    let mut fates = Vec::with_capacity(batch.len());
+    let mut values = Vec::with_capacity(batch.len());
+    let mut error = None;
+    for row in batch {
+        match row {
+            Ok(row) => fates.push(prepare(plan, ctx, row, &mut values)),
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let staged = (!values.is_empty()).then(|| to_record_batch(schema, &values));
+    Prepared {
+        number,
+        fates,
+        staged,
+        error,
+    }
+}
+
+/// Classifies one row and, if it is data, prepares its staged values (pushed to `staged`) or
+/// its quarantine entry.
+fn prepare(
+    plan: &PlannedSheet,
+    ctx: &RowContext<'_>,
+    row: Row,
+    staged: &mut Vec<Vec<duckdb::types::Value>>,
+) -> Fate {
+    if row.cells.iter().all(Cell::is_blank) {
+        return Fate::Blank;
+    }
+    if row.number < plan.header_row {
+        return Fate::Title;
+    }
+    if row.number == plan.header_row || is_repeated_header(&row.cells, &plan.map.header) {
+        return Fate::Header;
+    }
+    if is_mid_title(&row.cells) {
+        return Fate::Title;
+    }
+    if row
+        .cells
+        .iter()
+        .take(3)
+        .any(|c| matches!(c, Cell::Text(t) if is_total_label(t)))
+    {
+        return Fate::Total;
+    }
+    if plan.map.kind == SourceKind::Communities {
+        return Fate::Ledger(row);
+    }
+    match prepare_row(ctx, row.number, &row.cells) {
+        Ok(values) => {
+            staged.push(values);
+            Fate::Staged
+        }
+        Err(rejection) => Fate::Quarantined(row.number, rejection, ctx.whose(&row.cells)),
+    }
+}
+
+/// Counts and stages the prepared rows of one sheet (see `load_sheet`).
 #[allow(clippy::too_many_arguments)]
 fn load_rows(
-    rows: impl Iterator<Item = Result<Row, ReadError>>,
+    batches: impl Iterator<Item = Prepared>,
     plan: &PlannedSheet,
     ctx: &RowContext<'_>,
     stage: &mut Stage<'_>,
@@ -951,118 +1124,95 @@ fn load_rows(
     progress: &dyn Progress,
     counter: &Option<crate::reader::ByteCounter>,
 ) -> Result<(), String> {
-    let header_norm = &plan.map.header;
     let kind = plan.map.kind;
     let db_err = |e: duckdb::Error| format!("warehouse error: {e}");
-    for row in rows {
-        let row = row.map_err(|e| e.to_string())?;
-        counts.read += 1;
-        if counts.read.is_multiple_of(8192) {
-            progress.advanced(
-                counts.read,
-                counter.as_ref().map(|c| c.load(Ordering::Relaxed)),
-            );
-        }
-        if row.cells.iter().all(Cell::is_blank) {
-            counts.skipped_blank += 1;
-            continue;
-        }
-        if row.number < plan.header_row {
-            counts.skipped_title += 1;
-            continue;
-        }
-        if row.number == plan.header_row {
-            counts.skipped_header += 1;
-            continue;
-        }
-        if is_repeated_header(&row.cells, header_norm) {
-            counts.skipped_header += 1;
-            continue;
-        }
-        if is_mid_title(&row.cells) {
-            counts.skipped_title += 1;
-            continue;
-        }
-        if row
-            .cells
-            .iter()
-            .take(3)
-            .any(|c| matches!(c, Cell::Text(t) if is_total_label(t)))
-        {
-            counts.skipped_total += 1;
-            continue;
-        }
-        if kind == SourceKind::Communities {
-            match ledger_row(ctx, &row.cells) {
-                Ok(lr) => {
-                    let key = ledger_key(&lr.district, &lr.street, &lr.community);
-                    let id = match ledger.ids.get(&key) {
-                        Some(id) => *id,
-                        None => {
-                            let id = ledger.next_id;
-                            ledger.next_id += 1;
-                            ledger.ids.insert(key, id);
-                            ledger.added.push((
-                                CommunityEntry {
-                                    id,
-                                    district: compact(&lr.district),
-                                    street: compact(&lr.street),
-                                    community: compact(&lr.community),
-                                },
-                                row.number,
-                            ));
-                            id
-                        }
-                    };
-                    let as_of = lr.as_of.map(|d| d.format("%Y-%m-%d").to_string());
-                    stage
-                        .population
-                        .append_row(params![
-                            format!("{id}|{}", as_of.clone().unwrap_or_default()),
-                            id,
-                            as_of,
-                            lr.population,
-                            ctx.file_id,
-                            row.number as i64
-                        ])
-                        .map_err(db_err)?;
-                }
-                Err(rejection) => {
-                    let mut whose = ctx.whose(&row.cells);
-                    let text = |f| ctx.text(&row.cells, f).unwrap_or_default();
-                    whose.community_id = ledger
-                        .ids
-                        .get(&ledger_key(
-                            &text(Field::District),
-                            &text(Field::Street),
-                            &text(Field::Community),
-                        ))
-                        .copied();
-                    stage
-                        .quarantine(ctx.file_id, row.number, kind, &rejection, &whose)
-                        .map_err(db_err)?
-                }
+    for batch in batches {
+        for fate in batch.fates {
+            counts.read += 1;
+            match fate {
+                Fate::Blank => counts.skipped_blank += 1,
+                Fate::Title => counts.skipped_title += 1,
+                Fate::Header => counts.skipped_header += 1,
+                Fate::Total => counts.skipped_total += 1,
+                Fate::Staged => {}
+                Fate::Quarantined(number, rejection, whose) => stage
+                    .quarantine(ctx.file_id, number, kind, &rejection, &whose)
+                    .map_err(db_err)?,
+                Fate::Ledger(row) => stage_ledger_row(ctx, stage, ledger, &row).map_err(db_err)?,
             }
-            continue;
         }
-        match stage_row(ctx, stage, row.number, &row.cells).map_err(db_err)? {
-            Ok(()) => {}
-            Err(rejection) => stage
-                .quarantine(
-                    ctx.file_id,
-                    row.number,
-                    kind,
-                    &rejection,
-                    &ctx.whose(&row.cells),
-                )
-                .map_err(db_err)?,
+        if let Some(error) = batch.error {
+            return Err(error);
+        }
+        if let Some(staged) = batch.staged {
+            stage.append_batch(kind, staged).map_err(db_err)?;
+        }
+        progress.advanced(
+            counts.read,
+            counter.as_ref().map(|c| c.load(Ordering::Relaxed)),
+        );
+    }
+    Ok(())
+}
+
+/// Stages a communities-ledger row, giving a community seen for the first time the next id.
+fn stage_ledger_row(
+    ctx: &RowContext<'_>,
+    stage: &mut Stage<'_>,
+    ledger: &mut LedgerIds,
+    row: &Row,
+) -> Result<(), duckdb::Error> {
+    match ledger_row(ctx, &row.cells) {
+        Ok(lr) => {
+            let key = ledger_key(&lr.district, &lr.street, &lr.community);
+            let id = match ledger.ids.get(&key) {
+                Some(id) => *id,
+                None => {
+                    let id = ledger.next_id;
+                    ledger.next_id += 1;
+                    ledger.ids.insert(key, id);
+                    ledger.added.push((
+                        CommunityEntry {
+                            id,
+                            district: compact(&lr.district),
+                            street: compact(&lr.street),
+                            community: compact(&lr.community),
+                        },
+                        row.number,
+                    ));
+                    id
+                }
+            };
+            let as_of = lr.as_of.map(|d| d.format("%Y-%m-%d").to_string());
+            stage.population.append_row(params![
+                format!("{id}|{}", as_of.clone().unwrap_or_default()),
+                id,
+                as_of,
+                lr.population,
+                ctx.file_id,
+                row.number as i64
+            ])
+        }
+        Err(rejection) => {
+            let mut whose = ctx.whose(&row.cells);
+            let text = |f| ctx.text(&row.cells, f).unwrap_or_default();
+            whose.community_id = ledger
+                .ids
+                .get(&ledger_key(
+                    &text(Field::District),
+                    &text(Field::Street),
+                    &text(Field::Community),
+                ))
+                .copied();
+            stage.quarantine(
+                ctx.file_id,
+                row.number,
+                SourceKind::Communities,
+                &rejection,
+                &whose,
+            )
         }
     }
-    progress.advanced(
-        counts.read,
-        counter.as_ref().map(|c| c.load(Ordering::Relaxed)),
-    );
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
 //! Turning one row of one kind into a staged warehouse row, or a quarantine entry saying why not.
 
 use chrono::{Datelike, NaiveDate};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::types::Value;
 use duckdb::{params, Appender};
 
+use crate::batch::StagingSchemas;
 use crate::community::{CommunityIndex, Match};
 use crate::config::Config;
 use crate::header::ColumnMap;
@@ -37,9 +40,31 @@ pub struct Stage<'conn> {
     pub needs: Appender<'conn>,
     pub trainings: Appender<'conn>,
     pub quarantine: Appender<'conn>,
+    pub schemas: StagingSchemas,
+}
+
+/// A row's values for its staging table (see [`prepare_row`]).
+macro_rules! values {
+    ($($v:expr),* $(,)?) => { vec![$(Value::from($v)),*] };
 }
 
 impl<'conn> Stage<'conn> {
+    /// Appends prepared rows (a batch from [`crate::batch::to_record_batch`]) to their kind's
+    /// staging table.
+    pub fn append_batch(&mut self, kind: SourceKind, batch: RecordBatch) -> duckdb::Result<()> {
+        let appender = match kind {
+            SourceKind::Communities => &mut self.population,
+            SourceKind::Volunteers => &mut self.volunteers,
+            SourceKind::ServiceRecords => &mut self.service_records,
+            SourceKind::Organizations => &mut self.organizations,
+            SourceKind::Activities => &mut self.activities,
+            SourceKind::Stations => &mut self.stations,
+            SourceKind::Needs => &mut self.needs,
+            SourceKind::Trainings => &mut self.trainings,
+        };
+        appender.append_record_batch(batch)
+    }
+
     pub fn new(conn: &'conn duckdb::Connection) -> duckdb::Result<Stage<'conn>> {
         Ok(Stage {
             population: conn.appender("stg_population")?,
@@ -51,6 +76,7 @@ impl<'conn> Stage<'conn> {
             needs: conn.appender("stg_needs")?,
             trainings: conn.appender("stg_trainings")?,
             quarantine: conn.appender("stg_quarantine")?,
+            schemas: StagingSchemas::read(conn)?,
         })
     }
 
@@ -263,7 +289,9 @@ impl RowContext<'_> {
             .trim_end_matches(['人', '个', '名'])
             .replace(',', "");
         match cleaned.parse::<f64>() {
-            Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e12 => Ok(Some(v as i64)),
+            // At most i32::MAX: members and participants are INTEGER columns (and no community
+            // has more people than that).
+            Ok(v) if v >= 0.0 && v.fract() == 0.0 && v <= f64::from(i32::MAX) => Ok(Some(v as i64)),
             _ => Err(self.reject(
                 Some(field),
                 "bad_number",
@@ -423,16 +451,17 @@ pub fn ledger_row(ctx: &RowContext<'_>, cells: &[Cell]) -> Result<LedgerRow, Rej
     })
 }
 
-/// Stages a row of any kind but the communities ledger. `Err` means quarantine.
-pub fn stage_row(
+/// The values of a row of any kind but the communities ledger, in its staging table's column
+/// order, or why it goes to quarantine. Pure (no warehouse access): rows are prepared on
+/// several threads while the loading thread appends.
+pub fn prepare_row(
     ctx: &RowContext<'_>,
-    stage: &mut Stage<'_>,
     row: u64,
     cells: &[Cell],
-) -> Result<Result<(), Rejection>, duckdb::Error> {
+) -> Result<Vec<Value>, Rejection> {
     let f = ctx.file_id;
     let r = row as i64;
-    let outcome = match ctx.map.kind {
+    match ctx.map.kind {
         SourceKind::Communities => unreachable!("ledger rows are staged by the pipeline"),
         SourceKind::Volunteers => (|| {
             let masked = ctx.text(cells, Field::Name).and_then(|n| mask_name(&n));
@@ -454,7 +483,7 @@ pub fn stage_row(
             } else {
                 None
             };
-            Ok(stage.volunteers.append_row(params![
+            Ok(values![
                 person.key,
                 ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
                 masked,
@@ -466,7 +495,7 @@ pub fn stage_row(
                 reported,
                 f,
                 r
-            ]))
+            ])
         })(),
         SourceKind::ServiceRecords => {
             (|| {
@@ -498,7 +527,7 @@ pub fn stage_row(
                 // The identity key: `r:` and the record number when there is one (the
                 // other form needs the person, which may be linked only at merge time).
                 let k = record_no.as_ref().map(|n| format!("r:{n}"));
-                Ok(stage.service_records.append_row(params![
+                Ok(values![
                     k,
                     record_no,
                     person.key,
@@ -511,7 +540,7 @@ pub fn stage_row(
                     ctx.text(cells, Field::Organization),
                     f,
                     r
-                ]))
+                ])
             })()
         }
         SourceKind::Organizations => (|| {
@@ -519,7 +548,7 @@ pub fn stage_row(
             let community = ctx.community(cells)?;
             let founded = ctx.date(cells, Field::FoundedOn)?;
             let members = ctx.count(cells, Field::Members, "成员数")?;
-            Ok(stage.organizations.append_row(params![
+            Ok(values![
                 format!("{community}|{}", compact(&name)),
                 name,
                 community,
@@ -528,7 +557,7 @@ pub fn stage_row(
                 ctx.text(cells, Field::Status),
                 f,
                 r
-            ]))
+            ])
         })(),
         SourceKind::Activities => (|| {
             let name = ctx.required_text(cells, Field::ActivityName, "活动名称")?;
@@ -540,7 +569,7 @@ pub fn stage_row(
                 .and_then(|c| ctx.config.standard_category(c));
             let participants = ctx.count(cells, Field::Participants, "参与人数")?;
             let hours = ctx.hours(cells, Field::Hours)?;
-            Ok(stage.activities.append_row(params![
+            Ok(values![
                 format!("{community}|{}|{}", day(held), compact(&name)),
                 name,
                 date_value(held),
@@ -552,27 +581,27 @@ pub fn stage_row(
                 hours,
                 f,
                 r
-            ]))
+            ])
         })(),
         SourceKind::Stations => (|| {
             let name = ctx.required_text(cells, Field::StationName, "站点名称")?;
             let community = ctx.community(cells)?;
             let established = ctx.date(cells, Field::EstablishedOn)?;
-            Ok(stage.stations.append_row(params![
+            Ok(values![
                 format!("{community}|{}", compact(&name)),
                 community,
                 name,
                 established.map(date_value),
                 f,
                 r
-            ]))
+            ])
         })(),
         SourceKind::Needs => (|| {
             let content = ctx.required_text(cells, Field::NeedContent, "需求内容")?;
             let community = ctx.community(cells)?;
             let collected = ctx.date(cells, Field::CollectedOn)?;
             let resolved = ctx.date(cells, Field::ResolvedOn)?;
-            Ok(stage.needs.append_row(params![
+            Ok(values![
                 format!(
                     "{community}|{}|{}",
                     collected.map(day).unwrap_or_default(),
@@ -586,14 +615,14 @@ pub fn stage_row(
                 resolved.map(date_value),
                 f,
                 r
-            ]))
+            ])
         })(),
         SourceKind::Trainings => (|| {
             let name = ctx.required_text(cells, Field::TrainingName, "培训名称")?;
             let held = ctx.required_date(cells, Field::HeldOn, "培训日期")?;
             let community = ctx.community(cells)?;
             let participants = ctx.count(cells, Field::Participants, "参训人数")?;
-            Ok(stage.trainings.append_row(params![
+            Ok(values![
                 format!("{community}|{}|{}", day(held), compact(&name)),
                 name,
                 date_value(held),
@@ -601,11 +630,7 @@ pub fn stage_row(
                 participants,
                 f,
                 r
-            ]))
+            ])
         })(),
-    };
-    match outcome {
-        Ok(appended) => appended.map(Ok),
-        Err(rejection) => Ok(Err(rejection)),
     }
 }

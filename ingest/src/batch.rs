@@ -1,0 +1,235 @@
+//! Prepared rows as Arrow record batches for the staging appenders: DuckDB takes a batch as
+//! whole data chunks, where appending value by value costs a call (and a few allocations) per
+//! value on the one thread that owns the connection.
+
+use std::sync::Arc;
+
+use duckdb::arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder,
+    StringBuilder,
+};
+use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::types::Value;
+use duckdb::Connection;
+
+use crate::kind::SourceKind;
+use crate::warehouse::table_of;
+
+/// The column names and types of each kind's staging table, as Arrow schemas.
+#[derive(Debug, Clone)]
+pub struct StagingSchemas {
+    by_kind: Vec<(SourceKind, SchemaRef)>,
+}
+
+impl StagingSchemas {
+    /// Reads the staging tables' columns (they must exist: `warehouse::create_staging`).
+    pub fn read(conn: &Connection) -> duckdb::Result<StagingSchemas> {
+        let mut by_kind = Vec::new();
+        for kind in SourceKind::ALL {
+            let mut stmt = conn.prepare(&format!("DESCRIBE stg_{}", table_of(kind)))?;
+            let columns = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let fields: Vec<Field> = columns
+                .into_iter()
+                .map(|(name, sql_type)| {
+                    let data_type = arrow_type(&sql_type).unwrap_or_else(|| {
+                        panic!("staging column {name} has type {sql_type}, which has no Arrow form here")
+                    });
+                    Field::new(name, data_type, true)
+                })
+                .collect();
+            by_kind.push((kind, Arc::new(Schema::new(fields))));
+        }
+        Ok(StagingSchemas { by_kind })
+    }
+
+    pub fn of(&self, kind: SourceKind) -> &SchemaRef {
+        &self
+            .by_kind
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .expect("every kind has a staging table")
+            .1
+    }
+}
+
+/// The Arrow type a staging column of this SQL type is appended as (exactly its type: the
+/// appender does not cast whole chunks).
+fn arrow_type(sql_type: &str) -> Option<DataType> {
+    Some(match sql_type {
+        "VARCHAR" => DataType::Utf8,
+        "INTEGER" => DataType::Int32,
+        "BIGINT" => DataType::Int64,
+        "DOUBLE" => DataType::Float64,
+        "BOOLEAN" => DataType::Boolean,
+        "DATE" => DataType::Date32,
+        _ => return None,
+    })
+}
+
+/// Rows of values (in the schema's column order) as one record batch.
+///
+/// A value of another type than its column's is a bug in a row processor: it panics, naming
+/// the column, rather than staging something else.
+pub fn to_record_batch(schema: &SchemaRef, rows: &[Vec<Value>]) -> RecordBatch {
+    let columns: Vec<ArrayRef> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| column(field, rows.iter().map(|row| &row[i])))
+        .collect();
+    RecordBatch::try_new(schema.clone(), columns).expect("columns match the schema")
+}
+
+fn column<'v>(field: &Field, values: impl ExactSizeIterator<Item = &'v Value>) -> ArrayRef {
+    let n = values.len();
+    let wrong = |v: &Value| -> ! {
+        panic!(
+            "staging column {} ({}) given {v:?}",
+            field.name(),
+            field.data_type()
+        )
+    };
+    match field.data_type() {
+        DataType::Utf8 => {
+            let mut b = StringBuilder::with_capacity(n, n * 16);
+            for v in values {
+                match v {
+                    Value::Null => b.append_null(),
+                    Value::Text(s) => b.append_value(s),
+                    other => wrong(other),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Int32 => {
+            let mut b = Int32Builder::with_capacity(n);
+            for v in values {
+                match v {
+                    Value::Null => b.append_null(),
+                    Value::Int(x) => b.append_value(*x),
+                    Value::BigInt(x) => match i32::try_from(*x) {
+                        Ok(x) => b.append_value(x),
+                        Err(_) => wrong(&Value::BigInt(*x)),
+                    },
+                    other => wrong(other),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Int64 => {
+            let mut b = Int64Builder::with_capacity(n);
+            for v in values {
+                match v {
+                    Value::Null => b.append_null(),
+                    Value::BigInt(x) => b.append_value(*x),
+                    Value::Int(x) => b.append_value(i64::from(*x)),
+                    other => wrong(other),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Float64 => {
+            let mut b = Float64Builder::with_capacity(n);
+            for v in values {
+                match v {
+                    Value::Null => b.append_null(),
+                    Value::Double(x) => b.append_value(*x),
+                    other => wrong(other),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Boolean => {
+            let mut b = BooleanBuilder::with_capacity(n);
+            for v in values {
+                match v {
+                    Value::Null => b.append_null(),
+                    Value::Boolean(x) => b.append_value(*x),
+                    other => wrong(other),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Date32 => {
+            let mut b = Date32Builder::with_capacity(n);
+            for v in values {
+                match v {
+                    Value::Null => b.append_null(),
+                    Value::Date32(x) => b.append_value(*x),
+                    other => wrong(other),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        other => panic!("staging column {} has Arrow type {other}", field.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_appends_exactly_the_rows_it_was_given() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (s VARCHAR, i INTEGER, b BIGINT, d DOUBLE, f BOOLEAN, day DATE);",
+        )
+        .unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("s", DataType::Utf8, true),
+            Field::new("i", DataType::Int32, true),
+            Field::new("b", DataType::Int64, true),
+            Field::new("d", DataType::Float64, true),
+            Field::new("f", DataType::Boolean, true),
+            Field::new("day", DataType::Date32, true),
+        ]));
+        let rows = vec![
+            vec![
+                Value::Text("青山区".into()),
+                Value::Int(7),
+                Value::BigInt(1 << 40),
+                Value::Double(2.5),
+                Value::Boolean(true),
+                Value::Date32(20_089), // 2025-01-01
+            ],
+            vec![
+                Value::Null,
+                Value::Null,
+                Value::Int(3),
+                Value::Null,
+                Value::Boolean(false),
+                Value::Null,
+            ],
+        ];
+        let mut appender = conn.appender("t").unwrap();
+        appender
+            .append_record_batch(to_record_batch(&schema, &rows))
+            .unwrap();
+        drop(appender);
+        let got: Vec<String> = conn
+            .prepare("SELECT concat_ws('|', coalesce(s, '-'), coalesce(i::VARCHAR, '-'), b, coalesce(d::VARCHAR, '-'), f, coalesce(day::VARCHAR, '-')) FROM t ORDER BY b DESC")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "青山区|7|1099511627776|2.5|true|2025-01-01",
+                "-|-|3|-|false|-"
+            ]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "staging column i (Int32) given Text")]
+    fn a_value_of_the_wrong_type_is_a_bug_not_a_cast() {
+        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        to_record_batch(&schema, &[vec![Value::Text("1".into())]]);
+    }
+}
