@@ -230,29 +230,39 @@ pub fn discard_staged(conn: &Connection, file_ids: &[i32]) -> Result<(), duckdb:
 /// registered volunteer with that number, then give the records without a record number
 /// their identity key (those with one got `r:<record_no>` when staged).
 ///
-/// The staging table is rewritten rather than updated: an UPDATE keeps the old values of every
-/// row it touches in memory until the commit, which for a province's 100 M records is more
-/// than the memory limit, while a new table spills to disk like any other.
+/// Two ways to the same result, chosen by memory. An UPDATE keeps the old values of the rows
+/// it changes in memory until the commit, which DuckDB cannot spill: for a province's 100 M
+/// records that is more than any limit of a few GB. So under a memory limit
+/// ([`MEMORY_LIMIT_ENV`]) the staging table is rewritten instead; the copy spills to disk
+/// like any other table, but the dropped original is only released at the commit, so without
+/// a limit (all in memory) the rewrite would double the staged records' footprint.
 pub fn key_service_records(conn: &Connection) -> Result<(), duckdb::Error> {
-    conn.execute_batch(
+    const VOLUNTEER_KEYS: &str = "(SELECT volunteer_no, min(k) AS k FROM volunteers
+                                   WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no)";
+    const RECORD_KEY: &str = "'p:' || md5(concat_ws('|', person_key, served_on,
+                                                     coalesce(project, ''),
+                                                     printf('%.4f', hours)))";
+    if memory_limit().is_none() {
+        return conn.execute_batch(&format!(
+            "UPDATE stg_service_records s SET person_key = v.k FROM {VOLUNTEER_KEYS} v
+              WHERE s.person_from_no AND v.volunteer_no = s.volunteer_no;
+             UPDATE stg_service_records SET k = {RECORD_KEY} WHERE k IS NULL;"
+        ));
+    }
+    conn.execute_batch(&format!(
         "CREATE TEMP TABLE stg_service_records_keyed AS
          WITH linked AS (
              SELECT s.* REPLACE (
                         CASE WHEN s.person_from_no AND v.k IS NOT NULL THEN v.k
                              ELSE s.person_key END AS person_key)
                FROM stg_service_records s
-               LEFT JOIN (SELECT volunteer_no, min(k) AS k FROM volunteers
-                           WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no) v
+               LEFT JOIN {VOLUNTEER_KEYS} v
                  ON s.person_from_no AND v.volunteer_no = s.volunteer_no
          )
-         SELECT * REPLACE (
-                    coalesce(k, 'p:' || md5(concat_ws('|', person_key, served_on,
-                                                      coalesce(project, ''),
-                                                      printf('%.4f', hours)))) AS k)
-           FROM linked;
+         SELECT * REPLACE (coalesce(k, {RECORD_KEY}) AS k) FROM linked;
          DROP TABLE stg_service_records;
-         ALTER TABLE stg_service_records_keyed RENAME TO stg_service_records;",
-    )
+         ALTER TABLE stg_service_records_keyed RENAME TO stg_service_records;"
+    ))
 }
 
 /// Merges one kind's staging table into its table: keeps the first of each key, counts rows
