@@ -266,3 +266,28 @@ fn a_run_killed_mid_ingest_leaves_the_warehouse_as_it_was_and_a_rerun_completes(
     );
     let _ = (run, again);
 }
+
+#[test]
+fn a_count_too_large_for_the_warehouse_is_quarantined_not_a_failure() {
+    let env = with_ledger();
+    // 成员数 past i32::MAX (INTEGER columns): the row is quarantined as a bad number, the
+    // file's other rows load.
+    let file = env.csv(
+        "组织.csv",
+        &[
+            "团体名称,所属区县,所属社区,成立日期,成员数,状态",
+            "站前志愿队,东区,站前社区,2020-01-01,3000000000,正常",
+            "光明志愿队,东区,光明社区,2020-01-01,2147483647,正常",
+        ],
+    );
+    let run = env.ingest(&[file.to_str().unwrap()]).code(0);
+    assert_counts(&counts(&run, "组织.csv"), 3, 1, 1, 1);
+    assert_eq!(
+        env.count("SELECT count(*) FROM quarantine WHERE reason = 'bad_number'"),
+        1
+    );
+    assert_eq!(
+        env.count("SELECT max(members) FROM organizations"),
+        2147483647
+    );
+}

@@ -19,6 +19,17 @@ struct Outcome {
     files: Vec<(String, i64, i64, i64)>,
 }
 
+/// Every row of a query, mapped.
+fn rows<T>(
+    conn: &duckdb::Connection,
+    sql: &str,
+    map: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+) -> Vec<T> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let rows = stmt.query_map([], map).unwrap();
+    rows.map(|r| r.unwrap()).collect()
+}
+
 fn outcome(env: &Env) -> Outcome {
     let conn = env.warehouse();
     let tables = [
@@ -46,18 +57,13 @@ fn outcome(env: &Env) -> Outcome {
             |r| r.get(0),
         )
         .unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT v.volunteer_no, printf('%.2f', sum(r.hours))
-               FROM service_records r JOIN volunteers v ON v.k = r.person_key
-              WHERE v.volunteer_no IS NOT NULL GROUP BY ALL ORDER BY ALL",
-        )
-        .unwrap();
-    let hours_by_volunteer: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let hours_by_volunteer = rows(
+        &conn,
+        "SELECT v.volunteer_no, printf('%.2f', sum(r.hours))
+           FROM service_records r JOIN volunteers v ON v.k = r.person_key
+          WHERE v.volunteer_no IS NOT NULL GROUP BY ALL ORDER BY ALL",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
     let name = |path: String| {
         std::path::Path::new(&path)
             .file_name()
@@ -65,32 +71,18 @@ fn outcome(env: &Env) -> Outcome {
             .to_string_lossy()
             .into_owned()
     };
-    let mut stmt = conn
-        .prepare(
-            "SELECT f.path, q.source_row, q.reason,
-                    coalesce(regexp_replace(q.candidates, '^kept: .*[/\\\\]', 'kept: '), '')
-               FROM quarantine q JOIN files f USING (file_id) ORDER BY ALL",
-        )
-        .unwrap();
-    let quarantine = stmt
-        .query_map([], |r| {
-            Ok((name(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    let mut stmt = conn
-        .prepare(
-            "SELECT path, accepted, quarantined, skipped_known FROM files ORDER BY path, sheet",
-        )
-        .unwrap();
-    let files = stmt
-        .query_map([], |r| {
-            Ok((name(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let quarantine = rows(
+        &conn,
+        "SELECT f.path, q.source_row, q.reason,
+                coalesce(regexp_replace(q.candidates, '^kept: .*[/\\\\]', 'kept: '), '')
+           FROM quarantine q JOIN files f USING (file_id) ORDER BY ALL",
+        |r| Ok((name(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?)),
+    );
+    let files = rows(
+        &conn,
+        "SELECT path, accepted, quarantined, skipped_known FROM files ORDER BY path, sheet",
+        |r| Ok((name(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?)),
+    );
     Outcome {
         tables,
         hours,

@@ -83,6 +83,22 @@ pub fn to_record_batch(schema: &SchemaRef, rows: &[Vec<Value>]) -> RecordBatch {
     RecordBatch::try_new(schema.clone(), columns).expect("columns match the schema")
 }
 
+/// One column's builder filled from the values: NULL as null, the listed variants as values,
+/// anything else is a bug (`$wrong`).
+macro_rules! build {
+    ($builder:expr, $values:expr, $wrong:expr, { $($variant:pat $(if $guard:expr)? => $value:expr),+ $(,)? }) => {{
+        let mut b = $builder;
+        for v in $values {
+            match v {
+                Value::Null => b.append_null(),
+                $($variant $(if $guard)? => b.append_value($value),)+
+                other => $wrong(other),
+            }
+        }
+        Arc::new(b.finish()) as ArrayRef
+    }};
+}
+
 fn column<'v>(field: &Field, values: impl ExactSizeIterator<Item = &'v Value>) -> ArrayRef {
     let n = values.len();
     let wrong = |v: &Value| -> ! {
@@ -93,77 +109,27 @@ fn column<'v>(field: &Field, values: impl ExactSizeIterator<Item = &'v Value>) -
         )
     };
     match field.data_type() {
-        DataType::Utf8 => {
-            let mut b = StringBuilder::with_capacity(n, n * 16);
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Text(s) => b.append_value(s),
-                    other => wrong(other),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Int32 => {
-            let mut b = Int32Builder::with_capacity(n);
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Int(x) => b.append_value(*x),
-                    Value::BigInt(x) => match i32::try_from(*x) {
-                        Ok(x) => b.append_value(x),
-                        Err(_) => wrong(&Value::BigInt(*x)),
-                    },
-                    other => wrong(other),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Int64 => {
-            let mut b = Int64Builder::with_capacity(n);
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::BigInt(x) => b.append_value(*x),
-                    Value::Int(x) => b.append_value(i64::from(*x)),
-                    other => wrong(other),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Float64 => {
-            let mut b = Float64Builder::with_capacity(n);
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Double(x) => b.append_value(*x),
-                    other => wrong(other),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Boolean => {
-            let mut b = BooleanBuilder::with_capacity(n);
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Boolean(x) => b.append_value(*x),
-                    other => wrong(other),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Date32 => {
-            let mut b = Date32Builder::with_capacity(n);
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Date32(x) => b.append_value(*x),
-                    other => wrong(other),
-                }
-            }
-            Arc::new(b.finish())
-        }
+        DataType::Utf8 => build!(StringBuilder::with_capacity(n, n * 16), values, wrong, {
+            Value::Text(s) => s,
+        }),
+        DataType::Int32 => build!(Int32Builder::with_capacity(n), values, wrong, {
+            Value::Int(x) => *x,
+            // Counts come as BIGINT; they are capped to fit (`RowContext::count`).
+            Value::BigInt(x) if i32::try_from(*x).is_ok() => *x as i32,
+        }),
+        DataType::Int64 => build!(Int64Builder::with_capacity(n), values, wrong, {
+            Value::BigInt(x) => *x,
+            Value::Int(x) => i64::from(*x),
+        }),
+        DataType::Float64 => build!(Float64Builder::with_capacity(n), values, wrong, {
+            Value::Double(x) => *x,
+        }),
+        DataType::Boolean => build!(BooleanBuilder::with_capacity(n), values, wrong, {
+            Value::Boolean(x) => *x,
+        }),
+        DataType::Date32 => build!(Date32Builder::with_capacity(n), values, wrong, {
+            Value::Date32(x) => *x,
+        }),
         other => panic!("staging column {} has Arrow type {other}", field.name()),
     }
 }
@@ -224,6 +190,13 @@ mod tests {
                 "-|-|3|-|false|-"
             ]
         );
+    }
+
+    #[test]
+    #[should_panic(expected = "staging column i (Int32) given BigInt(3000000000)")]
+    fn a_count_too_large_for_its_column_is_a_bug_not_a_wrap() {
+        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        to_record_batch(&schema, &[vec![Value::BigInt(3_000_000_000)]]);
     }
 
     #[test]

@@ -463,174 +463,232 @@ pub fn prepare_row(
     let r = row as i64;
     match ctx.map.kind {
         SourceKind::Communities => unreachable!("ledger rows are staged by the pipeline"),
-        SourceKind::Volunteers => (|| {
-            let masked = ctx.text(cells, Field::Name).and_then(|n| mask_name(&n));
-            let with_name = |mut e: Rejection| {
-                e.masked_name = masked.clone();
-                e
-            };
-            let person = ctx.person(cells).map_err(with_name)?;
-            let registered = ctx
-                .required_date(cells, Field::RegisteredOn, "注册时间")
-                .map_err(with_name)?;
-            let community = ctx.community(cells).map_err(with_name)?;
-            let reported = ctx.hours(cells, Field::ReportedHours).unwrap_or(None);
-            let gender = ctx
-                .text(cells, Field::Gender)
-                .or(person.gender.map(String::from));
-            let status = if ctx.map.has(Field::Status) {
-                Some(ctx.text(cells, Field::Status).unwrap_or_default())
-            } else {
-                None
-            };
-            Ok(values![
-                person.key,
-                ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
-                masked,
-                gender,
-                person.birth_year,
-                date_value(registered),
-                community,
-                status,
-                reported,
-                f,
-                r
-            ])
-        })(),
-        SourceKind::ServiceRecords => {
-            (|| {
-                let person = ctx.person(cells)?;
-                let served = ctx.required_date(cells, Field::ServedOn, "服务日期")?;
-                let hours = ctx.hours(cells, Field::Hours)?.ok_or_else(|| {
-                    ctx.reject(
-                        Some(Field::Hours),
-                        "missing_value",
-                        "服务时长为空 (hours are empty)".into(),
-                    )
-                })?;
-                if hours <= 0.0 {
-                    return Err(ctx.reject(
-                        Some(Field::Hours),
-                        "hours_not_positive",
-                        format!("服务时长 {hours} 不大于0 (hours must be positive)"),
-                    ));
-                }
-                if hours > 24.0 {
-                    return Err(ctx.reject(Some(Field::Hours), "hours_over_24", format!("单条记录服务时长 {hours} 超过24小时 (more than 24 hours in one record)")));
-                }
-                let status = if ctx.map.has(Field::Status) {
-                    Some(ctx.text(cells, Field::Status).unwrap_or_default())
-                } else {
-                    None
-                };
-                let record_no = ctx.text(cells, Field::RecordNo).map(|n| compact(&n));
-                // The identity key: `r:` and the record number when there is one (the
-                // other form needs the person, which may be linked only at merge time).
-                let k = record_no.as_ref().map(|n| format!("r:{n}"));
-                Ok(values![
-                    k,
-                    record_no,
-                    person.key,
-                    person.from_no,
-                    ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
-                    ctx.text(cells, Field::Project),
-                    date_value(served),
-                    hours,
-                    status,
-                    ctx.text(cells, Field::Organization),
-                    f,
-                    r
-                ])
-            })()
-        }
-        SourceKind::Organizations => (|| {
-            let name = ctx.required_text(cells, Field::OrgName, "团体名称")?;
-            let community = ctx.community(cells)?;
-            let founded = ctx.date(cells, Field::FoundedOn)?;
-            let members = ctx.count(cells, Field::Members, "成员数")?;
-            Ok(values![
-                format!("{community}|{}", compact(&name)),
-                name,
-                community,
-                founded.map(date_value),
-                members,
-                ctx.text(cells, Field::Status),
-                f,
-                r
-            ])
-        })(),
-        SourceKind::Activities => (|| {
-            let name = ctx.required_text(cells, Field::ActivityName, "活动名称")?;
-            let held = ctx.required_date(cells, Field::HeldOn, "活动日期")?;
-            let community = ctx.community(cells)?;
-            let category_raw = ctx.text(cells, Field::Category);
-            let category = category_raw
-                .as_deref()
-                .and_then(|c| ctx.config.standard_category(c));
-            let participants = ctx.count(cells, Field::Participants, "参与人数")?;
-            let hours = ctx.hours(cells, Field::Hours)?;
-            Ok(values![
-                format!("{community}|{}|{}", day(held), compact(&name)),
-                name,
-                date_value(held),
-                community,
-                category,
-                category_raw,
-                ctx.text(cells, Field::TargetGroup),
-                participants,
-                hours,
-                f,
-                r
-            ])
-        })(),
-        SourceKind::Stations => (|| {
-            let name = ctx.required_text(cells, Field::StationName, "站点名称")?;
-            let community = ctx.community(cells)?;
-            let established = ctx.date(cells, Field::EstablishedOn)?;
-            Ok(values![
-                format!("{community}|{}", compact(&name)),
-                community,
-                name,
-                established.map(date_value),
-                f,
-                r
-            ])
-        })(),
-        SourceKind::Needs => (|| {
-            let content = ctx.required_text(cells, Field::NeedContent, "需求内容")?;
-            let community = ctx.community(cells)?;
-            let collected = ctx.date(cells, Field::CollectedOn)?;
-            let resolved = ctx.date(cells, Field::ResolvedOn)?;
-            Ok(values![
-                format!(
-                    "{community}|{}|{}",
-                    collected.map(day).unwrap_or_default(),
-                    compact(&content)
-                ),
-                community,
-                content,
-                ctx.text(cells, Field::TargetGroup),
-                collected.map(date_value),
-                ctx.text(cells, Field::Status),
-                resolved.map(date_value),
-                f,
-                r
-            ])
-        })(),
-        SourceKind::Trainings => (|| {
-            let name = ctx.required_text(cells, Field::TrainingName, "培训名称")?;
-            let held = ctx.required_date(cells, Field::HeldOn, "培训日期")?;
-            let community = ctx.community(cells)?;
-            let participants = ctx.count(cells, Field::Participants, "参训人数")?;
-            Ok(values![
-                format!("{community}|{}|{}", day(held), compact(&name)),
-                name,
-                date_value(held),
-                community,
-                participants,
-                f,
-                r
-            ])
-        })(),
+        SourceKind::Volunteers => prepare_volunteer(ctx, cells, f, r),
+        SourceKind::ServiceRecords => prepare_service_record(ctx, cells, f, r),
+        SourceKind::Organizations => prepare_organization(ctx, cells, f, r),
+        SourceKind::Activities => prepare_activity(ctx, cells, f, r),
+        SourceKind::Stations => prepare_station(ctx, cells, f, r),
+        SourceKind::Needs => prepare_need(ctx, cells, f, r),
+        SourceKind::Trainings => prepare_training(ctx, cells, f, r),
     }
+}
+
+/// A volunteer registration (志愿者注册信息).
+fn prepare_volunteer(
+    ctx: &RowContext<'_>,
+    cells: &[Cell],
+    f: i32,
+    r: i64,
+) -> Result<Vec<Value>, Rejection> {
+    let masked = ctx.text(cells, Field::Name).and_then(|n| mask_name(&n));
+    let with_name = |mut e: Rejection| {
+        e.masked_name = masked.clone();
+        e
+    };
+    let person = ctx.person(cells).map_err(with_name)?;
+    let registered = ctx
+        .required_date(cells, Field::RegisteredOn, "注册时间")
+        .map_err(with_name)?;
+    let community = ctx.community(cells).map_err(with_name)?;
+    let reported = ctx.hours(cells, Field::ReportedHours).unwrap_or(None);
+    let gender = ctx
+        .text(cells, Field::Gender)
+        .or(person.gender.map(String::from));
+    let status = if ctx.map.has(Field::Status) {
+        Some(ctx.text(cells, Field::Status).unwrap_or_default())
+    } else {
+        None
+    };
+    Ok(values![
+        person.key,
+        ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
+        masked,
+        gender,
+        person.birth_year,
+        date_value(registered),
+        community,
+        status,
+        reported,
+        f,
+        r
+    ])
+}
+
+/// A service-hour record (服务时长记录).
+fn prepare_service_record(
+    ctx: &RowContext<'_>,
+    cells: &[Cell],
+    f: i32,
+    r: i64,
+) -> Result<Vec<Value>, Rejection> {
+    let person = ctx.person(cells)?;
+    let served = ctx.required_date(cells, Field::ServedOn, "服务日期")?;
+    let hours = ctx.hours(cells, Field::Hours)?.ok_or_else(|| {
+        ctx.reject(
+            Some(Field::Hours),
+            "missing_value",
+            "服务时长为空 (hours are empty)".into(),
+        )
+    })?;
+    if hours <= 0.0 {
+        return Err(ctx.reject(
+            Some(Field::Hours),
+            "hours_not_positive",
+            format!("服务时长 {hours} 不大于0 (hours must be positive)"),
+        ));
+    }
+    if hours > 24.0 {
+        return Err(ctx.reject(
+            Some(Field::Hours),
+            "hours_over_24",
+            format!("单条记录服务时长 {hours} 超过24小时 (more than 24 hours in one record)"),
+        ));
+    }
+    let status = if ctx.map.has(Field::Status) {
+        Some(ctx.text(cells, Field::Status).unwrap_or_default())
+    } else {
+        None
+    };
+    let record_no = ctx.text(cells, Field::RecordNo).map(|n| compact(&n));
+    // The identity key: `r:` and the record number when there is one (the
+    // other form needs the person, which may be linked only at merge time).
+    let k = record_no.as_ref().map(|n| format!("r:{n}"));
+    Ok(values![
+        k,
+        record_no,
+        person.key,
+        person.from_no,
+        ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
+        ctx.text(cells, Field::Project),
+        date_value(served),
+        hours,
+        status,
+        ctx.text(cells, Field::Organization),
+        f,
+        r
+    ])
+}
+
+/// A volunteer organization (志愿服务组织).
+fn prepare_organization(
+    ctx: &RowContext<'_>,
+    cells: &[Cell],
+    f: i32,
+    r: i64,
+) -> Result<Vec<Value>, Rejection> {
+    let name = ctx.required_text(cells, Field::OrgName, "团体名称")?;
+    let community = ctx.community(cells)?;
+    let founded = ctx.date(cells, Field::FoundedOn)?;
+    let members = ctx.count(cells, Field::Members, "成员数")?;
+    Ok(values![
+        format!("{community}|{}", compact(&name)),
+        name,
+        community,
+        founded.map(date_value),
+        members,
+        ctx.text(cells, Field::Status),
+        f,
+        r
+    ])
+}
+
+/// An activity of the activities ledger (活动台账).
+fn prepare_activity(
+    ctx: &RowContext<'_>,
+    cells: &[Cell],
+    f: i32,
+    r: i64,
+) -> Result<Vec<Value>, Rejection> {
+    let name = ctx.required_text(cells, Field::ActivityName, "活动名称")?;
+    let held = ctx.required_date(cells, Field::HeldOn, "活动日期")?;
+    let community = ctx.community(cells)?;
+    let category_raw = ctx.text(cells, Field::Category);
+    let category = category_raw
+        .as_deref()
+        .and_then(|c| ctx.config.standard_category(c));
+    let participants = ctx.count(cells, Field::Participants, "参与人数")?;
+    let hours = ctx.hours(cells, Field::Hours)?;
+    Ok(values![
+        format!("{community}|{}|{}", day(held), compact(&name)),
+        name,
+        date_value(held),
+        community,
+        category,
+        category_raw,
+        ctx.text(cells, Field::TargetGroup),
+        participants,
+        hours,
+        f,
+        r
+    ])
+}
+
+/// A service station (站点台账).
+fn prepare_station(
+    ctx: &RowContext<'_>,
+    cells: &[Cell],
+    f: i32,
+    r: i64,
+) -> Result<Vec<Value>, Rejection> {
+    let name = ctx.required_text(cells, Field::StationName, "站点名称")?;
+    let community = ctx.community(cells)?;
+    let established = ctx.date(cells, Field::EstablishedOn)?;
+    Ok(values![
+        format!("{community}|{}", compact(&name)),
+        community,
+        name,
+        established.map(date_value),
+        f,
+        r
+    ])
+}
+
+/// A need of the needs ledger (需求台账).
+fn prepare_need(
+    ctx: &RowContext<'_>,
+    cells: &[Cell],
+    f: i32,
+    r: i64,
+) -> Result<Vec<Value>, Rejection> {
+    let content = ctx.required_text(cells, Field::NeedContent, "需求内容")?;
+    let community = ctx.community(cells)?;
+    let collected = ctx.date(cells, Field::CollectedOn)?;
+    let resolved = ctx.date(cells, Field::ResolvedOn)?;
+    Ok(values![
+        format!(
+            "{community}|{}|{}",
+            collected.map(day).unwrap_or_default(),
+            compact(&content)
+        ),
+        community,
+        content,
+        ctx.text(cells, Field::TargetGroup),
+        collected.map(date_value),
+        ctx.text(cells, Field::Status),
+        resolved.map(date_value),
+        f,
+        r
+    ])
+}
+
+/// A training (培训台账).
+fn prepare_training(
+    ctx: &RowContext<'_>,
+    cells: &[Cell],
+    f: i32,
+    r: i64,
+) -> Result<Vec<Value>, Rejection> {
+    let name = ctx.required_text(cells, Field::TrainingName, "培训名称")?;
+    let held = ctx.required_date(cells, Field::HeldOn, "培训日期")?;
+    let community = ctx.community(cells)?;
+    let participants = ctx.count(cells, Field::Participants, "参训人数")?;
+    Ok(values![
+        format!("{community}|{}|{}", day(held), compact(&name)),
+        name,
+        date_value(held),
+        community,
+        participants,
+        f,
+        r
+    ])
 }
