@@ -63,17 +63,8 @@ impl ResultCache {
     }
 
     fn path(&self, what: &str) -> PathBuf {
-        let safe: String = what
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.dir.join(format!("{safe}.json"))
+        self.dir
+            .join(format!("{}.json", reports::quality::file_stem(what)))
     }
 
     /// Whether the warehouse is still the one this cache is for (checked after computing, so

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{assert_counts, counts, peak_child_rss_kib, write_service_records, Env};
+use common::{assert_counts, counts, peak_child_rss_kib, query_rows, write_service_records, Env};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -135,15 +135,11 @@ fn messages_about_long_or_odd_cells_stay_short_and_name_the_problem() {
         let path = fixture(name);
         env.ingest(&[path.to_str().unwrap()]).code(0);
     }
-    let conn = env.warehouse();
-    let mut stmt = conn
-        .prepare("SELECT source_row, detail FROM quarantine ORDER BY file_id, source_row")
-        .unwrap();
-    let details: Vec<(i64, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let details: Vec<(i64, String)> = query_rows(
+        &env.warehouse(),
+        "SELECT source_row, detail FROM quarantine ORDER BY file_id, source_row",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
     for (_, detail) in &details {
         assert!(detail.chars().count() < 200, "{detail}");
         // No run of six digits: nothing like an ID number leaks into a message.

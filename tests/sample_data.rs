@@ -6,7 +6,7 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use common::{counts, manifest, sample_env, samples, Env, BIN};
+use common::{counts, manifest, query_rows, sample_env, samples, Env, BIN};
 
 #[test]
 fn committed_samples_are_what_the_generator_writes() {
@@ -198,24 +198,21 @@ fn assert_no_personal_data(env: &Env, outputs: &[&str]) {
     }
     // Stored strings may be compressed on disk: also scan every text column's values.
     let conn = env.warehouse();
-    let mut stmt = conn
-        .prepare("SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'")
-        .unwrap();
-    let columns: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let columns: Vec<(String, String)> = query_rows(
+        &conn,
+        "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
     assert!(columns.len() > 20);
     for (table, column) in columns {
-        let mut stmt = conn
-            .prepare(&format!(
+        let values: Vec<String> = query_rows(
+            &conn,
+            &format!(
                 "SELECT DISTINCT \"{column}\" FROM \"{table}\" WHERE \"{column}\" IS NOT NULL"
-            ))
-            .unwrap();
-        let values = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+            ),
+            |r| r.get(0),
+        );
         for v in values {
-            let v = v.unwrap();
             let hits = digit_runs(v.as_bytes()).intersection(&secrets).count();
             assert_eq!(hits, 0, "personal number stored in {table}.{column}");
         }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{sample_env, Env};
+use common::{query_rows, sample_env, Env};
 
 /// Everything the merge decides, in a comparable form.
 #[derive(Debug, PartialEq)]
@@ -17,17 +17,6 @@ struct Outcome {
     hours_by_volunteer: Vec<(String, String)>,
     quarantine: Vec<(String, i64, String, String)>,
     files: Vec<(String, i64, i64, i64)>,
-}
-
-/// Every row of a query, mapped.
-fn rows<T>(
-    conn: &duckdb::Connection,
-    sql: &str,
-    map: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
-) -> Vec<T> {
-    let mut stmt = conn.prepare(sql).unwrap();
-    let rows = stmt.query_map([], map).unwrap();
-    rows.map(|r| r.unwrap()).collect()
 }
 
 fn outcome(env: &Env) -> Outcome {
@@ -57,31 +46,25 @@ fn outcome(env: &Env) -> Outcome {
             |r| r.get(0),
         )
         .unwrap();
-    let hours_by_volunteer = rows(
+    let hours_by_volunteer = query_rows(
         &conn,
         "SELECT v.volunteer_no, printf('%.2f', sum(r.hours))
            FROM service_records r JOIN volunteers v ON v.k = r.person_key
           WHERE v.volunteer_no IS NOT NULL GROUP BY ALL ORDER BY ALL",
         |r| Ok((r.get(0)?, r.get(1)?)),
     );
-    let name = |path: String| {
-        std::path::Path::new(&path)
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned()
-    };
-    let quarantine = rows(
+    let quarantine = query_rows(
         &conn,
-        "SELECT f.path, q.source_row, q.reason,
+        "SELECT parse_filename(f.path), q.source_row, q.reason,
                 coalesce(regexp_replace(q.candidates, '^kept: .*[/\\\\]', 'kept: '), '')
            FROM quarantine q JOIN files f USING (file_id) ORDER BY ALL",
-        |r| Ok((name(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     );
-    let files = rows(
+    let files = query_rows(
         &conn,
-        "SELECT path, accepted, quarantined, skipped_known FROM files ORDER BY path, sheet",
-        |r| Ok((name(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?)),
+        "SELECT parse_filename(path), accepted, quarantined, skipped_known FROM files
+          ORDER BY path, sheet",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     );
     Outcome {
         tables,

@@ -16,43 +16,23 @@ use duckdb::Connection;
 use crate::kind::SourceKind;
 use crate::warehouse::table_of;
 
-/// The column names and types of each kind's staging table, as Arrow schemas.
-#[derive(Debug, Clone)]
-pub struct StagingSchemas {
-    by_kind: Vec<(SourceKind, SchemaRef)>,
-}
-
-impl StagingSchemas {
-    /// Reads the staging tables' columns (they must exist: `warehouse::create_staging`).
-    pub fn read(conn: &Connection) -> duckdb::Result<StagingSchemas> {
-        let mut by_kind = Vec::new();
-        for kind in SourceKind::ALL {
-            let mut stmt = conn.prepare(&format!("DESCRIBE stg_{}", table_of(kind)))?;
-            let columns = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            let fields: Vec<Field> = columns
-                .into_iter()
-                .map(|(name, sql_type)| {
-                    let data_type = arrow_type(&sql_type).unwrap_or_else(|| {
-                        panic!("staging column {name} has type {sql_type}, which has no Arrow form here")
-                    });
-                    Field::new(name, data_type, true)
-                })
-                .collect();
-            by_kind.push((kind, Arc::new(Schema::new(fields))));
-        }
-        Ok(StagingSchemas { by_kind })
-    }
-
-    pub fn of(&self, kind: SourceKind) -> &SchemaRef {
-        &self
-            .by_kind
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .expect("every kind has a staging table")
-            .1
-    }
+/// The column names and types of `kind`'s staging table, as an Arrow schema (the table must
+/// exist: `warehouse::create_staging`).
+pub fn staging_schema(conn: &Connection, kind: SourceKind) -> duckdb::Result<SchemaRef> {
+    let mut stmt = conn.prepare(&format!("DESCRIBE stg_{}", table_of(kind)))?;
+    let columns = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let fields: Vec<Field> = columns
+        .into_iter()
+        .map(|(name, sql_type)| {
+            let data_type = arrow_type(&sql_type).unwrap_or_else(|| {
+                panic!("staging column {name} has type {sql_type}, which has no Arrow form here")
+            });
+            Field::new(name, data_type, true)
+        })
+        .collect();
+    Ok(Arc::new(Schema::new(fields)))
 }
 
 /// The Arrow type a staging column of this SQL type is appended as (exactly its type: the

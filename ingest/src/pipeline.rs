@@ -623,7 +623,7 @@ pub fn ingest(
                     crate::reader::sheet_label(&plan.display, &plan.sheet)
                 )
             });
-            let mut stage = Stage::new(&tx)?;
+            let mut stage = Stage::new(&tx, kind)?;
             let r = load_sheet(
                 plan,
                 &ctx,
@@ -890,7 +890,7 @@ fn load_sheet(
     let preparers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, MAX_PREPARERS);
-    let schema = stage.schemas.of(plan.map.kind).clone();
+    let schema = stage.schema.clone();
     let (raw_sender, raw) = std::sync::mpsc::sync_channel::<ReadBatch>(2 * preparers);
     let raw = Mutex::new(raw);
     let (prepared_sender, prepared) = std::sync::mpsc::sync_channel::<Prepared>(2 * preparers);
@@ -1145,7 +1145,7 @@ fn load_rows(
             return Err(error);
         }
         if let Some(staged) = batch.staged {
-            stage.append_batch(kind, staged).map_err(db_err)?;
+            stage.append_batch(staged).map_err(db_err)?;
         }
         progress.advanced(
             counts.read,
@@ -1184,7 +1184,7 @@ fn stage_ledger_row(
                 }
             };
             let as_of = lr.as_of.map(|d| d.format("%Y-%m-%d").to_string());
-            stage.population.append_row(params![
+            stage.rows.append_row(params![
                 format!("{id}|{}", as_of.clone().unwrap_or_default()),
                 id,
                 as_of,

@@ -1,11 +1,12 @@
 //! Turning one row of one kind into a staged warehouse row, or a quarantine entry saying why not.
 
 use chrono::{Datelike, NaiveDate};
+use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
 use duckdb::{params, Appender};
 
-use crate::batch::StagingSchemas;
+use crate::batch::staging_schema;
 use crate::community::{CommunityIndex, Match};
 use crate::config::Config;
 use crate::header::ColumnMap;
@@ -16,6 +17,7 @@ use crate::parse::hours::parse_hours_text;
 use crate::parse::id_number::IdNumber;
 use crate::parse::text::{clean, compact, mask_name, safe_excerpt};
 use crate::reader::Cell;
+use crate::warehouse::table_of;
 
 /// Why a row is quarantined.
 #[derive(Debug, Clone)]
@@ -29,18 +31,13 @@ pub struct Rejection {
     pub masked_name: Option<String>,
 }
 
-/// The staging appenders of one run.
+/// The staging appenders of one sheet: its kind's table and the quarantine.
 pub struct Stage<'conn> {
-    pub population: Appender<'conn>,
-    pub volunteers: Appender<'conn>,
-    pub service_records: Appender<'conn>,
-    pub organizations: Appender<'conn>,
-    pub activities: Appender<'conn>,
-    pub stations: Appender<'conn>,
-    pub needs: Appender<'conn>,
-    pub trainings: Appender<'conn>,
-    pub quarantine: Appender<'conn>,
-    pub schemas: StagingSchemas,
+    /// The sheet's kind's staging table (`stg_population` for the communities ledger).
+    pub rows: Appender<'conn>,
+    /// Its columns, for [`crate::batch::to_record_batch`].
+    pub schema: SchemaRef,
+    quarantine: Appender<'conn>,
 }
 
 /// A row's values for its staging table (see [`prepare_row`]).
@@ -49,52 +46,22 @@ macro_rules! values {
 }
 
 impl<'conn> Stage<'conn> {
-    /// Appends prepared rows (a batch from [`crate::batch::to_record_batch`]) to their kind's
-    /// staging table.
-    pub fn append_batch(&mut self, kind: SourceKind, batch: RecordBatch) -> duckdb::Result<()> {
-        let appender = match kind {
-            SourceKind::Communities => &mut self.population,
-            SourceKind::Volunteers => &mut self.volunteers,
-            SourceKind::ServiceRecords => &mut self.service_records,
-            SourceKind::Organizations => &mut self.organizations,
-            SourceKind::Activities => &mut self.activities,
-            SourceKind::Stations => &mut self.stations,
-            SourceKind::Needs => &mut self.needs,
-            SourceKind::Trainings => &mut self.trainings,
-        };
-        appender.append_record_batch(batch)
-    }
-
-    pub fn new(conn: &'conn duckdb::Connection) -> duckdb::Result<Stage<'conn>> {
+    pub fn new(conn: &'conn duckdb::Connection, kind: SourceKind) -> duckdb::Result<Stage<'conn>> {
         Ok(Stage {
-            population: conn.appender("stg_population")?,
-            volunteers: conn.appender("stg_volunteers")?,
-            service_records: conn.appender("stg_service_records")?,
-            organizations: conn.appender("stg_organizations")?,
-            activities: conn.appender("stg_activities")?,
-            stations: conn.appender("stg_stations")?,
-            needs: conn.appender("stg_needs")?,
-            trainings: conn.appender("stg_trainings")?,
+            rows: conn.appender(&format!("stg_{}", table_of(kind)))?,
+            schema: staging_schema(conn, kind)?,
             quarantine: conn.appender("stg_quarantine")?,
-            schemas: StagingSchemas::read(conn)?,
         })
     }
 
+    /// Appends prepared rows (a batch from [`crate::batch::to_record_batch`]).
+    pub fn append_batch(&mut self, batch: RecordBatch) -> duckdb::Result<()> {
+        self.rows.append_record_batch(batch)
+    }
+
     pub fn flush(&mut self) -> duckdb::Result<()> {
-        for a in [
-            &mut self.population,
-            &mut self.volunteers,
-            &mut self.service_records,
-            &mut self.organizations,
-            &mut self.activities,
-            &mut self.stations,
-            &mut self.needs,
-            &mut self.trainings,
-            &mut self.quarantine,
-        ] {
-            a.flush()?;
-        }
-        Ok(())
+        self.rows.flush()?;
+        self.quarantine.flush()
     }
 
     pub fn quarantine(

@@ -191,23 +191,32 @@ impl Env {
 
     /// Quarantine rows as (file name, row, reason), sorted.
     pub fn quarantine(&self) -> Vec<(String, i64, String)> {
-        let conn = self.warehouse();
-        let mut stmt = conn
-            .prepare("SELECT f.path, q.source_row, q.reason FROM quarantine q JOIN files f USING (file_id) ORDER BY 1, 2, 3")
-            .unwrap();
-        let rows = stmt
-            .query_map([], |r| {
-                let path: String = r.get(0)?;
-                let name = Path::new(&path)
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                Ok((name, r.get(1)?, r.get(2)?))
-            })
-            .unwrap();
-        rows.map(|r| r.unwrap()).collect()
+        query_rows(
+            &self.warehouse(),
+            "SELECT f.path, q.source_row, q.reason FROM quarantine q JOIN files f USING (file_id) ORDER BY 1, 2, 3",
+            |r| Ok((file_name(&r.get::<_, String>(0)?), r.get(1)?, r.get(2)?)),
+        )
     }
+}
+
+/// Every row of a query, mapped.
+pub fn query_rows<T>(
+    conn: &duckdb::Connection,
+    sql: &str,
+    map: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+) -> Vec<T> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let rows = stmt.query_map([], map).unwrap();
+    rows.map(|r| r.unwrap()).collect()
+}
+
+/// The file name of a stored path (working folders differ from run to run).
+pub fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A synthetic ID number with a valid check digit (region 99: no real person's number).
