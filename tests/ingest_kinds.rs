@@ -319,6 +319,72 @@ fn reingest_is_a_no_op_and_overlap_adds_only_the_new() {
 }
 
 #[test]
+fn a_later_file_of_the_same_run_updates_what_may_change() {
+    // Both exports arrive in one run: the record and the volunteer are kept from the first
+    // file, with the status of the last file that has them (the new rows are written with it,
+    // not updated afterwards).
+    let env = Env::new();
+    let id_a = synth_id("19800101001");
+    env.csv(
+        "人口.csv",
+        &[
+            "区县,街道,社区,常住人口,统计年份",
+            "东区,一街道,幸福社区,2000,2024",
+        ],
+    );
+    env.csv(
+        "志愿者_1.csv",
+        &[
+            "志愿者编号,姓名,身份证号,注册时间,所属区县,所属社区,状态",
+            &format!("V001,张三,{id_a},2024-01-05,东区,幸福社区,正常"),
+        ],
+    );
+    env.csv(
+        "志愿者_2.csv",
+        &[
+            "志愿者编号,姓名,身份证号,注册时间,所属区县,所属社区,状态",
+            &format!("V001,张三,{id_a},2024-01-05,东区,幸福社区,注销"),
+        ],
+    );
+    for (file, status) in [
+        ("时长_1.csv", "待审核"),
+        ("时长_2.csv", "已生效"),
+        ("时长_3.csv", "已驳回"),
+    ] {
+        env.csv(
+            file,
+            &[
+                "记录编号,证件号码,项目名称,服务日期,服务时长,状态",
+                &format!("R1,{id_a},助老,2024-05-01,2.5,{status}"),
+                &format!("R{file},{id_a},助老,2024-05-02,1,已生效"),
+            ],
+        );
+    }
+    let run = env.ingest(&[]).code(0);
+    assert_eq!(counts(&run, "时长_3.csv")["counts"]["skipped_known"], 1);
+    assert_eq!(
+        common::query_rows(
+            &env.warehouse(),
+            "SELECT parse_filename(f.path) || ' ' || r.source_row || ' ' || r.status
+               FROM service_records r JOIN files f USING (file_id)
+              WHERE r.record_no = 'R1'",
+            |r| r.get::<_, String>(0)
+        ),
+        vec!["时长_1.csv 2 已驳回".to_string()]
+    );
+    assert_eq!(
+        common::query_rows(
+            &env.warehouse(),
+            "SELECT parse_filename(f.path) || ' ' || v.status
+               FROM volunteers v JOIN files f USING (file_id)",
+            |r| r.get::<_, String>(0)
+        ),
+        vec!["志愿者_1.csv 注销".to_string()]
+    );
+    assert_eq!(env.count("SELECT count(*) FROM service_records"), 4);
+}
+
+#[test]
 fn ledger_is_loaded_first_whatever_the_order() {
     let env = Env::new();
     fixture(&env);

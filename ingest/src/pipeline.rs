@@ -761,7 +761,10 @@ pub fn ingest(
             failed as i64
         ],
     )?;
-    tx.commit()?;
+    {
+        let _t = crate::timing::phase(|| "ingest.commit.tx".into());
+        tx.commit()?;
+    }
     warehouse::drop_staging(&conn)?;
     drop(commit_phase);
     let _t = crate::timing::phase(|| "ingest.quarantine_csv".into());

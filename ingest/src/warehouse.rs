@@ -336,9 +336,37 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
            FROM ranked r;\n\n"
         ));
     }
+    // A row seen again in a later export may bring new values of the mutable columns; the
+    // latest such row of each key wins. They are written into a new row as it is inserted and
+    // by UPDATE only into rows of earlier runs: an UPDATE of rows inserted in this transaction
+    // makes DuckDB rewrite them at the commit (measured: +2.3 s for the city's 5 M records).
+    let (seen_again, kept_values, seen_again_join) = if rule.mutable.is_empty() {
+        (String::new(), String::new(), String::new())
+    } else {
+        let columns: String = rule.mutable.iter().map(|c| format!(", s.{c}")).collect();
+        let replaced: Vec<String> = rule
+            .mutable
+            .iter()
+            .map(|c| format!("CASE WHEN u.hit THEN u.{c} ELSE s.{c} END AS {c}"))
+            .collect();
+        (
+            format!(
+                "CREATE OR REPLACE TEMP TABLE seen_again AS
+                 SELECT DISTINCT ON (s.k) s.k, keep.staged AS kept_staged, TRUE AS hit{columns}
+                   FROM stg_{t} s
+                   JOIN fate f ON f.staged = 1 AND f.fate = 'known' AND f.file_id = s.file_id
+                              AND f.source_row = s.source_row
+                   JOIN fate keep ON keep.k = s.k AND keep.fate = 'keep'
+                  ORDER BY s.k, s.file_id DESC, s.source_row DESC;\n"
+            ),
+            format!(" REPLACE ({})", replaced.join(", ")),
+            " LEFT JOIN seen_again u ON u.kept_staged = 1 AND u.k = s.k".to_string(),
+        )
+    };
+    sql.push_str(&seen_again);
     sql.push_str(&format!(
-        "         INSERT INTO {t} SELECT s.* FROM stg_{t} s ANTI JOIN fate f
-             ON f.staged = 1 AND f.fate <> 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row;
+        "         INSERT INTO {t} SELECT s.*{kept_values} FROM stg_{t} s ANTI JOIN fate f
+             ON f.staged = 1 AND f.fate <> 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row{seen_again_join};
 
          -- Every row that lost to another with the same key, whether staged now or (when a new
          -- row registered earlier) already in the warehouse, goes to quarantine with a pointer.
@@ -378,12 +406,8 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
             .map(|c| format!("{c} = u.{c}"))
             .collect();
         sql.push_str(&format!(
-            "UPDATE {t} SET {sets} FROM (
-                 SELECT DISTINCT ON (s.k) s.* FROM stg_{t} s JOIN fate f
-                     ON f.staged = 1 AND f.fate = 'known' AND f.file_id = s.file_id
-                    AND f.source_row = s.source_row
-                  ORDER BY s.k, s.file_id DESC, s.source_row DESC) u
-             WHERE {t}.k = u.k;",
+            "UPDATE {t} SET {sets} FROM seen_again u WHERE u.kept_staged = 0 AND {t}.k = u.k;
+             DROP TABLE seen_again;\n",
             sets = sets.join(", ")
         ));
     }
