@@ -24,16 +24,21 @@ CREATE TABLE IF NOT EXISTS population (
     k VARCHAR, community_id INTEGER, as_of DATE, population BIGINT,
     file_id INTEGER, source_row BIGINT);
 
+-- Person keys (volunteers.k, service_records.person_key, quarantine.person_key) and service
+-- records' k are 128-bit hashes stored as UUID (warehouses from before keep text keys until
+-- `warehouse::migrate_keys` converts them when the warehouse is opened).
+
 -- 志愿者: k is the person key. Duplicates keep the earliest registration.
 CREATE TABLE IF NOT EXISTS volunteers (
-    k VARCHAR, volunteer_no VARCHAR, name_masked VARCHAR, gender VARCHAR, birth_year INTEGER,
+    k UUID, volunteer_no VARCHAR, name_masked VARCHAR, gender VARCHAR, birth_year INTEGER,
     registered_on DATE, community_id INTEGER, status VARCHAR, reported_hours DOUBLE,
     file_id INTEGER, source_row BIGINT);
 
--- 服务时长记录: k is 'r:' || record_no, else a hash of person + date + project + hours.
+-- 服务时长记录: k is md5('r:' || record_no), else md5('p:' || a hash of person + date + project
+-- + hours) (see `warehouse::key_service_records`).
 -- status NULL means the export had no status column (the record counts as effective).
 CREATE TABLE IF NOT EXISTS service_records (
-    k VARCHAR, record_no VARCHAR, person_key VARCHAR, person_from_no BOOLEAN,
+    k UUID, record_no VARCHAR, person_key UUID, person_from_no BOOLEAN,
     volunteer_no VARCHAR, project VARCHAR, served_on DATE, hours DOUBLE, status VARCHAR,
     organization VARCHAR, file_id INTEGER, source_row BIGINT);
 
@@ -68,4 +73,4 @@ CREATE TABLE IF NOT EXISTS quarantine (
 -- Added after the first release: warehouses made before it get the columns here.
 ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS community_id INTEGER;
 ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS community_text VARCHAR;
-ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS person_key VARCHAR;
+ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS person_key UUID;

@@ -88,22 +88,56 @@ impl PseudonymKey {
     }
 
     /// The person key of an ID number.
-    pub fn person_from_id(&self, id: &IdNumber) -> String {
+    pub fn person_from_id(&self, id: &IdNumber) -> Key128 {
         self.hash("id:", id.as_str())
     }
 
     /// The person key of a 志愿者编号, used when no ID number is given.
-    pub fn person_from_volunteer_no(&self, volunteer_no: &str) -> String {
+    pub fn person_from_volunteer_no(&self, volunteer_no: &str) -> Key128 {
         self.hash("no:", volunteer_no)
     }
 
-    fn hash(&self, domain: &str, value: &str) -> String {
+    fn hash(&self, domain: &str, value: &str) -> Key128 {
         let mut hasher = blake3::Hasher::new_keyed(&self.0);
         hasher.update(domain.as_bytes());
         hasher.update(value.as_bytes());
         // 128 bits: collisions are out of reach at any population size.
-        to_hex(&hasher.finalize().as_bytes()[..16])
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+        Key128(key)
     }
+}
+
+/// A 128-bit key, stored in the warehouse as a DuckDB `UUID` (16 bytes, hashed and compared
+/// as one integer, where the 32-character text it replaced cost the merge, the commit and
+/// every join on persons a string each): a person key, or a service record's identity key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key128(pub [u8; 16]);
+
+impl Key128 {
+    /// The 32 lowercase hex digits (the text form keys had before they were UUIDs; DuckDB
+    /// reads it as the same UUID).
+    pub fn to_hex(&self) -> String {
+        to_hex(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Key128 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key128({})", self.to_hex())
+    }
+}
+
+/// The identity key of a service record that has a record number: the MD5 of `r:<number>`,
+/// which is what DuckDB's `md5(...)::UUID` gives for the same text, so the warehouse's SQL
+/// (records without a number, and the migration of warehouses that kept the text
+/// `r:<number>`) makes the same keys.
+pub fn record_key(record_no: &str) -> Key128 {
+    use md5::{Digest, Md5};
+    let mut hasher = Md5::new();
+    hasher.update(b"r:");
+    hasher.update(record_no.as_bytes());
+    Key128(hasher.finalize().into())
 }
 
 fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
@@ -157,7 +191,16 @@ mod tests {
             a.person_from_id(&id),
             a.person_from_volunteer_no(id.as_str())
         );
-        assert_eq!(a.person_from_id(&id).len(), 32);
+        assert_eq!(a.person_from_id(&id).to_hex().len(), 32);
+    }
+
+    #[test]
+    fn record_key_is_the_md5_of_the_tagged_number() {
+        // md5('r:R1') as computed by `printf 'r:R1' | md5sum`.
+        assert_eq!(
+            record_key("R1").to_hex(),
+            "55a3c7d7d9ea4868e866543df3886027"
+        );
     }
 
     #[test]

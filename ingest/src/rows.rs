@@ -10,7 +10,7 @@ use crate::batch::staging_schema;
 use crate::community::{CommunityIndex, Match};
 use crate::config::Config;
 use crate::header::ColumnMap;
-use crate::identity::PseudonymKey;
+use crate::identity::{record_key, Key128, PseudonymKey};
 use crate::kind::{Field, SourceKind};
 use crate::parse::date::{from_excel_serial, parse_date_text, parse_year};
 use crate::parse::hours::parse_hours_text;
@@ -83,7 +83,7 @@ impl<'conn> Stage<'conn> {
             r.masked_name,
             whose.community_id,
             whose.community_text,
-            whose.person_key
+            whose.person_key.map(|k| k.to_hex())
         ])
     }
 }
@@ -95,7 +95,7 @@ pub struct Whose {
     pub community_id: Option<i32>,
     /// `区县/街道/社区` as written in the row (compacted), when the row names a community.
     pub community_text: Option<String>,
-    pub person_key: Option<String>,
+    pub person_key: Option<Key128>,
 }
 
 /// What a row processor needs besides the row.
@@ -372,7 +372,7 @@ impl RowContext<'_> {
 }
 
 struct Person {
-    key: String,
+    key: Key128,
     from_no: bool,
     birth_year: Option<i32>,
     gender: Option<&'static str>,
@@ -517,9 +517,9 @@ fn prepare_service_record(
         None
     };
     let record_no = ctx.text(cells, Field::RecordNo).map(|n| compact(&n));
-    // The identity key: `r:` and the record number when there is one (the
-    // other form needs the person, which may be linked only at merge time).
-    let k = record_no.as_ref().map(|n| format!("r:{n}"));
+    // The identity key: from the record number when there is one (the other form needs the
+    // person, which may be linked only at merge time: `warehouse::key_service_records`).
+    let k = record_no.as_deref().map(record_key);
     Ok(values![
         k,
         record_no,

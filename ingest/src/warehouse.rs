@@ -51,7 +51,40 @@ pub fn open(path: &Path) -> Result<Connection, WarehouseError> {
         })?;
     }
     conn.execute_batch(SCHEMA_SQL)?;
+    migrate_keys(&conn)?;
     Ok(conn)
+}
+
+/// Converts the text keys of a warehouse made before keys were UUIDs, in one transaction:
+/// person keys were 32 hex digits (the same UUID), a service record's k was the text that is
+/// now hashed (`r:<number>` or `p:<md5>`, see [`key_service_records`]), so a record seen again
+/// after the conversion meets its earlier self.
+fn migrate_keys(conn: &Connection) -> Result<(), duckdb::Error> {
+    const KEY_COLUMNS: [(&str, &str, &str); 4] = [
+        ("volunteers", "k", "k::UUID"),
+        ("service_records", "k", "md5(k)::UUID"),
+        ("service_records", "person_key", "person_key::UUID"),
+        ("quarantine", "person_key", "person_key::UUID"),
+    ];
+    let mut sql = String::new();
+    for (table, column, using) in KEY_COLUMNS {
+        let data_type: String = conn.query_row(
+            "SELECT data_type FROM information_schema.columns
+              WHERE table_catalog = current_database() AND table_schema = 'main'
+                AND table_name = ?1 AND column_name = ?2",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        if data_type == "VARCHAR" {
+            sql.push_str(&format!(
+                "ALTER TABLE {table} ALTER {column} TYPE UUID USING {using};\n"
+            ));
+        }
+    }
+    if !sql.is_empty() {
+        conn.execute_batch(&format!("BEGIN;\n{sql}COMMIT;"))?;
+    }
+    Ok(())
 }
 
 /// The environment variable that caps DuckDB's memory (e.g. `4GB`); DuckDB's default is 80%
@@ -228,7 +261,7 @@ pub fn discard_staged(conn: &Connection, file_ids: &[i32]) -> Result<(), duckdb:
 
 /// Before records are merged: link records that name only a 志愿者编号 to the person key of the
 /// registered volunteer with that number, then give the records without a record number
-/// their identity key (those with one got `r:<record_no>` when staged).
+/// their identity key (those with one got `identity::record_key` when staged).
 ///
 /// Two ways to the same result, chosen by memory. An UPDATE keeps the old values of the rows
 /// it changes in memory until the commit, which DuckDB cannot spill: for a province's 100 M
@@ -239,9 +272,12 @@ pub fn discard_staged(conn: &Connection, file_ids: &[i32]) -> Result<(), duckdb:
 pub fn key_service_records(conn: &Connection) -> Result<(), duckdb::Error> {
     const VOLUNTEER_KEYS: &str = "(SELECT volunteer_no, min(k) AS k FROM volunteers
                                    WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no)";
-    const RECORD_KEY: &str = "'p:' || md5(concat_ws('|', person_key, served_on,
-                                                     coalesce(project, ''),
-                                                     printf('%.4f', hours)))";
+    // The person key enters as its 32 hex digits (without the UUID's dashes) and the result is
+    // hashed once more with its `p:` tag: the text key such records had before keys were
+    // UUIDs was `'p:' || md5(...)`, and `migrate_keys` hashes those the same way.
+    const RECORD_KEY: &str = "md5('p:' || md5(concat_ws('|', replace(person_key::VARCHAR, '-', ''),
+                                                        served_on, coalesce(project, ''),
+                                                        printf('%.4f', hours))))::UUID";
     if memory_limit().is_none() {
         return conn.execute_batch(&format!(
             "UPDATE stg_service_records s SET person_key = v.k FROM {VOLUNTEER_KEYS} v
