@@ -144,25 +144,32 @@ impl<R: Read> Read for BlankLinesAsRecords<R> {
             if n == 0 {
                 return Ok(0);
             }
-            for &b in &self.buf[..n] {
-                match b {
-                    b'"' => {
-                        self.in_quotes = !self.in_quotes;
-                        self.at_line_start = false;
-                    }
-                    b'\r' | b'\n' if !self.in_quotes && self.at_line_start => {
-                        self.out.push(self.delimiter);
-                        // `\r\n` is one line end: do not mark the line again at its `\n`.
-                        self.at_line_start = false;
-                    }
-                    _ => {}
+            // Only quotes and line ends matter: the bytes between them are copied as one slice
+            // (a byte-by-byte loop here was 3 % of a city run's CPU).
+            let mut rest = &self.buf[..n];
+            while let Some(at) = memchr::memchr3(b'"', b'\r', b'\n', rest) {
+                if at > 0 {
+                    self.out.extend_from_slice(&rest[..at]);
+                    self.at_line_start = false;
+                }
+                let b = rest[at];
+                if b == b'"' {
+                    self.in_quotes = !self.in_quotes;
+                    self.at_line_start = false;
+                } else if !self.in_quotes && self.at_line_start {
+                    self.out.push(self.delimiter);
+                    // `\r\n` is one line end: do not mark the line again at its `\n`.
+                    self.at_line_start = false;
                 }
                 self.out.push(b);
                 if b == b'\n' {
                     self.at_line_start = !self.in_quotes;
-                } else if b != b'\r' && b != b'"' {
-                    self.at_line_start = false;
                 }
+                rest = &rest[at + 1..];
+            }
+            if !rest.is_empty() {
+                self.out.extend_from_slice(rest);
+                self.at_line_start = false;
             }
         }
         let n = dest.len().min(self.out.len() - self.taken);
@@ -721,6 +728,72 @@ mod tests {
         assert!(detect_encoding(&[0x41, 0, 0x42, 0], true).is_err());
         // Latin-1 text is neither UTF-8 nor GB18030.
         assert!(detect_encoding(b"caf\xe9,na\xefve\n", true).is_err());
+    }
+
+    /// The rule [`BlankLinesAsRecords`] implements, byte by byte.
+    fn blank_lines_as_records_reference(input: &[u8], delimiter: u8) -> Vec<u8> {
+        let (mut in_quotes, mut at_line_start, mut out) = (false, true, Vec::new());
+        for &b in input {
+            match b {
+                b'"' => {
+                    in_quotes = !in_quotes;
+                    at_line_start = false;
+                }
+                b'\r' | b'\n' if !in_quotes && at_line_start => {
+                    out.push(delimiter);
+                    at_line_start = false;
+                }
+                _ => {}
+            }
+            out.push(b);
+            if b == b'\n' {
+                at_line_start = !in_quotes;
+            } else if b != b'\r' && b != b'"' {
+                at_line_start = false;
+            }
+        }
+        out
+    }
+
+    /// Hands out its bytes a few at a time, so that lines and quotes straddle reads.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(self.1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn blank_lines_as_records_agrees_with_the_byte_rule() {
+        let alphabet: &[u8] = b"ab,\"\r\n\n";
+        let mut state = 0x2545_f491_u64;
+        for case in 0..2_000 {
+            let len = case % 40;
+            let input: Vec<u8> = (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    alphabet[(state >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            for step in [1, 3, 64] {
+                let mut reader = BlankLinesAsRecords::new(Trickle(&input, step), b',');
+                reader.buf = vec![0; step];
+                let mut got = Vec::new();
+                reader.read_to_end(&mut got).unwrap();
+                assert_eq!(
+                    got,
+                    blank_lines_as_records_reference(&input, b','),
+                    "input {:?}, reads of {step}",
+                    String::from_utf8_lossy(&input)
+                );
+            }
+        }
     }
 
     #[test]
