@@ -184,7 +184,7 @@ fn names_are_escaped_and_bad_fonts_named() {
         .unwrap()
         .flat_map(|r| r.unwrap().cells)
         .filter_map(|c| match c {
-            ingest::reader::Cell::Text(t) => Some(t),
+            ingest::reader::Cell::Text(t) => Some(t.to_string()),
             _ => None,
         })
         .collect();

@@ -1223,7 +1223,7 @@ mod tests {
     use super::*;
 
     fn text(s: &str) -> Cell {
-        Cell::Text(s.to_string())
+        Cell::Text(s.into())
     }
 
     #[test]

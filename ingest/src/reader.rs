@@ -12,13 +12,14 @@ use std::sync::Arc;
 
 use calamine::{DataRef, Reader, Sheets, Xlsx};
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use encoding_rs::Encoding;
 
 /// One cell, as read. Text is not yet trimmed; dates from date-formatted cells are resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    Text(CompactString),
     Number(f64),
     Date(NaiveDate),
     /// An Excel time-delta cell, in hours.
@@ -449,7 +450,7 @@ impl<R: Read> Iterator for CsvRows<R> {
                         if f.is_empty() {
                             Cell::Empty
                         } else {
-                            Cell::Text(f.to_string())
+                            Cell::Text(CompactString::from(f))
                         }
                     })
                     .collect();
@@ -613,11 +614,11 @@ fn data_ref_to_cell(d: &DataRef<'_>) -> Cell {
     match d {
         DataRef::Int(i) => Cell::Number(*i as f64),
         DataRef::Float(f) => Cell::Number(*f),
-        DataRef::String(s) => Cell::Text(s.clone()),
-        DataRef::SharedString(s) => Cell::Text(s.to_string()),
+        DataRef::String(s) => Cell::Text(s.as_str().into()),
+        DataRef::SharedString(s) => Cell::Text((*s).into()),
         DataRef::Bool(b) => Cell::Bool(*b),
         DataRef::DateTime(dt) => excel_datetime(dt),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.as_str().into()),
         DataRef::Error(e) => Cell::Error(e.to_string()),
         DataRef::Empty => Cell::Empty,
     }
@@ -628,10 +629,10 @@ fn data_to_cell(d: &calamine::Data) -> Cell {
     match d {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::Text(s.as_str().into()),
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(dt) => excel_datetime(dt),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.as_str().into()),
         Data::Error(e) => Cell::Error(e.to_string()),
         Data::Empty => Cell::Empty,
     }
