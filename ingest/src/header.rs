@@ -11,18 +11,26 @@ pub const HEADER_SEARCH_ROWS: usize = 30;
 
 /// Normalizes a header cell: half-width, no spaces, no `*` or `(必填)` marks.
 pub fn normalize(raw: &str) -> String {
-    let mut s = compact(raw);
+    let compacted = compact(raw);
+    // Trimmed as a slice, copied once at the end if anything went (every data row's first
+    // cell passes through here, to tell a header repeated mid-file).
+    let mut s = compacted.as_str();
     loop {
         let before = s.len();
-        s = s.trim_matches('*').to_string();
+        s = s.trim_matches('*');
         for mark in ["(必填)", "(必填项)", "(选填)", "【必填】", "[必填]"] {
             if let Some(stripped) = s.strip_suffix(mark) {
-                s = stripped.to_string();
+                s = stripped;
             }
         }
         if s.len() == before {
-            return s;
+            break;
         }
+    }
+    if s.len() == compacted.len() {
+        compacted
+    } else {
+        s.to_string()
     }
 }
 

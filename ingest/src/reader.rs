@@ -437,7 +437,7 @@ impl<R: Read> Iterator for CsvRows<R> {
                 // Blank lines are records too (see BlankLinesAsRecords): record n is row n.
                 let number = self.next_number;
                 self.next_number += 1;
-                if self.record.iter().any(|f| f.contains('\u{FFFD}')) {
+                if self.record.as_slice().contains('\u{FFFD}') {
                     return Some(Err(ReadError::BadBytes {
                         row: number,
                         encoding: self.encoding,

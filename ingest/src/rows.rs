@@ -15,7 +15,7 @@ use crate::kind::{Field, SourceKind};
 use crate::parse::date::{from_excel_serial, parse_date_text, parse_year};
 use crate::parse::hours::parse_hours_text;
 use crate::parse::id_number::IdNumber;
-use crate::parse::text::{clean, compact, mask_name, safe_excerpt};
+use crate::parse::text::{clean, compact, compact_owned, mask_name, safe_excerpt};
 use crate::reader::Cell;
 use crate::warehouse::table_of;
 
@@ -357,7 +357,7 @@ impl RowContext<'_> {
         }
         if let Some(no) = self.text(cells, Field::VolunteerNo) {
             return Ok(Person {
-                key: self.key.person_from_volunteer_no(&compact(&no)),
+                key: self.key.person_from_volunteer_no(&compact_owned(no)),
                 from_no: true,
                 birth_year: None,
                 gender: None,
@@ -468,7 +468,7 @@ fn prepare_volunteer(
     };
     Ok(values![
         person.key,
-        ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
+        ctx.text(cells, Field::VolunteerNo).map(compact_owned),
         masked,
         gender,
         person.birth_year,
@@ -516,7 +516,7 @@ fn prepare_service_record(
     } else {
         None
     };
-    let record_no = ctx.text(cells, Field::RecordNo).map(|n| compact(&n));
+    let record_no = ctx.text(cells, Field::RecordNo).map(compact_owned);
     // The identity key: from the record number when there is one (the other form needs the
     // person, which may be linked only at merge time: `warehouse::key_service_records`).
     let k = record_no.as_deref().map(record_key);
@@ -525,7 +525,7 @@ fn prepare_service_record(
         record_no,
         person.key,
         person.from_no,
-        ctx.text(cells, Field::VolunteerNo).map(|n| compact(&n)),
+        ctx.text(cells, Field::VolunteerNo).map(compact_owned),
         ctx.text(cells, Field::Project),
         date_value(served),
         hours,
