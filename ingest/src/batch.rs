@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use duckdb::arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, FixedSizeBinaryBuilder, Float64Builder, Int32Builder,
+    ArrayRef, BooleanBuilder, Date32Builder, FixedSizeBinaryArray, Float64Builder, Int32Builder,
     Int64Builder, StringBuilder,
 };
 use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -121,27 +121,26 @@ fn column<'v>(field: &Field, values: impl ExactSizeIterator<Item = &'v Value>) -
         DataType::Date32 => build!(Date32Builder::with_capacity(n), values, wrong, {
             Value::Date32(x) => *x,
         }),
-        DataType::FixedSizeBinary(16) => {
-            let mut b = FixedSizeBinaryBuilder::with_capacity(n, 16);
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Blob(bytes) if bytes.len() == 16 => {
-                        b.append_value(bytes).expect("16 bytes")
-                    }
+        DataType::FixedSizeBinary(16) => Arc::new(
+            FixedSizeBinaryArray::try_from_sparse_iter_with_size(
+                values.map(|v| match v {
+                    Value::Null => None,
+                    Value::UHugeInt(key) => Some(key.to_be_bytes()),
                     other => wrong(other),
-                }
-            }
-            Arc::new(b.finish()) as ArrayRef
-        }
+                }),
+                16,
+            )
+            .expect("16 bytes each"),
+        ) as ArrayRef,
         other => panic!("staging column {} has Arrow type {other}", field.name()),
     }
 }
 
-/// A key is staged as its 16 bytes (a UUID column).
+/// A key is staged as its 128 bits, big-endian (its column is a UUID): a `Value` with no heap
+/// copy, where `Value::Blob` would allocate for each of a record's two keys.
 impl From<Key128> for Value {
     fn from(key: Key128) -> Value {
-        Value::Blob(key.0.to_vec())
+        Value::UHugeInt(u128::from_be_bytes(key.0))
     }
 }
 

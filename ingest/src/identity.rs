@@ -155,7 +155,7 @@ fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 fn to_hex(bytes: &[u8]) -> String {
-    // Called for every row that names a person: a table, not `format!` per byte.
+    // A table, not `format!` per byte (quarantined rows that name a person pass their key here).
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -372,37 +372,11 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
            FROM ranked r;\n\n"
         ));
     }
-    // A row seen again in a later export may bring new values of the mutable columns; the
-    // latest such row of each key wins. They are written into a new row as it is inserted and
-    // by UPDATE only into rows of earlier runs: an UPDATE of rows inserted in this transaction
-    // makes DuckDB rewrite them at the commit (measured: +2.3 s for the city's 5 M records).
-    let (seen_again, kept_values, seen_again_join) = if rule.mutable.is_empty() {
-        (String::new(), String::new(), String::new())
-    } else {
-        let columns: String = rule.mutable.iter().map(|c| format!(", s.{c}")).collect();
-        let replaced: Vec<String> = rule
-            .mutable
-            .iter()
-            .map(|c| format!("CASE WHEN u.hit THEN u.{c} ELSE s.{c} END AS {c}"))
-            .collect();
-        (
-            format!(
-                "CREATE OR REPLACE TEMP TABLE seen_again AS
-                 SELECT DISTINCT ON (s.k) s.k, keep.staged AS kept_staged, TRUE AS hit{columns}
-                   FROM stg_{t} s
-                   JOIN fate f ON f.staged = 1 AND f.fate = 'known' AND f.file_id = s.file_id
-                              AND f.source_row = s.source_row
-                   JOIN fate keep ON keep.k = s.k AND keep.fate = 'keep'
-                  ORDER BY s.k, s.file_id DESC, s.source_row DESC;\n"
-            ),
-            format!(" REPLACE ({})", replaced.join(", ")),
-            " LEFT JOIN seen_again u ON u.kept_staged = 1 AND u.k = s.k".to_string(),
-        )
-    };
-    sql.push_str(&seen_again);
+    let seen_again = seen_again_sql(rule, t);
+    sql.push_str(&seen_again.create);
     sql.push_str(&format!(
-        "         INSERT INTO {t} SELECT s.*{kept_values} FROM stg_{t} s ANTI JOIN fate f
-             ON f.staged = 1 AND f.fate <> 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row{seen_again_join};
+        "         INSERT INTO {t} SELECT s.*{replace} FROM stg_{t} s ANTI JOIN fate f
+             ON f.staged = 1 AND f.fate <> 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row{join};
 
          -- Every row that lost to another with the same key, whether staged now or (when a new
          -- row registered earlier) already in the warehouse, goes to quarantine with a pointer.
@@ -434,19 +408,10 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
         community_from_s = column_of("s", rule.community),
         person_from_t = column_of("x", rule.person),
         person_from_s = column_of("s", rule.person),
+        replace = seen_again.replace,
+        join = seen_again.join,
     ));
-    if !rule.mutable.is_empty() {
-        let sets: Vec<String> = rule
-            .mutable
-            .iter()
-            .map(|c| format!("{c} = u.{c}"))
-            .collect();
-        sql.push_str(&format!(
-            "UPDATE {t} SET {sets} FROM seen_again u WHERE u.kept_staged = 0 AND {t}.k = u.k;
-             DROP TABLE seen_again;\n",
-            sets = sets.join(", ")
-        ));
-    }
+    sql.push_str(&seen_again.update_earlier);
     sql.push_str("DROP TABLE fate;");
     // One statement at a time, so that VBRIEF_TIMINGS can say which one is slow.
     for (i, statement) in sql.split(";\n").enumerate() {
@@ -454,6 +419,60 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
         conn.execute_batch(statement)?;
     }
     Ok(())
+}
+
+/// The parts of a merge that carry the mutable columns of rows seen again (all empty when the
+/// table has none).
+#[derive(Default)]
+struct SeenAgainSql {
+    /// `seen_again`: the latest staged row of each key seen again, with whether the row kept
+    /// for that key is staged now (`kept_staged = 1`) or from an earlier run.
+    create: String,
+    /// Replaces, in the INSERT of new rows, the mutable values by `seen_again`'s.
+    replace: String,
+    join: String,
+    /// Updates the rows of earlier runs.
+    update_earlier: String,
+}
+
+/// A row seen again in a later export may bring new values of the mutable columns; the latest
+/// such row of each key wins. They are written into a new row as it is inserted and by UPDATE
+/// only into rows of earlier runs: an UPDATE of rows inserted in this transaction makes DuckDB
+/// rewrite them at the commit (measured: +2.3 s for the city's 5 M records).
+fn seen_again_sql(rule: &MergeRule, t: &str) -> SeenAgainSql {
+    if rule.mutable.is_empty() {
+        return SeenAgainSql::default();
+    }
+    let join_columns = |f: &dyn Fn(&str) -> String| -> String {
+        rule.mutable
+            .iter()
+            .map(|c| f(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    SeenAgainSql {
+        create: format!(
+            "CREATE OR REPLACE TEMP TABLE seen_again AS
+             SELECT DISTINCT ON (s.k) s.k, keep.staged AS kept_staged, {columns}
+               FROM stg_{t} s
+               JOIN fate f ON f.staged = 1 AND f.fate = 'known' AND f.file_id = s.file_id
+                          AND f.source_row = s.source_row
+               JOIN fate keep ON keep.k = s.k AND keep.fate = 'keep'
+              ORDER BY s.k, s.file_id DESC, s.source_row DESC;\n",
+            columns = join_columns(&|c| format!("s.{c}")),
+        ),
+        // `u.k` is never NULL in `seen_again` (it met `keep.k`): NULL means no match.
+        replace: format!(
+            " REPLACE ({})",
+            join_columns(&|c| format!("CASE WHEN u.k IS NULL THEN s.{c} ELSE u.{c} END AS {c}"))
+        ),
+        join: " LEFT JOIN seen_again u ON u.kept_staged = 1 AND u.k = s.k".to_string(),
+        update_earlier: format!(
+            "UPDATE {t} SET {sets} FROM seen_again u WHERE u.kept_staged = 0 AND {t}.k = u.k;
+             DROP TABLE seen_again;\n",
+            sets = join_columns(&|c| format!("{c} = u.{c}")),
+        ),
+    }
 }
 
 /// Staged rows per slice of the merge's duplicate search: a hash table of 10 M keys stays

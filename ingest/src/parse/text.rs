@@ -37,24 +37,30 @@ fn is_dropped_space(c: char) -> bool {
 /// Half-width, with every kind of white space removed (Chinese names and place names have no
 /// meaningful spaces, but exports often pad them).
 pub fn compact(s: &str) -> String {
-    if !may_change_in_compact(s) {
-        return s.to_string();
+    if may_change_in_compact(s) {
+        compacted(s)
+    } else {
+        s.to_string()
     }
-    let half = half_width(s);
-    if !half.chars().any(is_dropped_space) {
-        return half.into_owned();
-    }
-    half.chars().filter(|c| !is_dropped_space(*c)).collect()
 }
 
 /// [`compact`] of an owned text, which is handed back as it is (no copy) when nothing in it
 /// changes: the usual case for record and volunteer numbers.
 pub fn compact_owned(s: String) -> String {
     if may_change_in_compact(&s) {
-        compact(&s)
+        compacted(&s)
     } else {
         s
     }
+}
+
+/// [`compact`]'s char-by-char pass, for a text that may change.
+fn compacted(s: &str) -> String {
+    let half = half_width(s);
+    if !half.chars().any(is_dropped_space) {
+        return half.into_owned();
+    }
+    half.chars().filter(|c| !is_dropped_space(*c)).collect()
 }
 
 /// Whether [`compact`] may change `s`: it holds an ASCII space or control space, or a byte that
