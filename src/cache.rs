@@ -41,8 +41,7 @@ impl ResultCache {
             .duration_since(std::time::UNIX_EPOCH)
             .ok()?
             .as_nanos();
-        let config =
-            std::fs::read(workdir.join(crate::commands::init::CONFIG_FILE)).unwrap_or_default();
+        let config = std::fs::read(workdir.join(crate::workspace::CONFIG_FILE)).unwrap_or_default();
         let mut hasher = blake3::Hasher::new();
         hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
         for (file, sql) in transforms::indicators::SQL_FILES {

@@ -5,8 +5,11 @@ mod cache;
 mod cli;
 mod commands;
 mod exit;
-mod gen;
 mod progress;
+mod steps;
+mod summary;
+mod timings;
+mod workspace;
 
 use std::process::ExitCode;
 
@@ -17,6 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    timings::init_from_env();
     let workdir = cli.workdir;
     let result = match cli.command {
         cli::Command::Init(args) => commands::init::run(
@@ -37,7 +41,7 @@ fn main() -> ExitCode {
             commands::report::run(&workdir.unwrap_or_else(|| ".".into()), &args)
         }
         cli::Command::Run(args) => {
-            commands::report::ingest_then_report(&workdir.unwrap_or_else(|| ".".into()), &args)
+            commands::run::run(&workdir.unwrap_or_else(|| ".".into()), &args)
         }
         cli::Command::Explain(args) => {
             commands::explain::run(&workdir.unwrap_or_else(|| ".".into()), &args)

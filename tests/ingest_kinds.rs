@@ -5,6 +5,9 @@ mod common;
 use common::{assert_counts, counts, synth_id, Env};
 
 /// Writes the fixture set into the inbox and returns the ID numbers used.
+///
+/// Long because it is data: every row of every kind, each commented with its expected fate,
+/// kept together so the assertions below can be checked against it by eye.
 fn fixture(env: &Env) -> [String; 5] {
     let id_a = synth_id("19800101001");
     let id_b = synth_id("19810202002");

@@ -6,17 +6,16 @@
 #[cfg(feature = "warehouse")]
 pub mod batch;
 pub mod community;
-pub mod config;
+// The shared vocabulary, re-exported under the paths ingest has always used.
+pub use domain::{config, kind};
 pub mod header;
 pub mod identity;
-pub mod kind;
 pub mod parse;
 #[cfg(feature = "warehouse")]
 pub mod pipeline;
 pub mod reader;
 #[cfg(feature = "warehouse")]
 pub mod rows;
-pub mod timing;
 #[cfg(feature = "warehouse")]
 pub mod warehouse;
 

@@ -412,8 +412,11 @@ fn sheet_label(sheet: &str) -> String {
     }
 }
 
-/// Runs one ingest. Row problems go to quarantine; a file that cannot be read is reported and
-/// left out (or aborts the run with `strict`); the warehouse changes only if the run commits.
+/// Runs one ingest, as named stages: [`plan_files`] → [`order_sheets`] → [`stage_sheets`]
+/// (read → prepare → stage, per sheet) → [`merge_staged`] → [`settle_counts`] → [`commit_run`]
+/// → [`summarize_run`]. Row problems go to quarantine; a file that cannot be read is reported
+/// and left out (or aborts the run with `strict`); the warehouse changes only if the run
+/// commits, and it commits once.
 pub fn ingest(
     opts: &IngestOptions,
     config: &Config,
@@ -430,72 +433,22 @@ pub fn ingest(
                 .join(", "),
         ));
     }
-    // Read what is already ingested, without creating anything yet.
     let warehouse_existed = warehouse_path.exists();
-    let known_hashes: HashSet<String> = if warehouse_existed {
-        let conn = warehouse::open(&warehouse_path)?;
-        let mut stmt = conn.prepare("SELECT DISTINCT content_hash FROM files")?;
-        let hashes = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        hashes.collect::<Result<_, _>>()?
+    // Opened once for the whole run when it exists; when it does not, nothing is created
+    // until there is something to load.
+    let existing = if warehouse_existed {
+        Some(warehouse::open(&warehouse_path)?)
     } else {
-        HashSet::new()
+        None
     };
-
-    let mut outcomes: Vec<SheetOutcome> = Vec::new();
-    let mut planned: Vec<PlannedSheet> = Vec::new();
-    let mut seen_this_run = HashSet::new();
-    for path in &files {
-        let display = display_path(path, &opts.workdir);
-        let failed = |msg: String| SheetOutcome {
-            path: display.clone(),
-            sheet: String::new(),
-            kind: None,
-            encoding: None,
-            status: SheetStatus::Failed(msg),
-            counts: Counts::default(),
-        };
-        let _t = crate::timing::phase(|| format!("ingest.hash_and_plan {display}"));
-        let hash = match content_hash(path) {
-            Ok(h) => h,
-            Err(e) => {
-                outcomes.push(failed(e.to_string()));
-                continue;
-            }
-        };
-        if known_hashes.contains(&hash) || !seen_this_run.insert(hash.clone()) {
-            outcomes.push(SheetOutcome {
-                status: SheetStatus::Unchanged,
-                ..failed(String::new())
-            });
-            continue;
-        }
-        match plan_file(path, &display, &hash, opts) {
-            Ok((sheets, ignored)) => {
-                planned.extend(sheets);
-                outcomes.extend(ignored);
-            }
-            Err(msg) => outcomes.push(failed(msg)),
-        }
-    }
-    let failures = |outcomes: &[SheetOutcome]| {
-        outcomes
-            .iter()
-            .filter_map(|o| match &o.status {
-                SheetStatus::Failed(m) => Some(format!("  {}: {m}", o.path)),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-    };
+    let Plan {
+        mut sheets,
+        mut outcomes,
+    } = plan_files(&files, &known_hashes(existing.as_ref())?, opts);
     if opts.strict {
-        let failed = failures(&outcomes);
-        if !failed.is_empty() {
-            return Err(IngestError::Strict {
-                failed: failed.len(),
-                details: failed.join("\n"),
-            });
-        }
+        strict_failure(&outcomes)?;
     }
-    if planned.is_empty() && !warehouse_existed {
+    if sheets.is_empty() && !warehouse_existed {
         // Nothing to load and nothing there: create no warehouse and no key.
         return Ok(IngestReport {
             warehouse: warehouse_path,
@@ -507,47 +460,210 @@ pub fn ingest(
         });
     }
     let (key, key_source) = PseudonymKey::load_or_create(opts.store(), &warehouse_path)?;
-    let mut conn = warehouse::open(&warehouse_path)?;
-    if planned.is_empty() {
-        // Nothing new (every file already ingested, or none readable): the warehouse is left
-        // exactly as it is, and a re-run on unchanged exports costs little more than hashing.
-        let communities_in_ledger: i64 =
-            conn.query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
-        let quarantine_csv = opts.store().join("quarantine.csv");
-        if !quarantine_csv.exists() {
-            warehouse::write_quarantine_csv(&conn, &quarantine_csv).map_err(|e| {
-                IngestError::Output {
-                    path: quarantine_csv.display().to_string(),
-                    detail: e.to_string(),
-                }
-            })?;
-        }
-        return Ok(IngestReport {
-            warehouse: warehouse_path,
-            quarantine_csv,
-            key_source: Some(key_source),
-            sheets: outcomes,
-            communities_in_ledger: communities_in_ledger as usize,
-            quarantine_by_reason: Vec::new(),
-        });
+    let mut conn = match existing {
+        Some(conn) => conn,
+        None => warehouse::open(&warehouse_path)?,
+    };
+    if sheets.is_empty() {
+        return nothing_new(&conn, opts, warehouse_path, key_source, outcomes);
     }
+    order_sheets(&mut sheets);
 
-    // The ledger first: every other kind is matched against it. Volunteers before records,
-    // so that records naming only a 志愿者编号 find their person.
-    planned.sort_by_key(|p| p.map.kind);
-
+    // Staging tables are created before the transaction: rows appended to a table created in
+    // the same transaction are lost past 122,880 rows (DuckDB 2.0.0).
     warehouse::create_staging(&conn)?;
     let tx = conn.transaction()?;
-    let run_id: i32 = tx.query_row("SELECT coalesce(max(run_id), 0) + 1 FROM runs", [], |r| {
-        r.get(0)
-    })?;
-    let mut next_file_id: i32 =
-        tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM files", [], |r| {
-            r.get(0)
-        })?;
+    let mut run = RunIds::begin(&tx)?;
+    let staged = stage_sheets(
+        &tx,
+        &sheets,
+        &mut run,
+        &key,
+        config,
+        &mut outcomes,
+        progress,
+    )?;
+    merge_staged(&tx, staged.ledger_merged)?;
+    settle_counts(&tx, &staged.loaded, &mut outcomes)?;
+    let failed = failures(&outcomes);
+    if opts.strict && !failed.is_empty() {
+        // A file failed part-way through loading: undo everything this run did.
+        tx.rollback()?;
+        warehouse::drop_staging(&conn)?;
+        drop(conn);
+        if !warehouse_existed {
+            for path in [
+                warehouse_path.clone(),
+                warehouse_path.with_extension("duckdb.wal"),
+            ] {
+                std::fs::remove_file(path).ok();
+            }
+            if let KeySource::Created(path) = &key_source {
+                std::fs::remove_file(path).ok();
+            }
+        }
+        return Err(IngestError::Strict {
+            failed: failed.len(),
+            details: failed.join("\n"),
+        });
+    }
+    commit_run(tx, run.run_id, staged.loaded.len(), failed.len())?;
+    warehouse::drop_staging(&conn)?;
+    summarize_run(
+        &conn,
+        opts,
+        run.run_id,
+        warehouse_path,
+        key_source,
+        outcomes,
+    )
+}
 
-    let mut ledger = LedgerIds::default();
-    ledger.next_id = {
+/// The content hashes of every file the warehouse holds (none when there is no warehouse).
+fn known_hashes(conn: Option<&Connection>) -> Result<HashSet<String>, IngestError> {
+    let Some(conn) = conn else {
+        return Ok(HashSet::new());
+    };
+    let mut stmt = conn.prepare("SELECT DISTINCT content_hash FROM files")?;
+    let hashes = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(hashes.collect::<Result<_, _>>()?)
+}
+
+/// What a run will load, and what it already knows the fate of.
+struct Plan {
+    /// Every sheet to load, with its kind, header and columns decided.
+    sheets: Vec<PlannedSheet>,
+    /// Files and sheets settled without loading: unchanged, failed to open, ignored.
+    outcomes: Vec<SheetOutcome>,
+}
+
+/// Stage "plan": hashes every file and reads its headers. Guarantees: every file given
+/// appears exactly once, either in `sheets` (one entry per sheet to load) or in `outcomes`
+/// (unchanged since an earlier run or earlier in this run, unreadable, or ignored).
+fn plan_files(files: &[PathBuf], known: &HashSet<String>, opts: &IngestOptions) -> Plan {
+    let mut plan = Plan {
+        sheets: Vec::new(),
+        outcomes: Vec::new(),
+    };
+    let mut seen_this_run = HashSet::new();
+    for path in files {
+        let display = display_path(path, &opts.workdir);
+        let failed = |msg: String| SheetOutcome {
+            path: display.clone(),
+            sheet: String::new(),
+            kind: None,
+            encoding: None,
+            status: SheetStatus::Failed(msg),
+            counts: Counts::default(),
+        };
+        // (bound first: inside the macro, `display` is tracing's own function)
+        let file_name: &str = &display;
+        let _t = tracing::info_span!("ingest.hash_and_plan", file = file_name).entered();
+        let hash = match content_hash(path) {
+            Ok(h) => h,
+            Err(e) => {
+                plan.outcomes.push(failed(e.to_string()));
+                continue;
+            }
+        };
+        if known.contains(&hash) || !seen_this_run.insert(hash.clone()) {
+            plan.outcomes.push(SheetOutcome {
+                status: SheetStatus::Unchanged,
+                ..failed(String::new())
+            });
+            continue;
+        }
+        match plan_file(path, &display, &hash, opts) {
+            Ok((sheets, ignored)) => {
+                plan.sheets.extend(sheets);
+                plan.outcomes.extend(ignored);
+            }
+            Err(msg) => plan.outcomes.push(failed(msg)),
+        }
+    }
+    plan
+}
+
+/// The failed files as lines of a message (`  path: why`).
+fn failures(outcomes: &[SheetOutcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter_map(|o| match &o.status {
+            SheetStatus::Failed(m) => Some(format!("  {}: {m}", o.path)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// With `--strict`, a file that cannot be read stops the run before anything is written.
+fn strict_failure(outcomes: &[SheetOutcome]) -> Result<(), IngestError> {
+    let failed = failures(outcomes);
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(IngestError::Strict {
+            failed: failed.len(),
+            details: failed.join("\n"),
+        })
+    }
+}
+
+/// Nothing new (every file already ingested, or none readable): the warehouse is left exactly
+/// as it is, and a re-run on unchanged exports costs little more than hashing.
+fn nothing_new(
+    conn: &Connection,
+    opts: &IngestOptions,
+    warehouse_path: PathBuf,
+    key_source: KeySource,
+    outcomes: Vec<SheetOutcome>,
+) -> Result<IngestReport, IngestError> {
+    let communities_in_ledger: i64 =
+        conn.query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
+    let quarantine_csv = opts.store().join("quarantine.csv");
+    if !quarantine_csv.exists() {
+        warehouse::write_quarantine_csv(conn, &quarantine_csv).map_err(|e| {
+            IngestError::Output {
+                path: quarantine_csv.display().to_string(),
+                detail: e.to_string(),
+            }
+        })?;
+    }
+    Ok(IngestReport {
+        warehouse: warehouse_path,
+        quarantine_csv,
+        key_source: Some(key_source),
+        sheets: outcomes,
+        communities_in_ledger: communities_in_ledger as usize,
+        quarantine_by_reason: Vec::new(),
+    })
+}
+
+/// Stage "order": the ledger first, since every other kind is matched against it; volunteers
+/// before records, so that records naming only a 志愿者编号 find their person. Stable: sheets
+/// of one kind keep the order they were given in.
+fn order_sheets(sheets: &mut [PlannedSheet]) {
+    sheets.sort_by_key(|p| p.map.kind);
+}
+
+/// The ids this run hands out: its run id, the next file id, and the ledger's community ids.
+struct RunIds {
+    run_id: i32,
+    next_file_id: i32,
+    ledger: LedgerIds,
+}
+
+impl RunIds {
+    /// Reads the next free ids from the warehouse, inside the run's transaction.
+    fn begin(tx: &Connection) -> Result<RunIds, duckdb::Error> {
+        let run_id: i32 =
+            tx.query_row("SELECT coalesce(max(run_id), 0) + 1 FROM runs", [], |r| {
+                r.get(0)
+            })?;
+        let next_file_id: i32 =
+            tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM files", [], |r| {
+                r.get(0)
+            })?;
+        let mut ledger = LedgerIds::default();
         let mut stmt =
             tx.prepare("SELECT community_id, district, street, community FROM communities")?;
         let rows = stmt.query_map([], |r| {
@@ -564,25 +680,55 @@ pub fn ingest(
             ledger.ids.insert(ledger_key(&d, &s, &c), id);
             max = max.max(id);
         }
-        max + 1
-    };
+        ledger.next_id = max + 1;
+        Ok(RunIds {
+            run_id,
+            next_file_id,
+            ledger,
+        })
+    }
+}
 
-    let mut loaded: Vec<(i32, SourceKind, usize)> = Vec::new();
+/// What [`stage_sheets`] leaves for the merge.
+struct Staged {
+    /// (file id, kind, index in the outcomes) of every sheet that loaded.
+    loaded: Vec<(i32, SourceKind, usize)>,
+    /// The communities ledger was merged (and indexed) before a kind that needs it.
+    ledger_merged: bool,
+}
+
+/// Stages "read → prepare → stage", sheet by sheet in the planned order. Guarantees: after
+/// it, every row read of a sheet that loaded is counted as staged (to be accepted, quarantined
+/// or found known at the merge) or skipped, and its staged rows carry its file id; a sheet
+/// that failed part-way has nothing left in staging, no `files` row, and a `Failed` outcome.
+/// Before the first kind that needs communities, the ledger staged so far is merged and
+/// indexed, so that rows are matched against it.
+fn stage_sheets(
+    tx: &Connection,
+    sheets: &[PlannedSheet],
+    run: &mut RunIds,
+    key: &PseudonymKey,
+    config: &Config,
+    outcomes: &mut Vec<SheetOutcome>,
+    progress: &dyn Progress,
+) -> Result<Staged, IngestError> {
+    let mut loaded = Vec::new();
     let mut index: Option<CommunityIndex> = None;
-    for plan in &planned {
+    let empty_index = CommunityIndex::default();
+    for plan in sheets {
         let kind = plan.map.kind;
         if kind.needs_communities() && index.is_none() {
             // Everything the ledger can give is staged: merge it, then index it.
-            warehouse::merge(&tx, SourceKind::Communities)?;
-            index = Some(load_index(&tx, config)?);
+            warehouse::merge(tx, SourceKind::Communities)?;
+            index = Some(load_index(tx, config)?);
         }
-        let file_id = next_file_id;
-        next_file_id += 1;
+        let file_id = run.next_file_id;
+        run.next_file_id += 1;
         tx.execute(
             "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0)",
             params![
                 file_id,
-                run_id,
+                run.run_id,
                 plan.hash,
                 plan.display,
                 plan.sheet,
@@ -606,60 +752,29 @@ pub fn ingest(
             outcomes.push(outcome);
             continue;
         }
-        let empty_index = CommunityIndex::default();
         let ctx = RowContext {
             map: &plan.map,
             header_cells: &plan.header_cells,
-            key: &key,
+            key,
             config,
             communities: index.as_ref().unwrap_or(&empty_index),
             file_id,
         };
-        ledger.added.clear();
-        let result = {
-            let _t = crate::timing::phase(|| {
-                format!(
-                    "ingest.load {}",
-                    crate::reader::sheet_label(&plan.display, &plan.sheet)
-                )
-            });
-            let mut stage = Stage::new(&tx, kind)?;
-            let r = load_sheet(
-                plan,
-                &ctx,
-                &mut stage,
-                &mut outcome.counts,
-                &mut ledger,
-                progress,
-            );
-            stage.flush()?;
-            r
-        };
-        match result {
-            Ok(()) => {
-                if !ledger.added.is_empty() {
-                    let mut app = tx.appender("communities")?;
-                    for e in &ledger.added {
-                        let (entry, row): &(CommunityEntry, u64) = e;
-                        app.append_row(params![
-                            entry.id,
-                            entry.district,
-                            entry.street,
-                            entry.community,
-                            file_id,
-                            *row as i64
-                        ])?;
-                    }
-                    app.flush()?;
-                }
-                loaded.push((file_id, kind, outcomes.len()));
-            }
+        match stage_sheet(
+            tx,
+            plan,
+            &ctx,
+            &mut run.ledger,
+            &mut outcome.counts,
+            progress,
+        )? {
+            Ok(()) => loaded.push((file_id, kind, outcomes.len())),
             Err(message) => {
-                warehouse::discard_staged(&tx, &[file_id])?;
+                warehouse::discard_staged(tx, &[file_id])?;
                 tx.execute("DELETE FROM files WHERE file_id = ?", [file_id])?;
                 // Ids handed out to this file's new communities are not reused; harmless gaps.
-                for (entry, _) in &ledger.added {
-                    ledger.ids.retain(|_, id| *id != entry.id);
+                for (entry, _) in &run.ledger.added {
+                    run.ledger.ids.retain(|_, id| *id != entry.id);
                 }
                 outcome.status = SheetStatus::Failed(message);
                 outcome.counts = Counts::default();
@@ -667,14 +782,65 @@ pub fn ingest(
         }
         outcomes.push(outcome);
     }
-    let merge_phase = crate::timing::phase(|| "ingest.merge".into());
-    if index.is_none() {
-        warehouse::merge(&tx, SourceKind::Communities)?;
+    Ok(Staged {
+        loaded,
+        ledger_merged: index.is_some(),
+    })
+}
+
+/// One sheet read, prepared and staged; the communities it adds to the ledger are staged
+/// too when it loads. The inner error is the sheet's own failure (a message for the user):
+/// the caller discards what it staged.
+fn stage_sheet(
+    tx: &Connection,
+    plan: &PlannedSheet,
+    ctx: &RowContext<'_>,
+    ledger: &mut LedgerIds,
+    counts: &mut Counts,
+    progress: &dyn Progress,
+) -> Result<Result<(), String>, IngestError> {
+    ledger.added.clear();
+    let result = {
+        let _t = tracing::info_span!(
+            "ingest.load",
+            file = %crate::reader::sheet_label(&plan.display, &plan.sheet)
+        )
+        .entered();
+        let mut stage = Stage::new(tx, plan.map.kind)?;
+        let r = load_sheet(plan, ctx, &mut stage, counts, ledger, progress);
+        stage.flush()?;
+        r
+    };
+    if result.is_ok() && !ledger.added.is_empty() {
+        let mut app = tx.appender("communities")?;
+        for (entry, row) in &ledger.added {
+            app.append_row(params![
+                entry.id,
+                entry.district,
+                entry.street,
+                entry.community,
+                ctx.file_id,
+                *row as i64
+            ])?;
+        }
+        app.flush()?;
     }
-    warehouse::merge(&tx, SourceKind::Volunteers)?;
+    Ok(result)
+}
+
+/// Stage "merge": every kind's staged rows into the warehouse, deduplicated against what is
+/// there and what this run staged, in dependency order (ledger, volunteers, the records'
+/// person keys, then records and the other ledgers). Guarantees: each staged row is now an
+/// accepted row, a quarantined row, or a row found already known.
+fn merge_staged(tx: &Connection, ledger_merged: bool) -> Result<(), duckdb::Error> {
+    let _merge = tracing::info_span!("ingest.merge").entered();
+    if !ledger_merged {
+        warehouse::merge(tx, SourceKind::Communities)?;
+    }
+    warehouse::merge(tx, SourceKind::Volunteers)?;
     {
-        let _t = crate::timing::phase(|| "ingest.merge.key_service_records".into());
-        warehouse::key_service_records(&tx)?;
+        let _t = tracing::info_span!("ingest.merge.key_service_records").entered();
+        warehouse::key_service_records(tx)?;
     }
     for kind in [
         SourceKind::ServiceRecords,
@@ -684,16 +850,23 @@ pub fn ingest(
         SourceKind::Needs,
         SourceKind::Trainings,
     ] {
-        let _t = crate::timing::phase(|| format!("ingest.merge.{}", kind.name()));
-        warehouse::merge(&tx, kind)?;
+        let _t = tracing::info_span!("ingest.merge", part = kind.name()).entered();
+        warehouse::merge(tx, kind)?;
     }
-    warehouse::finish_staging(&tx)?;
-    drop(merge_phase);
-    let settle_phase = crate::timing::phase(|| "ingest.settle_counts".into());
+    warehouse::finish_staging(tx)
+}
 
-    // Settle each sheet's counts from what actually landed, and check nothing was lost.
-    for (file_id, kind, at) in &loaded {
-        let (accepted, quarantined, known) = warehouse::outcome_counts(&tx, *file_id, *kind)?;
+/// Stage "settle": each loaded sheet's counts from what actually landed, written to `files`.
+/// Guarantees: for every loaded sheet, read = accepted + quarantined + skipped, or the run
+/// stops with [`IngestError::Invariant`] and nothing is written.
+fn settle_counts(
+    tx: &Connection,
+    loaded: &[(i32, SourceKind, usize)],
+    outcomes: &mut [SheetOutcome],
+) -> Result<(), IngestError> {
+    let _t = tracing::info_span!("ingest.settle_counts").entered();
+    for (file_id, kind, at) in loaded {
+        let (accepted, quarantined, known) = warehouse::outcome_counts(tx, *file_id, *kind)?;
         let outcome = &mut outcomes[*at];
         let c = &mut outcome.counts;
         c.accepted = accepted;
@@ -727,48 +900,41 @@ pub fn ingest(
             ],
         )?;
     }
-    let failed = failures(&outcomes);
-    if opts.strict && !failed.is_empty() {
-        // A file failed part-way through loading: undo everything this run did.
-        tx.rollback()?;
-        warehouse::drop_staging(&conn)?;
-        drop(conn);
-        if !warehouse_existed {
-            for path in [
-                warehouse_path.clone(),
-                warehouse_path.with_extension("duckdb.wal"),
-            ] {
-                std::fs::remove_file(path).ok();
-            }
-            if let KeySource::Created(path) = &key_source {
-                std::fs::remove_file(path).ok();
-            }
-        }
-        return Err(IngestError::Strict {
-            failed: failed.len(),
-            details: failed.join("\n"),
-        });
-    }
-    drop(settle_phase);
-    let failed = failed.len();
-    let commit_phase = crate::timing::phase(|| "ingest.commit".into());
+    Ok(())
+}
+
+/// Stage "commit": records the run and commits its one transaction. Guarantees: after it, the
+/// warehouse holds every row of the run, or (on an error) none.
+fn commit_run(
+    tx: duckdb::Transaction<'_>,
+    run_id: i32,
+    loaded: usize,
+    failed: usize,
+) -> Result<(), duckdb::Error> {
+    let _commit = tracing::info_span!("ingest.commit").entered();
     tx.execute(
         "INSERT INTO runs VALUES (?, current_timestamp, current_timestamp, ?, ?, ?)",
         params![
             run_id,
             env!("CARGO_PKG_VERSION"),
-            loaded.len() as i64,
+            loaded as i64,
             failed as i64
         ],
     )?;
-    {
-        let _t = crate::timing::phase(|| "ingest.commit.tx".into());
-        tx.commit()?;
-    }
-    warehouse::drop_staging(&conn)?;
-    drop(commit_phase);
-    let _t = crate::timing::phase(|| "ingest.quarantine_csv".into());
+    let _t = tracing::info_span!("ingest.commit.tx").entered();
+    tx.commit()
+}
 
+/// Stage "summarize": the run's report, and quarantine.csv rewritten from the warehouse.
+fn summarize_run(
+    conn: &Connection,
+    opts: &IngestOptions,
+    run_id: i32,
+    warehouse_path: PathBuf,
+    key_source: KeySource,
+    outcomes: Vec<SheetOutcome>,
+) -> Result<IngestReport, IngestError> {
+    let _t = tracing::info_span!("ingest.quarantine_csv").entered();
     let communities_in_ledger: i64 =
         conn.query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
     let quarantine_by_reason = {
@@ -782,7 +948,7 @@ pub fn ingest(
         rows.collect::<Result<Vec<_>, _>>()?
     };
     let quarantine_csv = opts.store().join("quarantine.csv");
-    warehouse::write_quarantine_csv(&conn, &quarantine_csv).map_err(|e| IngestError::Output {
+    warehouse::write_quarantine_csv(conn, &quarantine_csv).map_err(|e| IngestError::Output {
         path: quarantine_csv.display().to_string(),
         detail: e.to_string(),
     })?;

@@ -60,15 +60,7 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
-/// `file [sheet]`, or just `file` for a csv (whose one sheet has no name): how a sheet is named
-/// in summaries, progress and reports.
-pub fn sheet_label(file: &str, sheet: &str) -> String {
-    if sheet.is_empty() {
-        file.to_string()
-    } else {
-        format!("{file} [{sheet}]")
-    }
-}
+pub use domain::sheet_label;
 
 /// A file that cannot be read; the message says what to do about it.
 #[derive(Debug, thiserror::Error)]

@@ -415,7 +415,8 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
     sql.push_str("DROP TABLE fate;");
     // One statement at a time, so that VBRIEF_TIMINGS can say which one is slow.
     for (i, statement) in sql.split(";\n").enumerate() {
-        let _t = crate::timing::phase(|| format!("ingest.merge.{kind_name}.{i}"));
+        let _t =
+            tracing::info_span!("ingest.merge", part = %format_args!("{kind_name}.{i}")).entered();
         conn.execute_batch(statement)?;
     }
     Ok(())
@@ -585,26 +586,9 @@ pub fn write_quarantine_csv(
     Ok(n)
 }
 
-/// What the briefing's data-quality annex shows: every ingested sheet with its counts, and
-/// quarantined rows by reason.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct QualitySummary {
-    pub files: Vec<FileSummary>,
-    pub quarantine_by_reason: Vec<(String, i64)>,
-    pub quarantined: i64,
-}
+pub use domain::quality::{FileSummary, QualitySummary};
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct FileSummary {
-    pub path: String,
-    pub sheet: String,
-    pub kind: String,
-    pub rows_read: i64,
-    pub accepted: i64,
-    pub quarantined: i64,
-    pub skipped: i64,
-}
-
+/// Reads the summary of every ingested sheet and of the quarantine.
 pub fn quality_summary(conn: &Connection) -> Result<QualitySummary, duckdb::Error> {
     let mut stmt = conn.prepare(
         "SELECT path, sheet, kind, rows_read, accepted, quarantined,

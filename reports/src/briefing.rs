@@ -5,8 +5,9 @@
 use chrono::Datelike as _;
 use serde::Serialize;
 
-use ingest::warehouse::QualitySummary;
-use ingest::Config;
+use domain::config::Targets;
+use domain::quality::QualitySummary;
+use domain::Config;
 use transforms::quality::CheckResult;
 use transforms::{IndicatorRow, Indicators};
 
@@ -223,7 +224,7 @@ fn reason_zh(code: &str) -> &'static str {
 }
 
 fn kind_zh(kind: &str) -> &'static str {
-    ingest::SourceKind::from_name(kind).map_or("其他", |k| k.label_zh())
+    domain::SourceKind::from_name(kind).map_or("其他", |k| k.label_zh())
 }
 
 fn unit_line(row: &IndicatorRow, name: String) -> UnitLine {
@@ -279,6 +280,56 @@ pub fn build(
         None => city.clone(),
     };
     let scope = options.district.clone().unwrap_or_else(|| "全市".into());
+    let headline = headlines(&top, t);
+    let (units_title, unit_kind, units, reference) =
+        compared_units(indicators, &city, options.district.as_ref());
+    let laggards = laggards(indicators, t, &city);
+    let trend = monthly_trend(indicators, options.district.as_ref());
+    let stars = star_lines(&top, config);
+    let coverage = coverage_facts(&top);
+    let needs = need_facts(&top);
+    let quality_block = quality_annex(quality, checks);
+    let targets = target_notes(config);
+    let definitions = definitions();
+    let notes = notes(indicators);
+    let date = options
+        .date
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    Briefing {
+        title: format!("{}社区志愿服务评估简报", config.city.name),
+        office: config.city.office.clone(),
+        issue: options
+            .issue
+            .clone()
+            .unwrap_or_else(|| format!("{}年第1期", date.format("%Y"))),
+        date: date.format("%Y年%-m月%-d日").to_string(),
+        period_label: period_zh(indicators),
+        period_range: format!(
+            "{} 至 {}（{} 天）",
+            indicators.period.start, indicators.period.end, indicators.days
+        ),
+        scope,
+        headline,
+        units_title,
+        unit_kind,
+        units,
+        reference,
+        laggards,
+        trend,
+        trend_note: "有效服务时长按月统计，与上年同期对比。".into(),
+        stars,
+        stars_note: "按截至期末的累计有效服务时长统计具备资格的人数。".into(),
+        coverage,
+        needs,
+        quality: quality_block,
+        targets,
+        definitions,
+        notes,
+    }
+}
+
+/// The headline figures of the scope against each target.
+fn headlines(top: &IndicatorRow, t: &Targets) -> Vec<Headline> {
     let per_capita_met = top
         .per_capita_hours
         .map(|h| h >= top.per_capita_target - 1e-9);
@@ -288,7 +339,7 @@ pub fn build(
     // The target is 1–2 organizations in every community, not on average.
     let orgs_met = Some(top.communities_meeting_organizations_min == top.communities);
     let station_met = Some(top.station_coverage >= t.station_coverage.value - 1e-9);
-    let headline = vec![
+    vec![
         Headline {
             key: "registration_rate".into(),
             name: "注册志愿者占常住人口比例".into(),
@@ -365,10 +416,17 @@ pub fn build(
             met: station_met,
             detail: format!("建站社区 {}/{} 个", top.has_station, top.communities),
         },
-    ];
+    ]
+}
 
-    // Units compared: districts for the city, communities for a district lead.
-    let (units_title, unit_kind, units, reference) = match &options.district {
+/// Units compared: districts for the city, communities for a district lead (with the city
+/// as reference). Returns (title, kind of unit, lines, reference line).
+fn compared_units(
+    indicators: &Indicators,
+    city: &IndicatorRow,
+    district: Option<&String>,
+) -> (String, String, Vec<UnitLine>, Option<UnitLine>) {
+    match district {
         None => (
             "各区县对比".to_string(),
             "区县".to_string(),
@@ -389,12 +447,14 @@ pub fn build(
                     .iter()
                     .map(|r| unit_line(r, format!("{}/{}", r.street, r.community)))
                     .collect(),
-                Some(unit_line(&city, "全市（参照）".into())),
+                Some(unit_line(city, "全市（参照）".into())),
             )
         }
-    };
+    }
+}
 
-    // The communities furthest from each target, and what each still needs.
+/// The communities furthest from each target, and what each still needs (ten per target).
+fn laggards(indicators: &Indicators, t: &Targets, city: &IndicatorRow) -> Vec<LaggardGroup> {
     let communities: Vec<&IndicatorRow> = indicators.level("community").collect();
     let path = |r: &IndicatorRow| format!("{}/{}/{}", r.district, r.street, r.community);
     let mut by_registration: Vec<&&IndicatorRow> = communities
@@ -422,7 +482,7 @@ pub fn build(
         .iter()
         .filter(|r| r.organizations == 0)
         .collect();
-    let laggards = vec![
+    vec![
         LaggardGroup {
             target: format!("注册率（目标 {:.0}%）", t.registration_rate.value * 100.0),
             items: by_registration
@@ -478,10 +538,12 @@ pub fn build(
                 })
                 .collect(),
         },
-    ];
+    ]
+}
 
-    // Monthly trend of the scope, against the same months a year earlier.
-    let district_key = options.district.clone().unwrap_or_default();
+/// The monthly trend of the scope, against the same months a year earlier.
+fn monthly_trend(indicators: &Indicators, district: Option<&String>) -> Vec<TrendLine> {
+    let district_key = district.cloned().unwrap_or_default();
     let mut trend = Vec::new();
     let mut month = indicators
         .period
@@ -515,10 +577,14 @@ pub fn build(
             .checked_add_months(chrono::Months::new(1))
             .expect("date in range");
     }
+    trend
+}
 
+/// Persons qualifying for each star level.
+fn star_lines(top: &IndicatorRow, config: &Config) -> Vec<StarLine> {
     let thresholds = &config.stars.thresholds;
     let star_counts = [top.star1, top.star2, top.star3, top.star4, top.star5];
-    let stars = ["一星", "二星", "三星", "四星", "五星"]
+    ["一星", "二星", "三星", "四星", "五星"]
         .iter()
         .enumerate()
         .map(|(i, level)| StarLine {
@@ -527,9 +593,12 @@ pub fn build(
             persons: star_counts[i].to_string(),
             persons_value: star_counts[i] as f64,
         })
-        .collect();
+        .collect()
+}
 
-    let coverage = vec![
+/// Organizations, stations, activities and trainings of the scope.
+fn coverage_facts(top: &IndicatorRow) -> Vec<Fact> {
+    vec![
         Fact {
             name: "志愿服务组织".into(),
             value: format!(
@@ -575,8 +644,12 @@ pub fn build(
                 top.trainings, top.training_participants
             ),
         },
-    ];
-    let needs = vec![
+    ]
+}
+
+/// Needs collected and resolved.
+fn need_facts(top: &IndicatorRow) -> Vec<Fact> {
+    vec![
         Fact {
             name: "累计登记需求".into(),
             value: format!("{} 件", top.needs_collected),
@@ -589,8 +662,12 @@ pub fn build(
             name: "需求解决率".into(),
             value: percent(top.need_resolution_rate),
         },
-    ];
-    let quality_block = Quality {
+    ]
+}
+
+/// The data-quality annex: each check, each ingested sheet, quarantine by reason.
+fn quality_annex(quality: &QualitySummary, checks: &[CheckResult]) -> Quality {
+    Quality {
         checks: checks
             .iter()
             .map(|c| QualityCheckLine {
@@ -606,7 +683,7 @@ pub fn build(
             .files
             .iter()
             .map(|f| QualityFile {
-                name: ingest::reader::sheet_label(&f.path, &f.sheet),
+                name: domain::sheet_label(&f.path, &f.sheet),
                 kind: kind_zh(&f.kind).into(),
                 read: f.rows_read.to_string(),
                 accepted: f.accepted.to_string(),
@@ -623,8 +700,14 @@ pub fn build(
             })
             .collect(),
         quarantined: quality.quarantined.to_string(),
-    };
-    let targets = vec![
+    }
+}
+
+/// Each target with its unit and the document it comes from.
+fn target_notes(config: &Config) -> Vec<TargetNote> {
+    let t = &config.targets;
+    let thresholds = &config.stars.thresholds;
+    vec![
         TargetNote {
             name: "注册率".into(),
             value: format!(
@@ -667,8 +750,12 @@ pub fn build(
                 + " 小时",
             source: config.stars.source.clone(),
         },
-    ];
-    let definitions = [
+    ]
+}
+
+/// How each figure is defined, in the words the briefing's readers use.
+fn definitions() -> Vec<Definition> {
+    [
         ("注册志愿者", "去重后归属本社区、注册日期不晚于期末、未注销的志愿者（同一证件号只计一次，保留最早注册）。"),
         ("注册率", "注册志愿者 ÷ 常住人口（期末前最近一期台账）；街道、区县、全市为合计之比。"),
         ("服务时长", "期内状态为“已生效”的服务记录时长之和，只计本社区注册志愿者；未生效、待审核及无法对应的记录不计。"),
@@ -679,45 +766,16 @@ pub fn build(
     ]
     .iter()
     .map(|(n, d)| Definition { name: n.to_string(), text: d.to_string() })
-    .collect();
+    .collect()
+}
+
+/// Where the data comes from, and a warning when the period runs past the data.
+fn notes(indicators: &Indicators) -> Vec<String> {
     let mut notes = vec![format!(
         "本简报数据来自全国志愿服务信息系统导出及社区台账，经 vbrief 去重、校验后计算；计算定义见 transforms/sql/，与 indicators.json 一致。"
     )];
     if indicators.extends_past_data {
         notes.push("统计期间晚于最后一条服务记录，数据可能不完整。".into());
     }
-    let date = options
-        .date
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
-    Briefing {
-        title: format!("{}社区志愿服务评估简报", config.city.name),
-        office: config.city.office.clone(),
-        issue: options
-            .issue
-            .clone()
-            .unwrap_or_else(|| format!("{}年第1期", date.format("%Y"))),
-        date: date.format("%Y年%-m月%-d日").to_string(),
-        period_label: period_zh(indicators),
-        period_range: format!(
-            "{} 至 {}（{} 天）",
-            indicators.period.start, indicators.period.end, indicators.days
-        ),
-        scope,
-        headline,
-        units_title,
-        unit_kind,
-        units,
-        reference,
-        laggards,
-        trend,
-        trend_note: "有效服务时长按月统计，与上年同期对比。".into(),
-        stars,
-        stars_note: "按截至期末的累计有效服务时长统计具备资格的人数。".into(),
-        coverage,
-        needs,
-        quality: quality_block,
-        targets,
-        definitions,
-        notes,
-    }
+    notes
 }

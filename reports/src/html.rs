@@ -17,22 +17,10 @@ pub fn render(briefing: &Briefing, charts: &Charts) -> Result<String, HtmlError>
     let mut tera = Tera::default();
     // The `.html` name turns on tera's autoescaping.
     tera.add_raw_template("briefing.html", TEMPLATE)
-        .map_err(|e| HtmlError(chain(&e)))?;
+        .map_err(|e| HtmlError(crate::error_chain(&e)))?;
     let mut context = Context::new();
     context.insert("b", briefing);
     context.insert("charts", charts);
     tera.render("briefing.html", &context)
-        .map_err(|e| HtmlError(chain(&e)))
-}
-
-/// tera's errors keep the useful part in their sources.
-pub(crate) fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
+        .map_err(|e| HtmlError(crate::error_chain(&e)))
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::{write_csv_bom, ReportError};
-use ingest::Config;
+use domain::Config;
 use transforms::{IndicatorRow, Indicators};
 
 pub const LEVELS: [&str; 4] = ["community", "street", "district", "city"];

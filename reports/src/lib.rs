@@ -59,17 +59,29 @@ where
     std::fs::rename(&tmp, path).map_err(io)
 }
 
+/// tera's errors keep the useful part in their sources.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 /// Writes briefing.html, briefing.pdf and indicators.xlsx under `out`; returns their paths.
 pub fn write_briefing(
     out: &Path,
     indicators: &transforms::Indicators,
-    config: &ingest::Config,
-    quality: &ingest::warehouse::QualitySummary,
+    config: &domain::Config,
+    quality: &domain::quality::QualitySummary,
     checks: &[transforms::quality::CheckResult],
     options: &briefing::BriefingOptions,
     pdf_options: &pdf::PdfOptions,
 ) -> Result<Vec<std::path::PathBuf>, BriefingError> {
-    let phase = ingest::timing::phase(|| "report.charts".into());
+    let phase = tracing::info_span!("report.charts").entered();
     let model = briefing::build(indicators, config, quality, checks, options);
     let charts = charts::draw_all(
         &model,
@@ -82,7 +94,7 @@ pub fn write_briefing(
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
     drop(phase);
-    let phase = ingest::timing::phase(|| "report.html".into());
+    let phase = tracing::info_span!("report.html").entered();
     let html_path = out.join("briefing.html");
     let html = html::render(&model, &charts)?;
     write_atomic(&html_path, html.as_bytes()).map_err(io(&html_path))?;
@@ -90,12 +102,12 @@ pub fn write_briefing(
         .date
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     drop(phase);
-    let phase = ingest::timing::phase(|| "report.pdf".into());
+    let phase = tracing::info_span!("report.pdf").entered();
     let pdf_path = out.join("briefing.pdf");
     let bytes = pdf::render(&model, &charts, date, pdf_options)?;
     write_atomic(&pdf_path, &bytes).map_err(io(&pdf_path))?;
     drop(phase);
-    let _t = ingest::timing::phase(|| "report.xlsx".into());
+    let _t = tracing::info_span!("report.xlsx").entered();
     let xlsx_path = out.join("indicators.xlsx");
     xlsx::write(&xlsx_path, indicators).map_err(|e| BriefingError::Xlsx {
         path: xlsx_path.display().to_string(),

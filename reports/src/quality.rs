@@ -281,9 +281,9 @@ impl QualityWriter {
                 place: match (r.file.is_empty(), r.row) {
                     (true, _) => "—".into(),
                     (false, Some(n)) => {
-                        format!("{} 第{n}行", ingest::reader::sheet_label(&r.file, &r.sheet))
+                        format!("{} 第{n}行", domain::sheet_label(&r.file, &r.sheet))
                     }
-                    (false, None) => ingest::reader::sheet_label(&r.file, &r.sheet),
+                    (false, None) => domain::sheet_label(&r.file, &r.sheet),
                 },
                 column: r.column.clone(),
                 detail: r.detail.clone(),
@@ -300,7 +300,7 @@ impl QualityWriter {
     pub fn finish(
         mut self,
         report: &QualityReport,
-        files: &ingest::warehouse::QualitySummary,
+        files: &domain::quality::QualitySummary,
         city: &str,
     ) -> Result<Vec<PathBuf>, QualityOutputError> {
         if let Some((_, file)) = self.community.take() {
@@ -369,7 +369,7 @@ impl QualityWriter {
                 .files
                 .iter()
                 .map(|f| FileLine {
-                    name: ingest::reader::sheet_label(&f.path, &f.sheet),
+                    name: domain::sheet_label(&f.path, &f.sheet),
                     kind: f.kind.clone(),
                     read: f.rows_read,
                     accepted: f.accepted,
@@ -382,12 +382,12 @@ impl QualityWriter {
         };
         let mut tera = Tera::default();
         tera.add_raw_template("quality.html", TEMPLATE)
-            .map_err(|e| QualityOutputError::Template(crate::html::chain(&e)))?;
+            .map_err(|e| QualityOutputError::Template(crate::error_chain(&e)))?;
         let mut context = Context::new();
         context.insert("q", &page);
         let html = tera
             .render("quality.html", &context)
-            .map_err(|e| QualityOutputError::Template(crate::html::chain(&e)))?;
+            .map_err(|e| QualityOutputError::Template(crate::error_chain(&e)))?;
         let html_path = self.out.join("quality.html");
         write_atomic(&html_path, html.as_bytes()).map_err(io_error(&html_path))?;
         Ok(vec![

@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::commands::ingest::ingest_and_summarize;
-use crate::commands::init::{init_dir, CONFIG_FILE, INBOX};
-use crate::gen::{generate, GenSpec};
+use sample_gen::{generate, GenSpec};
+
+use crate::steps::ingest_then_report;
+use crate::workspace::{init_dir, Workspace, CONFIG_FILE, INBOX};
 
 /// The sample data committed with the source (regenerate with `vbrief gen --out sample-data`).
 fn bundled_samples() -> Option<PathBuf> {
@@ -66,19 +67,6 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
             );
         }
     }
-    let (code, checks) = ingest_and_summarize(
-        dir.to_path_buf(),
-        vec![inbox],
-        None,
-        None,
-        false,
-        false,
-        None,
-    )?;
-    if code == crate::exit::FAILED {
-        return Ok(code);
-    }
-    println!();
     let report = crate::cli::ReportArgs {
         period: None,
         district: None,
@@ -88,6 +76,6 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
         pdf_a: false,
         font: Vec::new(),
     };
-    let report_code = crate::commands::report::report_with_checks(dir, &report, checks)?;
-    Ok(code.max(report_code))
+    let mut ws = Workspace::open(dir)?;
+    ingest_then_report(&mut ws, &report)
 }

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use crate::cli::ExplainArgs;
-use crate::commands::init::load_config;
-use crate::commands::report::{open_warehouse, resolve_period};
 use crate::exit;
+use crate::steps::resolve_period;
+use crate::workspace::Workspace;
 
 pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
     let Some((files, definition)) = transforms::explain::definition(&args.indicator) else {
@@ -16,19 +16,18 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
             args.indicator
         );
     };
-    let config = load_config(workdir)?;
-    let conn = open_warehouse(workdir)?;
-    let period = resolve_period(&conn, args.period.as_deref())?;
-    let indicators = transforms::compute(&conn, &period, &config)?;
-    let wanted = ingest::community::normalize_community(&args.community);
-    let district = args.district.as_deref().map(ingest::community::area_stem);
+    let ws = Workspace::open(workdir)?;
+    let period = resolve_period(ws.warehouse()?, args.period.as_deref())?;
+    let indicators = transforms::compute(ws.warehouse()?, &period, ws.config())?;
+    let wanted = domain::community::normalize_community(&args.community);
+    let district = args.district.as_deref().map(domain::community::area_stem);
     let matches: Vec<_> = indicators
         .level("community")
-        .filter(|r| ingest::community::normalize_community(&r.community) == wanted)
+        .filter(|r| domain::community::normalize_community(&r.community) == wanted)
         .filter(|r| {
             district
                 .as_ref()
-                .is_none_or(|d| ingest::community::area_stem(&r.district) == *d)
+                .is_none_or(|d| domain::community::area_stem(&r.district) == *d)
         })
         .collect();
     let row = match matches.as_slice() {
@@ -62,7 +61,7 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let b = transforms::explain::breakdown(&conn, &period, row.community_id)?;
+    let b = transforms::explain::breakdown(ws.warehouse()?, &period, row.community_id)?;
     println!("  输入 inputs:");
     println!(
         "    本社区志愿者（去重后）volunteers of the community: {}",

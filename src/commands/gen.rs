@@ -1,8 +1,8 @@
-//! `vbrief gen`: writes a deterministic data set (see `crate::gen`).
+//! `vbrief gen`: writes a deterministic data set (see the `sample-gen` crate).
 
 use crate::cli::GenArgs;
 use crate::exit;
-use crate::gen::{generate, GenSpec};
+use sample_gen::{generate, GenSpec};
 
 pub fn run(args: &GenArgs) -> anyhow::Result<u8> {
     let spec = GenSpec {

@@ -5,3 +5,4 @@ pub mod gen;
 pub mod ingest;
 pub mod init;
 pub mod report;
+pub mod run;

@@ -6,6 +6,7 @@ pub mod explain;
 pub mod indicators;
 pub mod period;
 pub mod quality;
+pub mod results;
 pub mod score;
 
 pub use indicators::{

@@ -8,7 +8,7 @@ use duckdb::{params, Connection};
 use serde::Serialize;
 
 use crate::period::Period;
-use ingest::Config;
+use domain::Config;
 
 /// One check: its id (as in `vbrief.toml [quality.thresholds]`), its SQL and how to name it.
 #[derive(Debug, Clone, Copy)]
@@ -213,7 +213,7 @@ impl FailingRow {
     /// `社区不明` when neither is known.
     pub fn owner(&self) -> String {
         if !self.community.is_empty() {
-            ingest::community::path(&self.district, &self.street, &self.community)
+            domain::community::path(&self.district, &self.street, &self.community)
         } else if !self.community_as_written.is_empty() {
             format!("{}（台账中无此社区）", self.community_as_written)
         } else {
@@ -249,7 +249,7 @@ fn judged(check: &CheckDef, checked: i64, failing: i64, config: &Config) -> Chec
         checked,
         failing,
         share: (checked > 0)
-            .then(|| crate::indicators::round_to(failing as f64 / checked.max(failing) as f64, 4)),
+            .then(|| crate::results::round_to(failing as f64 / checked.max(failing) as f64, 4)),
         warn: threshold.warn,
         fail: threshold.fail,
     }
@@ -384,7 +384,7 @@ fn run_all(
     let keep_rows = on_row.is_some();
     conn.execute_batch("CREATE OR REPLACE TEMP TABLE qc_counted (check_id VARCHAR, n BIGINT);")?;
     for check in &CHECKS {
-        let _t = ingest::timing::phase(|| format!("checks.{}", check.id));
+        let _t = tracing::info_span!("checks", part = check.id).entered();
         conn.execute_batch(check.sql)
             .map_err(|source| QualityError::Sql {
                 file: check.file,
@@ -465,7 +465,7 @@ mod tests {
     #[test]
     fn every_configured_check_has_sql_and_back() {
         let ids: Vec<&str> = CHECKS.iter().map(|c| c.id).collect();
-        let configured: Vec<&str> = ingest::config::QUALITY_CHECKS
+        let configured: Vec<&str> = domain::config::QUALITY_CHECKS
             .iter()
             .map(|(id, _)| *id)
             .collect();

@@ -2,11 +2,11 @@
 //! Each component is how far a unit has come toward its target, capped at 1; the score is
 //! their weighted mean × 100. Weights live in vbrief.toml [score.weights].
 
-use ingest::Config;
+use domain::Config;
 
-use crate::indicators::IndicatorRow;
+use crate::results::IndicatorRow;
 
-/// How each component (ingest::config::SCORE_COMPONENTS) is read as attainment in 0..=1.
+/// How each component (domain::config::SCORE_COMPONENTS) is read as attainment in 0..=1.
 fn attainment(row: &IndicatorRow, component: &str, config: &Config) -> f64 {
     let t = &config.targets;
     let capped = |x: f64| x.clamp(0.0, 1.0);

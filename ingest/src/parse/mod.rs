@@ -4,4 +4,5 @@
 pub mod date;
 pub mod hours;
 pub mod id_number;
-pub mod text;
+/// Text normalization lives with the shared vocabulary (community names use it too).
+pub use domain::text;

@@ -3,8 +3,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
 use chrono::{Datelike, NaiveDate};
+
+use crate::{GenError, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 /// A generated cell.
@@ -48,7 +49,7 @@ pub enum TextEncoding {
     Gbk,
 }
 
-pub fn write_csv(path: &Path, table: &Table, encoding: TextEncoding) -> anyhow::Result<()> {
+pub fn write_csv(path: &Path, table: &Table, encoding: TextEncoding) -> Result<()> {
     let mut w = CsvStream::create(path, encoding, table.title.as_deref(), &table.header)?;
     for row in table.rows.iter().chain(table.total.iter()) {
         w.push(row)?;
@@ -68,9 +69,11 @@ impl CsvStream {
         encoding: TextEncoding,
         title: Option<&str>,
         header: &[String],
-    ) -> anyhow::Result<CsvStream> {
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
+    ) -> Result<CsvStream> {
+        let file = std::fs::File::create(path).map_err(|source| GenError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         if let TextEncoding::Utf8Bom = encoding {
             out.write_all("\u{FEFF}".as_bytes())?;
@@ -93,25 +96,27 @@ impl CsvStream {
         })
     }
 
-    pub fn push(&mut self, row: &[Value]) -> anyhow::Result<()> {
+    pub fn push(&mut self, row: &[Value]) -> Result<()> {
         self.writer.write_record(row.iter().map(Value::as_csv))?;
         Ok(())
     }
 
-    pub fn finish(self) -> anyhow::Result<()> {
+    pub fn finish(self) -> Result<()> {
         let path = self.path;
-        let mut enc = self
-            .writer
-            .into_inner()
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?;
-        anyhow::ensure!(
-            enc.pending.is_empty(),
-            "{}: generated text ends inside a character",
-            path.display()
-        );
-        enc.out
-            .flush()
-            .with_context(|| format!("cannot write {}", path.display()))
+        let mut enc = self.writer.into_inner().map_err(|e| GenError::Write {
+            path: path.clone(),
+            reason: e.error().to_string(),
+        })?;
+        if !enc.pending.is_empty() {
+            return Err(GenError::Write {
+                path,
+                reason: "generated text ends inside a character".into(),
+            });
+        }
+        enc.out.flush().map_err(|e| GenError::Write {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
     }
 }
 
@@ -152,7 +157,7 @@ impl Write for Encoder {
     }
 }
 
-pub fn write_xlsx(path: &Path, sheets: &[(&str, &Table)]) -> anyhow::Result<()> {
+pub fn write_xlsx(path: &Path, sheets: &[(&str, &Table)]) -> Result<()> {
     let mut wb = Workbook::new();
     // A fixed creation time keeps the generated file byte-identical from run to run.
     let fixed = ExcelDateTime::from_ymd(2026, 1, 1)?;
@@ -199,7 +204,9 @@ pub fn write_xlsx(path: &Path, sheets: &[(&str, &Table)]) -> anyhow::Result<()> 
             r += 1;
         }
     }
-    wb.save(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    wb.save(path).map_err(|e| GenError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     Ok(())
 }

@@ -91,7 +91,10 @@ impl SourceKind {
         }
     }
 
-    /// The accepted headers of each field of this kind (after [`crate::header::normalize`]).
+    /// The accepted headers of each field of this kind (after `ingest::header::normalize`).
+    ///
+    /// Long because it is the synonym table itself, one line per field: one place to read
+    /// and extend every header vbrief knows.
     pub fn fields(self) -> &'static [(Field, &'static [&'static str])] {
         use Field::*;
         const DISTRICT: &[&str] = &[

@@ -344,6 +344,9 @@ impl Default for TargetGroups {
     }
 }
 
+/// Builds the error for one invalid key: (key, value as written, what is allowed).
+type Invalid<'a> = dyn Fn(&str, String, &str) -> ConfigError + 'a;
+
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -371,6 +374,13 @@ impl Config {
             value,
             allowed: allowed.to_string(),
         };
+        self.validate_targets(&invalid)?;
+        self.validate_categories_and_score(&invalid)?;
+        self.validate_quality_and_aliases(&invalid)
+    }
+
+    /// Targets are positive (rates are fractions); star thresholds increase.
+    fn validate_targets(&self, invalid: &Invalid<'_>) -> Result<(), ConfigError> {
         let t = &self.targets;
         let fraction = |key: &str, v: f64| {
             if v.is_finite() && v > 0.0 && v <= 1.0 {
@@ -412,6 +422,11 @@ impl Config {
                 "must be 5 increasing positive hour values, e.g. [100, 300, 600, 1000, 1500]",
             ));
         }
+        Ok(())
+    }
+
+    /// Category aliases name a standard category; score weights name components.
+    fn validate_categories_and_score(&self, invalid: &Invalid<'_>) -> Result<(), ConfigError> {
         if self.categories.standard.is_empty() {
             return Err(invalid(
                 "categories.standard",
@@ -457,6 +472,11 @@ impl Config {
                 "needs at least one weight above 0",
             ));
         }
+        Ok(())
+    }
+
+    /// Quality thresholds name checks and are shares; community aliases are paths.
+    fn validate_quality_and_aliases(&self, invalid: &Invalid<'_>) -> Result<(), ConfigError> {
         let q = &self.quality;
         if !(q.reported_hours_tolerance.is_finite() && q.reported_hours_tolerance >= 0.0) {
             return Err(invalid(
@@ -500,14 +520,14 @@ impl Config {
 
     /// The standard category a ledger's category text stands for, if any.
     pub fn standard_category(&self, raw: &str) -> Option<String> {
-        let c = crate::parse::text::compact(raw);
+        let c = crate::text::compact(raw);
         if self.categories.standard.contains(&c) {
             return Some(c);
         }
         self.categories
             .aliases
             .iter()
-            .find(|(alias, _)| crate::parse::text::compact(alias) == c)
+            .find(|(alias, _)| crate::text::compact(alias) == c)
             .map(|(_, target)| target.clone())
     }
 }
