@@ -137,3 +137,39 @@ fn run_ingests_the_inbox_then_reports() {
     .code(1)
     .stderr_has("vbrief ingest");
 }
+
+/// `VBRIEF_TIMINGS=1` prints one `[timing] <phase> <seconds>` line per phase, the lines
+/// bench/run.sh collects; without it, none.
+#[test]
+fn timings_print_each_phase_only_when_asked() {
+    let env = Env::new();
+    env.csv("ledger.csv", &["区县,街道,社区,常住人口", "东区,站前街道,站前社区,1000"]);
+    let workdir = env.path().to_str().unwrap().to_string();
+    let run = env
+        .run_with_vars(&[("VBRIEF_TIMINGS", "1")], &["run", "--workdir", &workdir])
+        .code(0);
+    for phase in [
+        "ingest.hash_and_plan inbox/ledger.csv",
+        "ingest.load inbox/ledger.csv",
+        "ingest.merge.communities.0",
+        "ingest.merge",
+        "ingest.commit",
+        "checks.after_ingest",
+        "checks.id_number",
+        "indicators.01_scope.sql",
+        "report.indicators",
+        "report.pdf",
+    ] {
+        let prefix = format!("[timing] {phase} ");
+        let line = run.stderr.lines().find(|l| l.starts_with(&prefix));
+        let seconds = line.and_then(|l| l[prefix.len()..].parse::<f64>().ok());
+        assert!(
+            seconds.is_some_and(|s| s >= 0.0),
+            "no timing for {phase}:\n{}",
+            run.stderr
+        );
+    }
+    std::fs::remove_file(env.path().join("warehouse.duckdb")).unwrap();
+    let quiet = env.run(&["run", "--workdir", &workdir]).code(0);
+    assert!(!quiet.stderr.contains("[timing]"), "{}", quiet.stderr);
+}
