@@ -52,7 +52,7 @@ fi
 # generate NAME VOLUNTEERS RECORDS [EXTRA...]: the data set, once.
 generate() {
     local name=$1 volunteers=$2 records=$3; shift 3
-    local dir=$BENCH/$name stamp="$volunteers $records $* $(git -C "$ROOT" log -1 --format=%h -- src/gen)"
+    local dir=$BENCH/$name stamp="$volunteers $records $* $(git -C "$ROOT" log -1 --format=%h -- sample-gen)"
     if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
         return
     fi
