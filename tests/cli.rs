@@ -143,7 +143,10 @@ fn run_ingests_the_inbox_then_reports() {
 #[test]
 fn timings_print_each_phase_only_when_asked() {
     let env = Env::new();
-    env.csv("ledger.csv", &["区县,街道,社区,常住人口", "东区,站前街道,站前社区,1000"]);
+    env.csv(
+        "ledger.csv",
+        &["区县,街道,社区,常住人口", "东区,站前街道,站前社区,1000"],
+    );
     let workdir = env.path().to_str().unwrap().to_string();
     let run = env
         .run_with_vars(&[("VBRIEF_TIMINGS", "1")], &["run", "--workdir", &workdir])
