@@ -617,10 +617,39 @@ fn nothing_new(
     key_source: KeySource,
     outcomes: Vec<SheetOutcome>,
 ) -> Result<IngestReport, IngestError> {
+    let quarantine = QuarantineCsv::WriteIfMissing;
+    report(
+        conn,
+        opts,
+        warehouse_path,
+        key_source,
+        outcomes,
+        Vec::new(),
+        quarantine,
+    )
+}
+
+/// When quarantine.csv is written from the warehouse.
+#[derive(PartialEq)]
+enum QuarantineCsv {
+    Rewrite,
+    WriteIfMissing,
+}
+
+/// The report of a run, with quarantine.csv written from the warehouse.
+fn report(
+    conn: &Connection,
+    opts: &IngestOptions,
+    warehouse_path: PathBuf,
+    key_source: KeySource,
+    outcomes: Vec<SheetOutcome>,
+    quarantine_by_reason: Vec<(String, u64)>,
+    quarantine: QuarantineCsv,
+) -> Result<IngestReport, IngestError> {
     let communities_in_ledger: i64 =
         conn.query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
     let quarantine_csv = opts.store().join("quarantine.csv");
-    if !quarantine_csv.exists() {
+    if quarantine == QuarantineCsv::Rewrite || !quarantine_csv.exists() {
         warehouse::write_quarantine_csv(conn, &quarantine_csv).map_err(|e| {
             IngestError::Output {
                 path: quarantine_csv.display().to_string(),
@@ -634,7 +663,7 @@ fn nothing_new(
         key_source: Some(key_source),
         sheets: outcomes,
         communities_in_ledger: communities_in_ledger as usize,
-        quarantine_by_reason: Vec::new(),
+        quarantine_by_reason,
     })
 }
 
@@ -935,8 +964,6 @@ fn summarize_run(
     outcomes: Vec<SheetOutcome>,
 ) -> Result<IngestReport, IngestError> {
     let _t = tracing::info_span!("ingest.quarantine_csv").entered();
-    let communities_in_ledger: i64 =
-        conn.query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
     let quarantine_by_reason = {
         let mut stmt = conn.prepare(
             "SELECT q.reason, count(*) FROM quarantine q JOIN files f USING (file_id)
@@ -947,19 +974,16 @@ fn summarize_run(
         })?;
         rows.collect::<Result<Vec<_>, _>>()?
     };
-    let quarantine_csv = opts.store().join("quarantine.csv");
-    warehouse::write_quarantine_csv(conn, &quarantine_csv).map_err(|e| IngestError::Output {
-        path: quarantine_csv.display().to_string(),
-        detail: e.to_string(),
-    })?;
-    Ok(IngestReport {
-        warehouse: warehouse_path,
-        quarantine_csv,
-        key_source: Some(key_source),
-        sheets: outcomes,
-        communities_in_ledger: communities_in_ledger as usize,
+    let quarantine = QuarantineCsv::Rewrite;
+    report(
+        conn,
+        opts,
+        warehouse_path,
+        key_source,
+        outcomes,
         quarantine_by_reason,
-    })
+        quarantine,
+    )
 }
 
 fn load_index(conn: &Connection, config: &Config) -> Result<CommunityIndex, duckdb::Error> {
