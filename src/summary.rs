@@ -54,6 +54,13 @@ pub fn print_ingest_summary(report: &IngestReport, in_place: bool) {
                         format!("  ({})", skipped.join(", "))
                     }
                 );
+                if !s.unused_columns.is_empty() {
+                    println!(
+                        "{:>42}  未使用的列 unused columns: {}",
+                        "",
+                        s.unused_columns.join(", ")
+                    );
+                }
                 total.read += c.read;
                 total.accepted += c.accepted;
                 total.quarantined += c.quarantined;

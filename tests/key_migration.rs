@@ -34,7 +34,10 @@ fn text_keys_of_an_older_warehouse_become_uuids_that_match_new_rows() {
             "INSERT INTO runs VALUES (1, now(), now(), 'old', 1, 0);
              INSERT INTO files VALUES (1, 1, 'old-export', 'old/时长.csv', '', 'service_records',
                                        'utf-8', 3, 2, 1, 0, 0, 1, 0, 0);
-             INSERT INTO volunteers VALUES ('{person_hex}', 'V001', '张*', '男', 1980,
+             INSERT INTO volunteers (k, volunteer_no, name_masked, gender, birth_year,
+                                    registered_on, community_id, status, reported_hours,
+                                    file_id, source_row)
+                 VALUES ('{person_hex}', 'V001', '张*', '男', 1980,
                                             DATE '2024-01-05', 1, '正常', NULL, 1, 9);
              INSERT INTO service_records VALUES
                  ('r:R1', 'R1', '{person_hex}', false, NULL, '助老', DATE '2024-05-01', 2.5,

@@ -41,6 +41,46 @@ pub struct Config {
     pub communities: Communities,
     pub score: Score,
     pub quality: Quality,
+    pub status: Status,
+    /// `[headers.<kind>]`: an office's own header → canonical field (`"服务开始" = "served_on"`),
+    /// on top of the synonyms vbrief knows (`domain::kind`).
+    pub headers: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Which status words count (`[status]`). Words are compared after trimming.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Status {
+    /// A service record whose 状态/时长状态 is one of these counts. Any other word does not, and
+    /// the pending-records check lists it (with its count when vbrief does not know the word).
+    pub effective: Vec<String>,
+    /// Record statuses vbrief knows and does not count (申请中, 未签退, …): listed as pending.
+    pub not_effective: Vec<String>,
+    /// A volunteer whose 状态/账户状态 is one of these is not a registered person.
+    pub volunteer_excluded: Vec<String>,
+    /// A volunteer whose 认证状态 is one of these is not a registered person (the national
+    /// figures count real-name-verified volunteers).
+    pub verification_excluded: Vec<String>,
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect();
+        Status {
+            effective: words(&["已生效"]),
+            not_effective: words(&[
+                "未生效",
+                "待审核",
+                "申请中",
+                "未签退",
+                "已拒绝",
+                "已删除",
+                "录入失败",
+            ]),
+            volunteer_excluded: words(&["注销", "停用"]),
+            verification_excluded: words(&["审核中", "认证未通过"]),
+        }
+    }
 }
 
 /// The data-quality checks' settings: when a check warns or fails, and tolerances.
@@ -376,7 +416,83 @@ impl Config {
         };
         self.validate_targets(&invalid)?;
         self.validate_categories_and_score(&invalid)?;
-        self.validate_quality_and_aliases(&invalid)
+        self.validate_quality_and_aliases(&invalid)?;
+        self.validate_status_and_headers(&invalid)
+    }
+
+    /// Status lists are non-empty words, a word is not both effective and not; every
+    /// `[headers.<kind>]` names a kind and each of its values a field of that kind.
+    fn validate_status_and_headers(&self, invalid: &Invalid<'_>) -> Result<(), ConfigError> {
+        if self.status.effective.iter().all(|w| w.trim().is_empty()) {
+            return Err(invalid(
+                "status.effective",
+                format!("{:?}", self.status.effective),
+                "must list at least one status word that counts, e.g. [\"已生效\"]",
+            ));
+        }
+        for word in &self.status.effective {
+            if self
+                .status
+                .not_effective
+                .iter()
+                .any(|w| w.trim() == word.trim())
+            {
+                return Err(invalid(
+                    "status.not_effective",
+                    format!("\"{word}\""),
+                    "is also in status.effective; a word either counts or does not",
+                ));
+            }
+        }
+        for (kind_name, mapping) in &self.headers {
+            let kind = crate::kind::SourceKind::ALL
+                .into_iter()
+                .find(|k| k.name() == kind_name.as_str())
+                .ok_or_else(|| {
+                    invalid(
+                        &format!("headers.{kind_name}"),
+                        "{…}".into(),
+                        &format!(
+                            "is not a kind; use one of: {}",
+                            crate::kind::SourceKind::ALL.map(|k| k.name()).join(", ")
+                        ),
+                    )
+                })?;
+            for (header, field) in mapping {
+                if crate::kind::Field::of_kind(kind, field).is_none() {
+                    return Err(invalid(
+                        &format!("headers.{kind_name}.\"{header}\""),
+                        format!("\"{field}\""),
+                        &format!(
+                            "is not a field of {kind_name}; use one of: {}",
+                            kind.fields()
+                                .iter()
+                                .map(|(f, _)| f.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The office's own header mappings for `kind`: (header, field).
+    pub fn header_mappings(
+        &self,
+        kind: crate::kind::SourceKind,
+    ) -> Vec<(String, crate::kind::Field)> {
+        self.headers
+            .get(kind.name())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(h, f)| {
+                        crate::kind::Field::of_kind(kind, f).map(|f| (h.clone(), f))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Targets are positive (rates are fractions); star thresholds increase.
@@ -551,9 +667,44 @@ mod tests {
         assert_eq!(empty.categories.standard, parsed.categories.standard);
         assert_eq!(empty.city.office, parsed.city.office);
         assert_eq!(empty.quality.reported_hours_tolerance, 1.0);
+        assert_eq!(empty.status, parsed.status);
         for (id, default) in QUALITY_CHECKS {
             assert_eq!(parsed.quality.threshold(id), default, "{id}");
         }
+    }
+
+    #[test]
+    fn header_mappings_name_a_kind_and_one_of_its_fields() {
+        let c = Config::parse(
+            "[headers.service_records]\n\"服务开始\" = \"start_time\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.header_mappings(crate::kind::SourceKind::ServiceRecords),
+            vec![("服务开始".to_string(), crate::kind::Field::StartTime)]
+        );
+        let e = Config::parse("[headers.recordz]\n\"a\" = \"hours\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("headers.recordz") && e.contains("service_records"),
+            "{e}"
+        );
+        let e = Config::parse("[headers.stations]\n\"时长\" = \"hours\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("headers.stations.\"时长\"") && e.contains("station_name"),
+            "{e}"
+        );
+        let e = Config::parse(
+            "[status]\neffective = [\"已生效\"]\nnot_effective = [\"已生效\"]\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("status.not_effective"), "{e}");
     }
 
     #[test]

@@ -74,3 +74,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
 ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS community_id INTEGER;
 ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS community_text VARCHAR;
 ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS person_key UUID;
+-- 认证状态 of a volunteer (2.0 lists); NULL when the export has no such column.
+ALTER TABLE volunteers ADD COLUMN IF NOT EXISTS verification VARCHAR;
+-- A community's name as the ledger wrote it (`春园社区居委会`), for lineage; `community` holds
+-- the normalized name every output uses (`春园社区`). Filled for older warehouses when opened.
+ALTER TABLE communities ADD COLUMN IF NOT EXISTS written_as VARCHAR;

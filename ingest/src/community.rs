@@ -48,6 +48,9 @@ pub struct CommunityIndex {
     entries: Vec<CommunityEntry>,
     by_name: HashMap<String, Vec<usize>>,
     by_stem: HashMap<String, Vec<usize>>,
+    /// The ledger's districts and streets, to recognize them inside a region path.
+    districts: Vec<AreaName>,
+    streets: Vec<AreaName>,
     /// Normalized alias → (district, street, community) of the target, any part may be empty.
     aliases: HashMap<String, (String, String, String)>,
     closest_cache: std::sync::Mutex<HashMap<String, Vec<String>>>,
@@ -80,10 +83,24 @@ impl CommunityIndex {
                 (normalize_community(alias), target)
             })
             .collect();
+        let areas = |part: fn(&CommunityEntry) -> &str| {
+            let mut names: Vec<AreaName> = entries
+                .iter()
+                .map(|e| AreaName::new(part(e)))
+                .filter(|a| !a.full.is_empty())
+                .collect();
+            names.sort_by(|a, b| a.full.cmp(&b.full));
+            names.dedup_by(|a, b| a.full == b.full);
+            names
+        };
+        let districts = areas(|e| &e.district);
+        let streets = areas(|e| &e.street);
         CommunityIndex {
             entries,
             by_name,
             by_stem,
+            districts,
+            streets,
             aliases,
             closest_cache: Default::default(),
             match_cache: Default::default(),
@@ -126,6 +143,127 @@ impl CommunityIndex {
             cache.insert(key, found.clone());
         }
         found
+    }
+
+    /// Matches a region column that holds a path: province, city, district, street and
+    /// community concatenated (`某省某市青湖区枫林街道春园社区`) or separated by `>`, `/`, `-`,
+    /// `－` or spaces, with or without province and city. The community is the ledger name the
+    /// path ends with; districts and streets of the ledger named in the rest of the path must
+    /// be the community's own (they tell apart communities that share a name). A path that fits
+    /// no community, or several, is Unknown or Ambiguous with the candidates, as for columns.
+    pub fn find_path(&self, path: &str) -> Match {
+        let key = format!("path:{path}");
+        if let Some(hit) = lock(&self.match_cache).get(&key) {
+            return hit.clone();
+        }
+        let found = self.find_path_uncached(path);
+        let mut cache = lock(&self.match_cache);
+        if cache.len() < MATCH_CACHE_MAX {
+            cache.insert(key, found.clone());
+        }
+        found
+    }
+
+    /// A row's community column read with a region column that names the place it is in
+    /// (a district alone, or a path down to the street): the areas named in `region` narrow
+    /// the match as district and street columns would.
+    pub fn find_in_region(&self, region: &str, street: Option<&str>, community: &str) -> Match {
+        let parts = path_parts(region);
+        let joined: String = parts.concat();
+        let district = self.mentioned(&self.districts, &joined, &parts, DISTRICT_TAILS);
+        let street_in_path = self.mentioned(&self.streets, &joined, &parts, STREET_TAILS);
+        let street = street
+            .map(str::to_string)
+            .or(street_in_path.first().cloned());
+        self.find(
+            (district.len() == 1).then(|| district[0].as_str()),
+            street.as_deref(),
+            Some(community),
+        )
+    }
+
+    fn find_path_uncached(&self, path: &str) -> Match {
+        let parts = path_parts(path);
+        if parts.is_empty() {
+            return Match::Missing;
+        }
+        let joined = normalize_community(&parts.concat());
+        // Every ledger name the path ends with, longest first.
+        let mut ends: Vec<(usize, usize)> = Vec::new();
+        for (at, _) in joined.char_indices() {
+            if let Some(found) = self.by_name.get(&joined[at..]) {
+                ends.extend(found.iter().map(|&i| (at, i)));
+            }
+        }
+        if ends.is_empty() {
+            // No ledger name at the end: the last part may be an alias, a short form or a
+            // misspelling; match it as a community column within the areas the path names.
+            let last = normalize_community(parts.last().map_or("", String::as_str));
+            let rest = &parts[..parts.len() - 1];
+            let prefix: String = rest.concat();
+            let districts = self.mentioned(&self.districts, &prefix, rest, DISTRICT_TAILS);
+            let streets = self.mentioned(&self.streets, &prefix, rest, STREET_TAILS);
+            if parts.len() == 1 && districts.is_empty() {
+                // One unseparated text that names no ledger community.
+                return Match::Unknown {
+                    candidates: self.closest(&last, None),
+                };
+            }
+            return self.find(
+                (districts.len() == 1).then(|| districts[0].as_str()),
+                (streets.len() == 1).then(|| streets[0].as_str()),
+                Some(&last),
+            );
+        }
+        let fits = |&(at, i): &(usize, usize)| {
+            let prefix = &joined[..at];
+            let entry = &self.entries[i];
+            let districts = self.mentioned(&self.districts, prefix, &parts, DISTRICT_TAILS);
+            let streets = self.mentioned(&self.streets, prefix, &parts, STREET_TAILS);
+            (districts.is_empty() || districts.contains(&compact(&entry.district)))
+                && (streets.is_empty() || streets.contains(&compact(&entry.street)))
+        };
+        let fitting: Vec<(usize, usize)> = ends.iter().copied().filter(fits).collect();
+        let Some(longest) = fitting.iter().map(|(at, _)| *at).min() else {
+            return Match::Unknown {
+                candidates: ends.iter().map(|&(_, i)| self.entries[i].path()).collect(),
+            };
+        };
+        let best: Vec<usize> = fitting
+            .iter()
+            .filter(|(at, _)| *at == longest)
+            .map(|&(_, i)| i)
+            .collect();
+        match best.as_slice() {
+            [one] => Match::Found(self.entries[*one].id),
+            many => Match::Ambiguous {
+                candidates: many.iter().map(|&i| self.entries[i].path()).collect(),
+            },
+        }
+    }
+
+    /// The ledger areas (full names) that `text` names: by the full name, by the name's stem
+    /// followed by an administrative tail (`青湖` + `区`), or by a separated part that is the
+    /// stem alone. A bare stem inside a longer text is not enough (`青湖街道` does not name
+    /// the district 青湖区).
+    fn mentioned(
+        &self,
+        areas: &[AreaName],
+        text: &str,
+        parts: &[String],
+        tails: &[&str],
+    ) -> Vec<String> {
+        areas
+            .iter()
+            .filter(|a| {
+                text.contains(a.full.as_str())
+                    || parts.contains(&a.stem)
+                    || tails
+                        .iter()
+                        .any(|t| text.contains(&format!("{}{t}", a.stem)))
+            })
+            .map(|a| a.full.clone())
+            .collect()
     }
 
     fn find_uncached(
@@ -208,6 +346,37 @@ impl CommunityIndex {
         lock(&self.closest_cache).insert(cache_key, out.clone());
         out
     }
+}
+
+/// A district or street of the ledger: its name as written (compacted) and its stem.
+#[derive(Debug, Clone)]
+struct AreaName {
+    full: String,
+    stem: String,
+}
+
+impl AreaName {
+    fn new(raw: &str) -> AreaName {
+        AreaName {
+            full: compact(raw),
+            stem: area_stem(raw),
+        }
+    }
+}
+
+const DISTRICT_TAILS: &[&str] = &["区", "县", "市", "旗"];
+const STREET_TAILS: &[&str] = &["街道", "镇", "乡", "办事处"];
+
+/// The parts of a region path (compacted), split at `>`, `/`, `-`, `－`, `\\`, `|`, `、`,
+/// `，` and spaces.
+fn path_parts(path: &str) -> Vec<String> {
+    crate::parse::text::to_half_width(path)
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, '>' | '/' | '-' | '\\' | '|' | '、' | ',' | '→' | '»')
+        })
+        .map(compact)
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// A cache's lock (rows are matched on several threads). A cache is only ever whole or
@@ -294,6 +463,84 @@ mod tests {
         assert_eq!(
             ix.find(None, Some("和平街道"), Some("幸福社区")),
             Match::Found(2)
+        );
+    }
+
+    fn city() -> CommunityIndex {
+        let e = |id, d: &str, s: &str, c: &str| CommunityEntry {
+            id,
+            district: d.into(),
+            street: s.into(),
+            community: c.into(),
+        };
+        CommunityIndex::new(
+            vec![
+                e(1, "青湖区", "枫林街道", "春园社区"),
+                e(2, "白河区", "枫林街道", "春园社区"),
+                e(3, "青湖区", "青湖街道", "秋实社区"),
+                e(4, "白河区", "河西街道", "花园社区"),
+                e(5, "白河区", "河西街道", "东花园社区"),
+            ],
+            &BTreeMap::new(),
+        )
+    }
+
+    #[test]
+    fn region_paths_with_every_separator() {
+        let ix = city();
+        for path in [
+            "某省某市青湖区枫林街道春园社区",
+            "青湖区枫林街道春园社区居委会",
+            "某省>某市>青湖区>枫林街道>春园社区",
+            "青湖区/枫林街道/春园社区",
+            "青湖区-枫林街道-春园社区",
+            "青湖区－枫林街道－春园社区",
+            "青湖区 枫林街道 春园社区",
+            "青湖 > 枫林 > 春园社区",
+        ] {
+            assert_eq!(ix.find_path(path), Match::Found(1), "{path}");
+        }
+        assert_eq!(ix.find_path("某市青湖区秋实社区"), Match::Found(3));
+        assert_eq!(ix.find_path("青湖街道秋实社区"), Match::Found(3));
+        assert_eq!(ix.find_path("秋实社区"), Match::Found(3));
+        // The longer name wins over the name it ends with.
+        assert_eq!(ix.find_path("白河区河西街道东花园社区"), Match::Found(5));
+        assert_eq!(ix.find_path("白河区河西街道花园社区"), Match::Found(4));
+    }
+
+    #[test]
+    fn ambiguous_and_unknown_paths_carry_candidates() {
+        let ix = city();
+        match ix.find_path("某市枫林街道春园社区") {
+            Match::Ambiguous { candidates } => assert_eq!(
+                candidates,
+                vec!["青湖区/枫林街道/春园社区", "白河区/枫林街道/春园社区"]
+            ),
+            other => panic!("{other:?}"),
+        }
+        match ix.find_path("青湖区河西街道花园社区") {
+            Match::Unknown { candidates } => {
+                assert_eq!(candidates, vec!["白河区/河西街道/花园社区"])
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            ix.find_path("某省某市黑山区新村社区"),
+            Match::Unknown { .. }
+        ));
+        assert!(matches!(
+            ix.find_path("青湖区>枫林街道>春园新社区"),
+            Match::Unknown { .. }
+        ));
+        assert_eq!(ix.find_path(" / "), Match::Missing);
+        // A community column with a region column naming its district.
+        assert_eq!(
+            ix.find_in_region("白河区", None, "春园社区"),
+            Match::Found(2)
+        );
+        assert_eq!(
+            ix.find_in_region("某市青湖区枫林街道", None, "春园社区居委会"),
+            Match::Found(1)
         );
     }
 

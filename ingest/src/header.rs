@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::config::Config;
 use crate::kind::{Field, SourceKind};
 use crate::parse::text::compact;
 
@@ -60,46 +61,150 @@ impl ColumnMap {
     pub fn has(&self, field: Field) -> bool {
         self.get(field).is_some()
     }
+
+    /// The non-empty headers no field was mapped to (vbrief does not read those columns).
+    pub fn unused(&self) -> Vec<String> {
+        self.header
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| !h.is_empty() && !self.columns.values().any(|c| c == i))
+            .map(|(_, h)| h.clone())
+            .collect()
+    }
 }
 
-/// Maps the header cells to the fields of `kind`. The first column wins when two match.
+/// The vbrief.toml lines that would map the sheet's unused headers closest to each missing
+/// required field (`"服务开始" = "start_time"`), for the error message: staff can paste them.
+pub fn suggested_mappings(map: &ColumnMap) -> Vec<String> {
+    let unused = map.unused();
+    let mut lines = Vec::new();
+    let mut taken: Vec<&str> = Vec::new();
+    for group in missing_required(map) {
+        let best = group
+            .iter()
+            .flat_map(|field| {
+                let synonyms = map
+                    .kind
+                    .fields()
+                    .iter()
+                    .find(|(f, _)| f == field)
+                    .map_or(&[][..], |(_, s)| *s);
+                unused.iter().map(move |h| {
+                    let score = synonyms.iter().map(|s| similarity(h, s)).max().unwrap_or(0);
+                    (score, h.as_str(), *field)
+                })
+            })
+            .filter(|(score, h, _)| *score > 0 && !taken.contains(h))
+            .max_by_key(|(score, _, _)| *score);
+        if let Some((_, header, field)) = best {
+            taken.push(header);
+            lines.push(format!("\"{header}\" = \"{}\"", field.name()));
+        }
+    }
+    lines
+}
+
+/// How alike two headers are: the characters they share (`服务开始` ~ `开始时间`: 2).
+fn similarity(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut used = vec![false; b.len()];
+    let mut shared = 0;
+    for c in a.chars() {
+        if let Some(i) = (0..b.len()).find(|&i| !used[i] && b[i] == c) {
+            used[i] = true;
+            shared += 1;
+        }
+    }
+    shared
+}
+
+/// The headers vbrief knows: the built-in synonyms of `domain::kind`, and an office's own
+/// `[headers.<kind>]` mappings from vbrief.toml, which win over the synonyms.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    /// Per kind: (normalized header, field).
+    extra: HashMap<SourceKind, Vec<(String, Field)>>,
+}
+
+impl Vocabulary {
+    pub fn from_config(config: &Config) -> Vocabulary {
+        let extra = SourceKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let mappings = config
+                    .header_mappings(kind)
+                    .into_iter()
+                    .map(|(header, field)| (normalize(&header), field))
+                    .collect();
+                (kind, mappings)
+            })
+            .collect();
+        Vocabulary { extra }
+    }
+
+    fn extra(&self, kind: SourceKind) -> &[(String, Field)] {
+        self.extra.get(&kind).map_or(&[], Vec::as_slice)
+    }
+
+    /// Maps the header cells to the fields of `kind`. The first column wins when two match.
+    pub fn map(&self, kind: SourceKind, header: &[String]) -> ColumnMap {
+        let normalized: Vec<String> = header.iter().map(|h| normalize(h)).collect();
+        let mut columns = HashMap::new();
+        let extra = self.extra(kind);
+        // The office's own mappings first: they name exactly the column they mean.
+        for (index, name) in normalized.iter().enumerate() {
+            if let Some((_, field)) = extra.iter().find(|(h, _)| h == name) {
+                columns.entry(*field).or_insert(index);
+            }
+        }
+        for (index, name) in normalized.iter().enumerate() {
+            if columns.values().any(|&i| i == index) {
+                continue;
+            }
+            let bare = without_unit(name);
+            let field = kind.fields().iter().find_map(|(field, synonyms)| {
+                let matches = synonyms.contains(&name.as_str())
+                    || bare.is_some_and(|b| synonyms.contains(&b));
+                (matches && !columns.contains_key(field)).then_some(*field)
+            });
+            if let Some(field) = field {
+                columns.insert(field, index);
+            }
+        }
+        let mut by_field = Vec::new();
+        for (&field, &index) in &columns {
+            let at = field as usize;
+            if by_field.len() <= at {
+                by_field.resize(at + 1, None);
+            }
+            by_field[at] = Some(index);
+        }
+        ColumnMap {
+            kind,
+            columns,
+            header: normalized,
+            by_field,
+        }
+    }
+
+    /// How many cells of the row are known headers of any kind: the header row scores highest.
+    pub fn score(&self, row: &[String]) -> usize {
+        SourceKind::ALL
+            .iter()
+            .map(|&kind| self.map(kind, row).columns.len())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// [`Vocabulary::map`] with the built-in synonyms only.
 pub fn map_columns(kind: SourceKind, header: &[String]) -> ColumnMap {
-    let normalized: Vec<String> = header.iter().map(|h| normalize(h)).collect();
-    let mut columns = HashMap::new();
-    for (index, name) in normalized.iter().enumerate() {
-        let bare = without_unit(name);
-        let field = kind.fields().iter().find_map(|(field, synonyms)| {
-            let matches =
-                synonyms.contains(&name.as_str()) || bare.is_some_and(|b| synonyms.contains(&b));
-            (matches && !columns.contains_key(field)).then_some(*field)
-        });
-        if let Some(field) = field {
-            columns.insert(field, index);
-        }
-    }
-    let mut by_field = Vec::new();
-    for (&field, &index) in &columns {
-        let at = field as usize;
-        if by_field.len() <= at {
-            by_field.resize(at + 1, None);
-        }
-        by_field[at] = Some(index);
-    }
-    ColumnMap {
-        kind,
-        columns,
-        header: normalized,
-        by_field,
-    }
+    Vocabulary::default().map(kind, header)
 }
 
-/// How many cells of the row are known headers of any kind: the header row scores highest.
+/// [`Vocabulary::score`] with the built-in synonyms only.
 pub fn header_score(row: &[String]) -> usize {
-    SourceKind::ALL
-        .iter()
-        .map(|&kind| map_columns(kind, row).columns.len())
-        .max()
-        .unwrap_or(0)
+    Vocabulary::default().score(row)
 }
 
 /// Whether every required field group has at least one column.
@@ -114,7 +219,12 @@ pub fn missing_required(map: &ColumnMap) -> Vec<&'static [Field]> {
 
 /// Tells the kind of a sheet from its header, by the columns only that kind has.
 pub fn detect_kind(header: &[String]) -> Option<SourceKind> {
-    let map = |k| map_columns(k, header);
+    detect_kind_with(&Vocabulary::default(), header)
+}
+
+/// [`detect_kind`] with an office's own header mappings.
+pub fn detect_kind_with(vocabulary: &Vocabulary, header: &[String]) -> Option<SourceKind> {
+    let map = |k| vocabulary.map(k, header);
     let complete = |k| missing_required(&map(k)).is_empty();
     let communities = map(SourceKind::Communities);
     if communities.has(Field::Population) && complete(SourceKind::Communities) {
@@ -282,6 +392,87 @@ mod tests {
         let records = map_columns(SourceKind::ServiceRecords, &header);
         assert_eq!(records.get(Field::Status), Some(5));
         assert_eq!(records.get(Field::Community), None);
+    }
+
+    #[test]
+    fn detects_the_2_0_lists_by_their_headers_alone() {
+        let volunteers = row(&[
+            "志愿者姓名",
+            "证件类型",
+            "证件号码",
+            "手机/电话",
+            "性别",
+            "注册日期",
+            "认证状态",
+            "账户状态",
+            "总服务时长（小时）",
+            "服务区域",
+        ]);
+        assert_eq!(detect_kind(&volunteers), Some(SourceKind::Volunteers));
+        let map = map_columns(SourceKind::Volunteers, &volunteers);
+        assert_eq!(map.get(Field::ReportedHours), Some(8));
+        assert_eq!(map.get(Field::Region), Some(9));
+        assert_eq!(map.get(Field::Phone), Some(3));
+        assert!(map.unused().is_empty(), "{:?}", map.unused());
+        let records = row(&[
+            "志愿者姓名",
+            "证件类型",
+            "证件号码",
+            "所属项目",
+            "所属队伍",
+            "岗位",
+            "开始时间",
+            "结束时间",
+            "服务时长（小时）",
+            "录入方式",
+            "时长状态",
+            "录入日期",
+        ]);
+        assert_eq!(detect_kind(&records), Some(SourceKind::ServiceRecords));
+        let map = map_columns(SourceKind::ServiceRecords, &records);
+        assert_eq!(
+            map.get(Field::ServedOn),
+            None,
+            "录入日期 is not the date served"
+        );
+        assert_eq!(map.get(Field::StartTime), Some(6));
+        assert_eq!(map.get(Field::Status), Some(10));
+        assert_eq!(map.unused(), vec!["岗位", "录入方式", "录入日期"]);
+        let teams = row(&[
+            "队伍名称",
+            "队伍类型",
+            "服务区域",
+            "注册时间",
+            "队伍人数",
+            "联系人",
+            "联系电话",
+        ]);
+        assert_eq!(detect_kind(&teams), Some(SourceKind::Organizations));
+    }
+
+    #[test]
+    fn an_office_mapping_rescues_unknown_headers_and_suggestions_name_them() {
+        let header = row(&["身份标识", "服务开始", "服务结束", "项目"]);
+        assert_eq!(detect_kind(&header), None);
+        let map = map_columns(SourceKind::ServiceRecords, &header);
+        assert_eq!(
+            suggested_mappings(&map),
+            vec![
+                "\"身份标识\" = \"id_number\"".to_string(),
+                "\"服务开始\" = \"start_time\"".to_string(),
+                "\"服务结束\" = \"end_time\"".to_string(),
+            ]
+        );
+        let config = Config::parse(
+            "[headers.service_records]\n\"身份标识\" = \"id_number\"\n\"服务开始\" = \"start_time\"\n\"服务结束\" = \"end_time\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let vocabulary = Vocabulary::from_config(&config);
+        assert_eq!(
+            detect_kind_with(&vocabulary, &header),
+            Some(SourceKind::ServiceRecords)
+        );
     }
 
     #[test]

@@ -92,6 +92,13 @@ impl PseudonymKey {
         self.hash("id:", id.as_str())
     }
 
+    /// The person key of another identity document (护照, 通行证 …): its canonical type and
+    /// normalized number (`parse::document`), so a passport number that happens to equal
+    /// some ID number or 志愿者编号 is still another person.
+    pub fn person_from_document(&self, document_type: &str, number: &str) -> Key128 {
+        self.hash("doc:", &format!("{document_type}|{number}"))
+    }
+
     /// The person key of a 志愿者编号, used when no ID number is given.
     pub fn person_from_volunteer_no(&self, volunteer_no: &str) -> Key128 {
         self.hash("no:", volunteer_no)

@@ -11,10 +11,11 @@ use std::sync::{Arc, Mutex};
 use duckdb::{params, Connection};
 
 use crate::batch::to_record_batch;
-use crate::community::{ledger_key, CommunityEntry, CommunityIndex};
+use crate::community::{ledger_key, normalize_community, CommunityEntry, CommunityIndex};
 use crate::config::Config;
 use crate::header::{
-    self, detect_kind, map_columns, missing_required, ColumnMap, HEADER_SEARCH_ROWS,
+    self, detect_kind_with, missing_required, suggested_mappings, ColumnMap, Vocabulary,
+    HEADER_SEARCH_ROWS,
 };
 use crate::identity::{KeyError, KeySource, PseudonymKey};
 use crate::kind::{Field, SourceKind};
@@ -123,6 +124,10 @@ pub struct SheetOutcome {
     pub encoding: Option<&'static str>,
     pub status: SheetStatus,
     pub counts: Counts,
+    /// Headers of the sheet vbrief does not read (no field maps to them), for the summary's
+    /// 未使用的列 line: a column an office expected to count shows up here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unused_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -247,6 +252,7 @@ fn plan_file(
     display: &str,
     hash: &str,
     opts: &IngestOptions,
+    vocabulary: &Vocabulary,
 ) -> Result<(Vec<PlannedSheet>, Vec<SheetOutcome>), String> {
     let mut wb = Workbook::open(path, opts.encoding.as_deref()).map_err(|e| e.to_string())?;
     let encoding = wb.encoding();
@@ -268,7 +274,7 @@ fn plan_file(
         }
         let best = top
             .iter()
-            .map(|r| (r, header::header_score(&row_texts(r))))
+            .map(|r| (r, vocabulary.score(&row_texts(r))))
             .filter(|(_, score)| *score >= 2)
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.number.cmp(&a.0.number)));
         let Some((header_row, score)) = best else {
@@ -276,20 +282,23 @@ fn plan_file(
             ignored.push((sheet.clone(), msg));
             continue;
         };
-        let (header_row, header_cells) = two_row_header(&top, header_row, score);
-        let kind = match opts.kind.or_else(|| detect_kind(&header_cells)) {
+        let (header_row, header_cells) = two_row_header(&top, header_row, score, vocabulary);
+        let kind = match opts
+            .kind
+            .or_else(|| detect_kind_with(vocabulary, &header_cells))
+        {
             Some(k) => k,
             None => {
                 // Not complete as any kind: say what the closest kind lacks.
                 let closest = SourceKind::ALL
                     .into_iter()
-                    .map(|k| (k, map_columns(k, &header_cells)))
+                    .map(|k| (k, vocabulary.map(k, &header_cells)))
                     .max_by_key(|(k, m)| (m.columns.len(), std::cmp::Reverse(*k)))
                     .filter(|(_, m)| m.columns.len() >= 2);
                 problems.push(match closest {
                     Some((k, m)) => missing_columns_message(&sheet, k, &m),
                     None => format!(
-                        "{}无法判断数据类型，请用 --kind 指定 (cannot tell which kind of export this is; pass --kind). 表头 (header): {}",
+                        "{}无法判断数据类型，请用 --kind 指定，或在 vbrief.toml 的 [headers.<kind>] 中说明各列的含义 (cannot tell which kind of export this is; pass --kind, or map the headers in vbrief.toml). 表头 (header): {}",
                         sheet_label(&sheet),
                         header_cells.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>().join(", ")
                     ),
@@ -297,7 +306,7 @@ fn plan_file(
                 continue;
             }
         };
-        let map = map_columns(kind, &header_cells);
+        let map = vocabulary.map(kind, &header_cells);
         if !missing_required(&map).is_empty() {
             problems.push(missing_columns_message(&sheet, kind, &map));
             continue;
@@ -340,6 +349,7 @@ fn plan_file(
             encoding,
             status: SheetStatus::Ignored(msg),
             counts: Counts::default(),
+            unused_columns: Vec::new(),
         })
         .collect();
     Ok((planned, ignored))
@@ -350,7 +360,12 @@ fn plan_file(
 /// more columns together than the best row alone, the header is the two combined, each
 /// column's name taken from the lower row where it has one. Returns the header's last row
 /// number (data starts below it) and its cells.
-fn two_row_header(top: &[Row], best: &Row, best_score: usize) -> (u64, Vec<String>) {
+fn two_row_header(
+    top: &[Row],
+    best: &Row,
+    best_score: usize,
+    vocabulary: &Vocabulary,
+) -> (u64, Vec<String>) {
     let combine = |upper: &Row, lower: &Row| -> Vec<String> {
         let (u, l) = (row_texts(upper), row_texts(lower));
         (0..u.len().max(l.len()))
@@ -369,7 +384,7 @@ fn two_row_header(top: &[Row], best: &Row, best_score: usize) -> (u64, Vec<Strin
     for (upper, lower) in pairs {
         if let (Some(upper), Some(lower)) = (upper, lower) {
             let cells = combine(upper, lower);
-            let score = header::header_score(&cells);
+            let score = vocabulary.score(&cells);
             if score > chosen.2 {
                 chosen = (lower.number, cells, score);
             }
@@ -395,12 +410,37 @@ fn missing_columns_message(sheet: &str, kind: SourceKind, map: &ColumnMap) -> St
                 .join(" 或 ")
         })
         .collect();
+    let found: Vec<&str> = map
+        .header
+        .iter()
+        .filter(|h| !h.is_empty())
+        .map(String::as_str)
+        .collect();
+    let suggested = suggested_mappings(map);
+    let advice = if suggested.is_empty() {
+        format!(
+            "如果某列就是所缺的内容，请在 vbrief.toml 中加入 (if a column holds what is missing, add to vbrief.toml):\n[headers.{}]\n\"<列名>\" = \"<{}>\"",
+            kind.name(),
+            missing_required(map)
+                .iter()
+                .flat_map(|g| g.iter().map(|f| f.name()))
+                .collect::<Vec<_>>()
+                .join("|")
+        )
+    } else {
+        format!(
+            "若下列对应关系正确，请把它们加入 vbrief.toml 后重新导入 (if these are right, add them to vbrief.toml and ingest again):\n[headers.{}]\n{}",
+            kind.name(),
+            suggested.join("\n")
+        )
+    };
     format!(
-        "{}看起来是{}，但缺少必需的列 (looks like {} but is missing required columns): {}",
+        "{}看起来是{}，但缺少必需的列 (looks like {} but is missing required columns): {}\n找到的表头 (headers found): {}\n{advice}",
         sheet_label(sheet),
         kind.label_zh(),
         kind.name(),
-        need.join("; ")
+        need.join("; "),
+        found.join(", ")
     )
 }
 
@@ -444,7 +484,12 @@ pub fn ingest(
     let Plan {
         mut sheets,
         mut outcomes,
-    } = plan_files(&files, &known_hashes(existing.as_ref())?, opts);
+    } = plan_files(
+        &files,
+        &known_hashes(existing.as_ref())?,
+        opts,
+        &Vocabulary::from_config(config),
+    );
     if opts.strict {
         strict_failure(&outcomes)?;
     }
@@ -540,7 +585,12 @@ struct Plan {
 /// Stage "plan": hashes every file and reads its headers. Guarantees: every file given
 /// appears exactly once, either in `sheets` (one entry per sheet to load) or in `outcomes`
 /// (unchanged since an earlier run or earlier in this run, unreadable, or ignored).
-fn plan_files(files: &[PathBuf], known: &HashSet<String>, opts: &IngestOptions) -> Plan {
+fn plan_files(
+    files: &[PathBuf],
+    known: &HashSet<String>,
+    opts: &IngestOptions,
+    vocabulary: &Vocabulary,
+) -> Plan {
     let mut plan = Plan {
         sheets: Vec::new(),
         outcomes: Vec::new(),
@@ -555,6 +605,7 @@ fn plan_files(files: &[PathBuf], known: &HashSet<String>, opts: &IngestOptions) 
             encoding: None,
             status: SheetStatus::Failed(msg),
             counts: Counts::default(),
+            unused_columns: Vec::new(),
         };
         // (bound first: inside the macro, `display` is tracing's own function)
         let file_name: &str = &display;
@@ -573,7 +624,7 @@ fn plan_files(files: &[PathBuf], known: &HashSet<String>, opts: &IngestOptions) 
             });
             continue;
         }
-        match plan_file(path, &display, &hash, opts) {
+        match plan_file(path, &display, &hash, opts, vocabulary) {
             Ok((sheets, ignored)) => {
                 plan.sheets.extend(sheets);
                 plan.outcomes.extend(ignored);
@@ -772,6 +823,7 @@ fn stage_sheets(
             encoding: plan.encoding,
             status: SheetStatus::Loaded,
             counts: Counts::default(),
+            unused_columns: plan.map.unused(),
         };
         if kind.needs_communities() && index.as_ref().is_some_and(CommunityIndex::is_empty) {
             outcome.status = SheetStatus::Failed(
@@ -802,7 +854,7 @@ fn stage_sheets(
                 warehouse::discard_staged(tx, &[file_id])?;
                 tx.execute("DELETE FROM files WHERE file_id = ?", [file_id])?;
                 // Ids handed out to this file's new communities are not reused; harmless gaps.
-                for (entry, _) in &run.ledger.added {
+                for (entry, _, _) in &run.ledger.added {
                     run.ledger.ids.retain(|_, id| *id != entry.id);
                 }
                 outcome.status = SheetStatus::Failed(message);
@@ -842,14 +894,15 @@ fn stage_sheet(
     };
     if result.is_ok() && !ledger.added.is_empty() {
         let mut app = tx.appender("communities")?;
-        for (entry, row) in &ledger.added {
+        for (entry, row, written_as) in &ledger.added {
             app.append_row(params![
                 entry.id,
                 entry.district,
                 entry.street,
                 entry.community,
                 ctx.file_id,
-                *row as i64
+                *row as i64,
+                written_as
             ])?;
         }
         app.flush()?;
@@ -1160,7 +1213,8 @@ fn load_sheet(
 struct LedgerIds {
     ids: HashMap<String, i32>,
     next_id: i32,
-    added: Vec<(CommunityEntry, u64)>,
+    /// Each new community, its ledger row and its name as the ledger wrote it.
+    added: Vec<(CommunityEntry, u64, String)>,
 }
 
 /// Rows read per batch handed from the reading thread to the preparing ones.
@@ -1369,9 +1423,10 @@ fn stage_ledger_row(
                             id,
                             district: compact(&lr.district),
                             street: compact(&lr.street),
-                            community: compact(&lr.community),
+                            community: normalize_community(&lr.community),
                         },
                         row.number,
+                        compact(&lr.community),
                     ));
                     id
                 }

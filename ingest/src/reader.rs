@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use calamine::{DataRef, Reader, Sheets, Xlsx};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use compact_str::CompactString;
 use encoding_rs::Encoding;
 
@@ -22,6 +22,8 @@ pub enum Cell {
     Text(CompactString),
     Number(f64),
     Date(NaiveDate),
+    /// A date-formatted cell with a time of day (开始时间/结束时间); midnight reads as `Date`.
+    DateTime(NaiveDateTime),
     /// An Excel time-delta cell, in hours.
     Duration(f64),
     Bool(bool),
@@ -46,6 +48,7 @@ impl Cell {
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{n:.0}")),
             Cell::Number(n) => Some(n.to_string()),
             Cell::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+            Cell::DateTime(t) => Some(t.format("%Y-%m-%d %H:%M:%S").to_string()),
             Cell::Duration(h) => Some(format!("{h}")),
             Cell::Bool(b) => Some(b.to_string()),
             Cell::Error(e) => Some(e.clone()),
@@ -634,9 +637,12 @@ fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
     if dt.is_duration() {
         return Cell::Duration(dt.as_f64() * 24.0);
     }
-    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    let (y, m, d, h, min, sec, _) = dt.to_ymd_hms_milli();
     match NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32) {
-        Some(date) => Cell::Date(date),
+        Some(date) if (h, min, sec) == (0, 0, 0) => Cell::Date(date),
+        Some(date) => date
+            .and_hms_opt(u32::from(h), u32::from(min), u32::from(sec))
+            .map_or(Cell::Date(date), Cell::DateTime),
         None => Cell::Number(dt.as_f64()),
     }
 }

@@ -1,6 +1,6 @@
 //! Turning one row of one kind into a staged warehouse row, or a quarantine entry saying why not.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
@@ -12,7 +12,10 @@ use crate::config::Config;
 use crate::header::ColumnMap;
 use crate::identity::{record_key, Key128, PseudonymKey};
 use crate::kind::{Field, SourceKind};
-use crate::parse::date::{from_excel_serial, parse_date_text, parse_year};
+use crate::parse::date::{
+    datetime_from_excel_serial, from_excel_serial, parse_date_text, parse_datetime_text, parse_year,
+};
+use crate::parse::document::{self, DocumentType};
 use crate::parse::hours::parse_hours_text;
 use crate::parse::id_number::IdNumber;
 use crate::parse::text::{clean, compact, compact_owned, mask_name, safe_excerpt};
@@ -188,6 +191,7 @@ impl RowContext<'_> {
         }
         let parsed = match cell {
             Cell::Date(d) => Ok(*d),
+            Cell::DateTime(t) => Ok(t.date()),
             Cell::Number(n) => {
                 let digits = format!("{n:.0}");
                 if n.fract() == 0.0 && digits.len() == 8 {
@@ -199,6 +203,29 @@ impl RowContext<'_> {
             Cell::Text(t) => parse_date_text(t).map_err(|e| e.0),
             other => Err(format!(
                 "无法识别的日期 '{}' (unrecognized date)",
+                safe_excerpt(&other.as_text().unwrap_or_default())
+            )),
+        };
+        parsed
+            .map(Some)
+            .map_err(|detail| self.reject(Some(field), "bad_date", detail))
+    }
+
+    /// A date with its time of day (开始时间, 结束时间).
+    fn datetime(&self, cells: &[Cell], field: Field) -> Result<Option<NaiveDateTime>, Rejection> {
+        let Some(cell) = self.cell(cells, field) else {
+            return Ok(None);
+        };
+        if let Some(r) = self.cell_error(field, cell) {
+            return Err(r);
+        }
+        let parsed = match cell {
+            Cell::Date(d) => Ok(d.and_hms_opt(0, 0, 0).expect("midnight")),
+            Cell::DateTime(t) => Ok(*t),
+            Cell::Number(n) => datetime_from_excel_serial(*n).map_err(|e| e.0),
+            Cell::Text(t) => parse_datetime_text(t).map_err(|e| e.0),
+            other => Err(format!(
+                "无法识别的时间 '{}' (unrecognized date and time)",
                 safe_excerpt(&other.as_text().unwrap_or_default())
             )),
         };
@@ -270,28 +297,59 @@ impl RowContext<'_> {
         }
     }
 
+    /// The row's community: from district/street/community columns, or from a region column
+    /// (`服务区域` …) that holds a whole path or names the district the community is in.
+    /// Separate columns win: a region column is read only for what they do not give.
     fn community(&self, cells: &[Cell]) -> Result<i32, Rejection> {
         let district = self.text(cells, Field::District);
         let street = self.text(cells, Field::Street);
         let name = self.text(cells, Field::Community);
-        match self
-            .communities
-            .find(district.as_deref(), street.as_deref(), name.as_deref())
-        {
+        let region = self.text(cells, Field::Region);
+        let (found, field, shown) = match (&name, &region) {
+            (Some(name), Some(region)) if district.is_none() => (
+                self.communities
+                    .find_in_region(region, street.as_deref(), name),
+                Field::Community,
+                name.clone(),
+            ),
+            (None, Some(region)) => {
+                let path: Vec<&str> = [district.as_deref(), street.as_deref(), Some(region)]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                (
+                    self.communities.find_path(&path.join("/")),
+                    Field::Region,
+                    region.clone(),
+                )
+            }
+            _ => (
+                self.communities
+                    .find(district.as_deref(), street.as_deref(), name.as_deref()),
+                Field::Community,
+                name.clone().unwrap_or_default(),
+            ),
+        };
+        let field = if self.map.has(field) {
+            field
+        } else {
+            Field::Region
+        };
+        match found {
             Match::Found(id) => Ok(id),
             Match::Missing => Err(self.reject(
-                Some(Field::Community),
+                Some(field),
                 "missing_community",
                 "社区为空 (community is empty)".into(),
             )),
             Match::Unknown { candidates } => Err(Rejection {
                 candidates: candidates.join("; "),
                 ..self.reject(
-                    Some(Field::Community),
+                    Some(field),
                     "unknown_community",
                     format!(
                         "人口台账中没有社区 '{}'{} (community not in the communities ledger; add an alias in vbrief.toml if it is an old name)",
-                        safe_excerpt(name.as_deref().unwrap_or("")),
+                        safe_excerpt(&shown),
                         district.as_deref().map(|d| format!("（{}）", safe_excerpt(d))).unwrap_or_default()
                     ),
                 )
@@ -299,11 +357,11 @@ impl RowContext<'_> {
             Match::Ambiguous { candidates } => Err(Rejection {
                 candidates: candidates.join("; "),
                 ..self.reject(
-                    Some(Field::Community),
+                    Some(field),
                     "ambiguous_community",
                     format!(
                         "社区 '{}' 在多个区县/街道都有，请补充区县或街道 (community name exists in several districts; the row must give its district or street)",
-                        safe_excerpt(name.as_deref().unwrap_or(""))
+                        safe_excerpt(&shown)
                     ),
                 )
             }),
@@ -312,12 +370,18 @@ impl RowContext<'_> {
 
     /// Whose a rejected row is (only called for rejected rows: it re-reads a few cells).
     pub fn whose(&self, cells: &[Cell]) -> Whose {
-        let parts: Vec<String> = [Field::District, Field::Street, Field::Community]
-            .into_iter()
-            .filter_map(|f| self.text(cells, f).map(|t| compact(&t)))
-            .filter(|t| !t.is_empty())
-            .collect();
-        let community_id = if self.map.kind.needs_communities() && self.map.has(Field::Community) {
+        let parts: Vec<String> = [
+            Field::Region,
+            Field::District,
+            Field::Street,
+            Field::Community,
+        ]
+        .into_iter()
+        .filter_map(|f| self.text(cells, f).map(|t| compact(&t)))
+        .filter(|t| !t.is_empty())
+        .collect();
+        let names_community = self.map.has(Field::Community) || self.map.has(Field::Region);
+        let community_id = if self.map.kind.needs_communities() && names_community {
             self.community(cells).ok()
         } else {
             None
@@ -335,11 +399,32 @@ impl RowContext<'_> {
         }
     }
 
-    /// The person key from 证件号码 (preferred) or 志愿者编号, with birth year and gender.
+    /// The person key from 证件号码 (preferred) or 志愿者编号, with birth year and gender. With
+    /// a 证件类型 other than a 居民身份证 (or a residence permit numbered like one), the number
+    /// is keyed with its type and never checked against GB 11643.
     fn person(&self, cells: &[Cell]) -> Result<Person, Rejection> {
         if let Some(cell) = self.cell(cells, Field::IdNumber) {
             if let Some(r) = self.cell_error(Field::IdNumber, cell) {
                 return Err(r);
+            }
+            let document = self
+                .text(cells, Field::IdType)
+                .and_then(|t| document::classify(&t));
+            if let Some(DocumentType::Other(document_type)) = document {
+                let number = document::normalize_number(&cell.as_text().unwrap_or_default());
+                if number.is_empty() {
+                    return Err(self.reject(
+                        Some(Field::IdNumber),
+                        "missing_id",
+                        "证件号码为空 (document number is empty)".into(),
+                    ));
+                }
+                return Ok(Person {
+                    key: self.key.person_from_document(&document_type, &number),
+                    from_no: false,
+                    birth_year: None,
+                    gender: None,
+                });
             }
             let parsed = match cell {
                 Cell::Number(n) => IdNumber::from_number(*n),
@@ -458,8 +543,14 @@ fn prepare_volunteer(
         .map_err(with_name)?;
     let community = ctx.community(cells).map_err(with_name)?;
     let reported = ctx.hours(cells, Field::ReportedHours).unwrap_or(None);
+    // The 2.0 lists code gender as 1/2 (GB/T 2261.1).
     let gender = ctx
         .text(cells, Field::Gender)
+        .map(|g| match g.as_str() {
+            "1" => "男".to_string(),
+            "2" => "女".to_string(),
+            _ => g,
+        })
         .or(person.gender.map(String::from));
     let status = if ctx.map.has(Field::Status) {
         Some(ctx.text(cells, Field::Status).unwrap_or_default())
@@ -477,7 +568,8 @@ fn prepare_volunteer(
         status,
         reported,
         f,
-        r
+        r,
+        ctx.text(cells, Field::Verification)
     ])
 }
 
@@ -489,14 +581,7 @@ fn prepare_service_record(
     r: i64,
 ) -> Result<Vec<Value>, Rejection> {
     let person = ctx.person(cells)?;
-    let served = ctx.required_date(cells, Field::ServedOn, "服务日期")?;
-    let hours = ctx.hours(cells, Field::Hours)?.ok_or_else(|| {
-        ctx.reject(
-            Some(Field::Hours),
-            "missing_value",
-            "服务时长为空 (hours are empty)".into(),
-        )
-    })?;
+    let (served, hours) = served_and_hours(ctx, cells)?;
     if hours <= 0.0 {
         return Err(ctx.reject(
             Some(Field::Hours),
@@ -534,6 +619,59 @@ fn prepare_service_record(
         f,
         r
     ])
+}
+
+/// The date a record was served and its hours. The date: 服务日期 (or 服务时间, 活动日期,
+/// 日期), else the date of 开始时间; never 录入日期 or 审核时间, which say when it was typed in.
+/// The hours: the hours column (服务时长, 录入时长, 认定时长 …), else 结束时间 − 开始时间,
+/// rounded to 0.01 h.
+fn served_and_hours(ctx: &RowContext<'_>, cells: &[Cell]) -> Result<(NaiveDate, f64), Rejection> {
+    let start = ctx.datetime(cells, Field::StartTime)?;
+    let served = match ctx.date(cells, Field::ServedOn)? {
+        Some(d) => d,
+        None => start.map(|t| t.date()).ok_or_else(|| {
+            let field = if ctx.map.has(Field::ServedOn) {
+                Field::ServedOn
+            } else {
+                Field::StartTime
+            };
+            ctx.reject(
+                Some(field),
+                "missing_value",
+                "服务日期为空 (服务日期 is empty)".into(),
+            )
+        })?,
+    };
+    if let Some(hours) = ctx.hours(cells, Field::Hours)? {
+        return Ok((served, hours));
+    }
+    let end = ctx.datetime(cells, Field::EndTime)?;
+    match (start, end) {
+        (Some(start), Some(end)) => {
+            let seconds = (end - start).num_seconds();
+            if seconds <= 0 {
+                return Err(ctx.reject(
+                    Some(Field::EndTime),
+                    "hours_not_positive",
+                    "结束时间不晚于开始时间 (end time is not after the start time)".into(),
+                ));
+            }
+            Ok((served, (seconds as f64 / 36.0).round() / 100.0))
+        }
+        _ => {
+            let field = if ctx.map.has(Field::Hours) {
+                Field::Hours
+            } else {
+                Field::EndTime
+            };
+            let detail = if ctx.map.has(Field::EndTime) {
+                "服务时长为空，且没有开始和结束时间可以计算 (hours are empty and there are no start and end times to compute them)"
+            } else {
+                "服务时长为空 (hours are empty)"
+            };
+            Err(ctx.reject(Some(field), "missing_value", detail.into()))
+        }
+    }
 }
 
 /// A volunteer organization (志愿服务组织).

@@ -52,7 +52,47 @@ pub fn open(path: &Path) -> Result<Connection, WarehouseError> {
     }
     conn.execute_batch(SCHEMA_SQL)?;
     migrate_keys(&conn)?;
+    normalize_community_names(&conn)?;
     Ok(conn)
+}
+
+/// Gives communities loaded before names were normalized their normalized name, keeping the
+/// name as written in `written_as` (a few thousand rows at most; nothing to do once done).
+fn normalize_community_names(conn: &Connection) -> Result<(), duckdb::Error> {
+    let mut stmt =
+        conn.prepare("SELECT community_id, community FROM communities WHERE written_as IS NULL")?;
+    let rows: Vec<(i32, String)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN")?;
+    let result = (|| {
+        let mut update = conn.prepare(
+            "UPDATE communities SET community = ?, written_as = ? WHERE community_id = ?",
+        )?;
+        for (id, written) in &rows {
+            update.execute(duckdb::params![
+                domain::community::normalize_community(written),
+                written,
+                id
+            ])?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(e) => {
+            conn.execute_batch("ROLLBACK").ok();
+            Err(e)
+        }
+    }
 }
 
 /// Converts the text keys of a warehouse made before keys were UUIDs, in one transaction:

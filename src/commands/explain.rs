@@ -61,7 +61,8 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let b = transforms::explain::breakdown(ws.warehouse()?, &period, row.community_id)?;
+    let b =
+        transforms::explain::breakdown(ws.warehouse()?, &period, ws.config(), row.community_id)?;
     println!("  输入 inputs:");
     println!(
         "    本社区志愿者（去重后）volunteers of the community: {}",
@@ -71,9 +72,16 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
         "      其中计入 counted (registered persons at the end): {}",
         row.registered
     );
+    let status = &ws.config().status;
     println!(
-        "      排除：已注销 excluded, cancelled (注销): {}",
+        "      排除：已注销 excluded, cancelled ({}): {}",
+        status.volunteer_excluded.join("/"),
         b.excluded_cancelled
+    );
+    println!(
+        "      排除：未通过实名认证 excluded, not verified (认证状态 {}): {}",
+        status.verification_excluded.join("/"),
+        b.excluded_unverified
     );
     println!(
         "      排除：期末后注册 excluded, registered after the end: {}",

@@ -1,10 +1,14 @@
--- Who and what counts for the period (tables `period` and `settings` are set by vbrief).
+-- Who and what counts for the period (tables `period`, `settings` and the status-word tables
+-- are set by vbrief; the words come from vbrief.toml [status]).
 --
 -- persons: the registered persons of each community at the end of the period E: after
 --   deduplication (done at ingest) their community is c, they registered on or before E,
---   and their status is not 注销 (cancelled).
--- effective_records: service records dated inside the period whose status is 已生效, or that
---   came from an export without a status column, and that belong to one of those persons.
+--   their status is not an excluded one (default 注销 cancelled, 停用 disabled) and their
+--   认证状态, when the export has one, is not an excluded one (default 审核中, 认证未通过:
+--   only real-name-verified volunteers count).
+-- effective_records: service records dated inside the period whose status is an effective
+--   word (default 已生效), or that came from an export without a status column, and that
+--   belong to one of those persons.
 --   Records of anyone else (unknown person, 注销, registered after E) are left out here and
 --   counted by `vbrief explain`.
 
@@ -15,11 +19,12 @@ CREATE OR REPLACE TEMP TABLE persons AS
 SELECT v.k AS person_key, v.community_id, v.registered_on
 FROM volunteers v, period p
 WHERE v.registered_on <= p.end_date
-  AND coalesce(v.status, '') <> '注销';
+  AND coalesce(v.status, '') NOT IN (SELECT word FROM excluded_volunteer_status)
+  AND coalesce(v.verification, '') NOT IN (SELECT word FROM excluded_verification_status);
 
 CREATE OR REPLACE TEMP TABLE effective_records AS
 SELECT r.person_key, ps.community_id, r.served_on, r.hours
 FROM service_records r
 JOIN persons ps ON ps.person_key = r.person_key, period p
 WHERE r.served_on BETWEEN p.start_date AND p.end_date
-  AND (r.status IS NULL OR r.status = '已生效');
+  AND (r.status IS NULL OR r.status IN (SELECT word FROM effective_status));

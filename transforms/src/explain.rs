@@ -3,6 +3,8 @@
 
 use duckdb::{params, Connection};
 
+use domain::config::Config;
+
 use crate::indicators::{IndicatorError, IndicatorRow};
 use crate::period::Period;
 
@@ -11,7 +13,7 @@ pub fn definition(indicator: &str) -> Option<(&'static [&'static str], &'static 
     let base = indicator.trim_end_matches("_prev").trim_end_matches("_yoy");
     Some(match base {
         "population" | "population_flagged" => (&["02_population.sql"], "最近一期（统计日期不晚于期末）的常住人口 latest 常住人口 dated on or before the period's end"),
-        "registered" => (&["01_scope.sql", "03_volunteers.sql"], "期末在册志愿者：去重后属于本社区、注册日期不晚于期末、未注销 registered persons of the community at the period's end"),
+        "registered" => (&["01_scope.sql", "03_volunteers.sql"], "期末在册志愿者：去重后属于本社区、注册日期不晚于期末、未注销或停用、实名认证未被排除（vbrief.toml [status]）registered persons of the community at the period's end"),
         "registration_rate" | "registration_gap" | "meets_registration" => (&["02_population.sql", "03_volunteers.sql", "08_indicators.sql"], "注册率 = 在册志愿者 / 常住人口；缺口 = max(0, ⌈目标×人口⌉ − 在册) registered / population; gap = volunteers still needed"),
         "hours" => (&["01_scope.sql", "03_volunteers.sql"], "期内本社区在册志愿者的有效（已生效）服务时长之和 effective hours served in the period by the community's persons"),
         "per_capita_hours" | "annualized_per_capita_hours" | "hours_gap" | "meets_per_capita_hours" | "per_capita_target" => (&["03_volunteers.sql", "08_indicators.sql"], "人均时长 = 时长 / 在册志愿者；年化 = 人均 × 365 / 天数；目标按期长折算 hours / registered; annualized × 365 / days; target pro-rated"),
@@ -39,24 +41,33 @@ pub struct Breakdown {
     pub records_outside_period_of_counted_people: i64,
     /// City-wide: records in the period whose person is not in the registry at all.
     pub records_in_period_of_unknown_persons: i64,
+    /// Not excluded by status, but their 认证状态 is an excluded one (审核中, 认证未通过).
+    pub excluded_unverified: i64,
 }
 
 pub fn breakdown(
     conn: &Connection,
     period: &Period,
+    config: &Config,
     community_id: i32,
 ) -> Result<Breakdown, IndicatorError> {
+    crate::status::set_status_words(conn, config)?;
     let (s, e) = (period.start.to_string(), period.end.to_string());
+    // The same rules as 01_scope.sql: an excluded account status first, then an excluded
+    // 认证状态, then a registration after the period's end.
     let row = conn.query_row(
-        "WITH v AS (SELECT * FROM volunteers WHERE community_id = ?1),
-              counted AS (SELECT k FROM v WHERE registered_on <= CAST(?3 AS DATE) AND coalesce(status, '') <> '注销'),
+        "WITH v AS (SELECT *,
+                           coalesce(status, '') IN (SELECT word FROM excluded_volunteer_status) AS status_excluded,
+                           coalesce(verification, '') IN (SELECT word FROM excluded_verification_status) AS unverified
+                      FROM volunteers WHERE community_id = ?1),
+              counted AS (SELECT k FROM v WHERE registered_on <= CAST(?3 AS DATE) AND NOT status_excluded AND NOT unverified),
               r AS (SELECT r.*, r.person_key IN (SELECT k FROM counted) AS of_counted,
-                           (r.status IS NULL OR r.status = '已生效') AS effective,
+                           (r.status IS NULL OR r.status IN (SELECT word FROM effective_status)) AS effective,
                            r.served_on BETWEEN CAST(?2 AS DATE) AND CAST(?3 AS DATE) AS in_period
                       FROM service_records r WHERE r.person_key IN (SELECT k FROM v))
          SELECT (SELECT count(*) FROM v),
-                (SELECT count(*) FROM v WHERE coalesce(status, '') = '注销'),
-                (SELECT count(*) FROM v WHERE coalesce(status, '') <> '注销' AND registered_on > CAST(?3 AS DATE)),
+                (SELECT count(*) FROM v WHERE status_excluded),
+                (SELECT count(*) FROM v WHERE NOT status_excluded AND NOT unverified AND registered_on > CAST(?3 AS DATE)),
                 (SELECT count(*) FROM r WHERE in_period),
                 (SELECT count(*) FROM r WHERE in_period AND of_counted AND effective),
                 (SELECT count(*) FROM r WHERE in_period AND of_counted AND NOT effective),
@@ -64,7 +75,8 @@ pub fn breakdown(
                 (SELECT count(*) FROM r WHERE NOT in_period AND of_counted),
                 (SELECT count(*) FROM service_records x
                   WHERE x.served_on BETWEEN CAST(?2 AS DATE) AND CAST(?3 AS DATE)
-                    AND x.person_key NOT IN (SELECT k FROM volunteers))",
+                    AND x.person_key NOT IN (SELECT k FROM volunteers)),
+                (SELECT count(*) FROM v WHERE NOT status_excluded AND unverified)",
         params![community_id, s, e],
         |r| {
             Ok(Breakdown {
@@ -77,6 +89,7 @@ pub fn breakdown(
                 excluded_records_of_cancelled_or_later_registered: r.get(6)?,
                 records_outside_period_of_counted_people: r.get(7)?,
                 records_in_period_of_unknown_persons: r.get(8)?,
+                excluded_unverified: r.get(9)?,
             })
         },
     )?;

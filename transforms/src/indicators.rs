@@ -173,6 +173,7 @@ fn run_sql(
             stars[4]
         ],
     )?;
+    crate::status::set_status_words(conn, config)?;
     for (file, sql) in SQL_FILES {
         let _t = tracing::info_span!("indicators", part = %file).entered();
         let sql = if pass == Pass::Comparison && file == "04_stars.sql" {

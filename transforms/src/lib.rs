@@ -8,6 +8,7 @@ pub mod period;
 pub mod quality;
 pub mod results;
 pub mod score;
+pub mod status;
 
 pub use indicators::{
     compute, default_period, IndicatorError, IndicatorRow, Indicators, SQL_FILES,

@@ -373,6 +373,7 @@ fn run_all(
             config.quality.reported_hours_tolerance
         ],
     )?;
+    crate::status::set_status_words(conn, config)?;
     let (setup_file, setup_sql) = SETUP_SQL;
     conn.execute_batch(setup_sql)
         .map_err(|source| QualityError::Sql {

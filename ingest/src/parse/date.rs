@@ -1,7 +1,7 @@
 //! Dates in every shape the exports use: Excel date cells and serial numbers, `2024-05-01`,
 //! `2024/5/1`, `2024.5.1`, `2024年5月1日`, `20240501`, each with or without a time.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::text::compact;
 
@@ -113,6 +113,51 @@ fn date_prefix(s: &str) -> &str {
     s
 }
 
+/// An Excel serial with a fraction of a day: the date and the time of day.
+pub fn datetime_from_excel_serial(serial: f64) -> Result<NaiveDateTime, DateError> {
+    let date = from_excel_serial(serial)?;
+    let seconds = ((serial - serial.floor()) * 86_400.0).round() as u32;
+    Ok(
+        date.and_hms_opt(0, 0, 0).expect("midnight")
+            + chrono::Duration::seconds(i64::from(seconds)),
+    )
+}
+
+/// A date with an optional time (`2025-03-01 09:00:00`, `2025/3/1 9:00`, `2025-03-01T09:00`,
+/// `2025年3月1日 9时30分`); no time reads as midnight.
+pub fn parse_datetime_text(raw: &str) -> Result<NaiveDateTime, DateError> {
+    let date = parse_date_text(raw)?;
+    let half = super::text::to_half_width(raw);
+    let s = half.trim();
+    let bad = || {
+        DateError(format!(
+            "无法识别的时间 '{}' (unrecognized time of day)",
+            super::text::safe_excerpt(raw)
+        ))
+    };
+    // The time follows the date after a space, a `T` or `日`.
+    let time = s
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace() || *c == 'T' || *c == '日')
+        .map(|(at, c)| s[at + c.len_utf8()..].trim())
+        .unwrap_or("");
+    if time.is_empty() {
+        return Ok(date.and_hms_opt(0, 0, 0).expect("midnight"));
+    }
+    let groups: Vec<u32> = time
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(|g| g.parse::<u32>().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    let (h, m, sec) = match groups.as_slice() {
+        [h] => (*h, 0, 0),
+        [h, m] => (*h, *m, 0),
+        [h, m, sec] | [h, m, sec, _] => (*h, *m, *sec),
+        _ => return Err(bad()),
+    };
+    date.and_hms_opt(h, m, sec).ok_or_else(bad)
+}
+
 /// A 统计年份 (year) value: the figure holds for the whole year, so as_of is January 1st.
 pub fn parse_year(raw: &str) -> Result<NaiveDate, DateError> {
     let s = compact(raw);
@@ -139,6 +184,19 @@ pub fn parse_year(raw: &str) -> Result<NaiveDate, DateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_times_of_start_and_end_columns() {
+        let t = |s: &str| parse_datetime_text(s).unwrap().to_string();
+        assert_eq!(t("2025-03-01 09:00:00"), "2025-03-01 09:00:00");
+        assert_eq!(t("2025/3/1 9:30"), "2025-03-01 09:30:00");
+        assert_eq!(t("2025-03-01T18:05:09"), "2025-03-01 18:05:09");
+        assert_eq!(t("2025年3月1日 9时30分"), "2025-03-01 09:30:00");
+        assert_eq!(t("2025-03-01"), "2025-03-01 00:00:00");
+        assert!(parse_datetime_text("2025-03-01 25:00").is_err());
+        let serial = datetime_from_excel_serial(45717.375).unwrap();
+        assert_eq!(serial.to_string(), "2025-03-01 09:00:00");
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

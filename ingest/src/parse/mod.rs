@@ -2,6 +2,7 @@
 //! first, English in brackets) and never echoes personal data.
 
 pub mod date;
+pub mod document;
 pub mod hours;
 pub mod id_number;
 /// Text normalization lives with the shared vocabulary (community names use it too).
