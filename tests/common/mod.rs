@@ -151,11 +151,12 @@ impl Env {
         self.write(name, &bytes)
     }
 
-    /// An xlsx whose rows are text cells, except cells starting with `#n:` (numbers) and
-    /// `#d:` (date cells, `#d:2024-05-01`).
+    /// An xlsx whose rows are text cells, except cells starting with `#n:` (numbers),
+    /// `#d:` (date cells, `#d:2024-05-01`) and `#t:` (date-time cells, `#t:2025-03-01 09:00:00`).
     pub fn xlsx(&self, name: &str, sheets: &[(&str, Vec<Vec<&str>>)]) -> PathBuf {
         let mut wb = Workbook::new();
         let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        let date_time = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
         for (sheet, rows) in sheets {
             let ws = wb.add_worksheet();
             ws.set_name(*sheet).unwrap();
@@ -164,6 +165,10 @@ impl Env {
                     let (r, c) = (r as u32, c as u16);
                     if let Some(n) = v.strip_prefix("#n:") {
                         ws.write_number(r, c, n.parse::<f64>().unwrap()).unwrap();
+                    } else if let Some(t) = v.strip_prefix("#t:") {
+                        let dt = rust_xlsxwriter::ExcelDateTime::parse_from_str(t).unwrap();
+                        ws.write_datetime_with_format(r, c, &dt, &date_time)
+                            .unwrap();
                     } else if let Some(d) = v.strip_prefix("#d:") {
                         let dt = rust_xlsxwriter::ExcelDateTime::parse_from_str(d).unwrap();
                         ws.write_datetime_with_format(r, c, &dt, &date).unwrap();
