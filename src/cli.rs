@@ -181,6 +181,10 @@ pub struct GenArgs {
     /// 同时写出干净的标准答案 (also write the clean ground truth: what ingest must accept)
     #[arg(long, value_name = "DIR")]
     pub truth: Option<PathBuf>,
+    /// 导出格式：classic（分列的区县/街道/社区）或 2.0（全国系统2.0队伍管理导出：证件类型、服务区域、
+    /// 开始/结束时间、时长状态）(the columns of the volunteer, hour and team exports)
+    #[arg(long, value_name = "SHAPE", default_value = "classic", value_parser = ["classic", "2.0"])]
+    pub shape: String,
 }
 
 fn parse_kind(s: &str) -> Result<ingest::SourceKind, String> {

@@ -196,14 +196,27 @@ impl CommunityIndex {
             }
         }
         if ends.is_empty() {
-            // No ledger name at the end: the last part may be an alias, a short form or a
-            // misspelling; match it as a community column within the areas the path names.
-            let last = normalize_community(parts.last().map_or("", String::as_str));
-            let rest = &parts[..parts.len() - 1];
-            let prefix: String = rest.concat();
+            // No ledger name at the end: the path may end with an alias (`…青云街道老城社区`),
+            // or its last part be a short form or a misspelling. Match that name as a
+            // community column within the areas the rest of the path names.
+            let alias_at = joined
+                .char_indices()
+                .map(|(at, _)| at)
+                .find(|&at| self.aliases.contains_key(&joined[at..]));
+            let (last, prefix, rest): (String, String, &[String]) = match alias_at {
+                Some(at) => (joined[at..].to_string(), joined[..at].to_string(), &[]),
+                None => {
+                    let rest = &parts[..parts.len() - 1];
+                    (
+                        normalize_community(parts.last().map_or("", String::as_str)),
+                        rest.concat(),
+                        rest,
+                    )
+                }
+            };
             let districts = self.mentioned(&self.districts, &prefix, rest, DISTRICT_TAILS);
             let streets = self.mentioned(&self.streets, &prefix, rest, STREET_TAILS);
-            if parts.len() == 1 && districts.is_empty() {
+            if alias_at.is_none() && parts.len() == 1 && districts.is_empty() {
                 // One unseparated text that names no ledger community.
                 return Match::Unknown {
                     candidates: self.closest(&last, None),
@@ -533,6 +546,14 @@ mod tests {
             Match::Unknown { .. }
         ));
         assert_eq!(ix.find_path(" / "), Match::Missing);
+        // An alias at the end of a path without separators.
+        let mut aliases = BTreeMap::new();
+        aliases.insert("老秋实社区".to_string(), "秋实社区".to_string());
+        let aliased = CommunityIndex::new(ix.entries.clone(), &aliases);
+        assert_eq!(
+            aliased.find_path("某市青湖区青湖街道老秋实社区"),
+            Match::Found(3)
+        );
         // A community column with a region column naming its district.
         assert_eq!(
             ix.find_in_region("白河区", None, "春园社区"),

@@ -4,7 +4,10 @@
 //! each defect were planted, so tests can check that every row meets the right fate.
 
 mod rng;
+mod shape;
 mod write;
+
+pub use shape::Shape;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -47,6 +50,8 @@ pub struct GenSpec {
     pub csv_only: bool,
     /// Where to write the clean ground truth, if anywhere (see [`truth`]).
     pub truth: Option<PathBuf>,
+    /// The columns the volunteer, hour and team exports come in (the same facts either way).
+    pub shape: Shape,
 }
 
 impl GenSpec {
@@ -58,6 +63,7 @@ impl GenSpec {
             seed: 20_251_125,
             csv_only: false,
             truth: None,
+            shape: Shape::Classic,
         }
     }
 }
@@ -685,8 +691,14 @@ impl<'a> Generator<'a> {
         ]
         .map(String::from)
         .to_vec();
+        let header = match self.spec.shape {
+            Shape::Classic => header,
+            Shape::V2 => shape::V2_VOLUNTEERS.map(String::from).to_vec(),
+        };
         let mut xlsx_header = header.clone();
-        xlsx_header[2] = "*证件号码（必填）".into();
+        if self.spec.shape == Shape::Classic {
+            xlsx_header[2] = "*证件号码（必填）".into();
+        }
         let (mut qingshan, qingshan_file) = Sink::new(
             self.out,
             "02_志愿者注册信息_青山区",
@@ -706,6 +718,10 @@ impl<'a> Generator<'a> {
         )?;
         for (i, p) in persons.iter().enumerate() {
             let (row, in_csv, accepted) = self.registration_row(i, p);
+            let row = match self.spec.shape {
+                Shape::Classic => row,
+                Shape::V2 => shape::v2_volunteer(i, row, p.registered),
+            };
             if in_csv {
                 qingshan.push(row)?;
             } else {
@@ -842,6 +858,10 @@ impl<'a> Generator<'a> {
                 Value::text(c.name.clone()),
                 Value::text("正常"),
             ];
+            let row = match self.spec.shape {
+                Shape::Classic => row,
+                Shape::V2 => shape::v2_volunteer(n, row, later),
+            };
             if c.district == DISTRICTS[0].0 {
                 qingshan.push(row)?;
             } else {
@@ -867,15 +887,33 @@ impl<'a> Generator<'a> {
                 let founded = day(2012, 1, 1) + Duration::days(rng.range(0, 14 * 365) as i64);
                 let ended = rng.chance(0.06);
                 orgs_by_community[ci].push(name.clone());
-                org_rows.push(vec![
-                    Value::text(name),
-                    Value::text(c.district),
-                    Value::text(c.street),
-                    Value::text(c.name.clone()),
-                    Value::text(founded.format("%Y-%m-%d").to_string()),
-                    Value::Number(rng.range(8, 90) as f64),
-                    Value::text(if ended { "解散" } else { "正常" }),
-                ]);
+                let members = Value::Number(rng.range(8, 90) as f64);
+                let status = Value::text(if ended { "解散" } else { "正常" });
+                org_rows.push(match self.spec.shape {
+                    Shape::Classic => vec![
+                        Value::text(name),
+                        Value::text(c.district),
+                        Value::text(c.street),
+                        Value::text(c.name.clone()),
+                        Value::text(founded.format("%Y-%m-%d").to_string()),
+                        members,
+                        status,
+                    ],
+                    Shape::V2 => vec![
+                        Value::text(name),
+                        Value::text("社区志愿服务队"),
+                        shape::region_path(
+                            org_rows.len(),
+                            &Value::text(c.district),
+                            &Value::text(c.street),
+                            &Value::text(c.name.clone()),
+                        ),
+                        Value::text(founded.format("%Y-%m-%d 08:30:00").to_string()),
+                        members,
+                        Value::text("社区联络员"),
+                        status,
+                    ],
+                });
             }
         }
         self.m.organizations = org_rows.len();
@@ -884,17 +922,20 @@ impl<'a> Generator<'a> {
             &self.out.join(f),
             &Table {
                 title: None,
-                header: [
-                    "团体名称",
-                    "所属区县",
-                    "所属街道",
-                    "所属社区",
-                    "成立日期",
-                    "成员数",
-                    "状态",
-                ]
-                .map(String::from)
-                .to_vec(),
+                header: match self.spec.shape {
+                    Shape::Classic => [
+                        "团体名称",
+                        "所属区县",
+                        "所属街道",
+                        "所属社区",
+                        "成立日期",
+                        "成员数",
+                        "状态",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                    Shape::V2 => shape::V2_TEAMS.map(String::from).to_vec(),
+                },
                 rows: org_rows,
                 total: None,
             },
@@ -949,18 +990,21 @@ impl<'a> Generator<'a> {
             "04_服务时长记录_2024",
             "2024年",
             None,
-            [
-                "记录编号",
-                "志愿者编号",
-                "姓名",
-                "项目名称",
-                "服务日期",
-                "服务时长(小时)",
-                "状态",
-                "团体名称",
-            ]
-            .map(String::from)
-            .to_vec(),
+            match self.spec.shape {
+                Shape::Classic => [
+                    "记录编号",
+                    "志愿者编号",
+                    "姓名",
+                    "项目名称",
+                    "服务日期",
+                    "服务时长(小时)",
+                    "状态",
+                    "团体名称",
+                ]
+                .map(String::from)
+                .to_vec(),
+                Shape::V2 => shape::V2_RECORDS_BY_NUMBER.map(String::from).to_vec(),
+            },
             // As csv, the older export is GBK and the newer UTF-8: both occur.
             records_csv.then_some(TextEncoding::Gbk),
         )?;
@@ -969,18 +1013,21 @@ impl<'a> Generator<'a> {
             "05_服务时长记录_2025",
             "2025年",
             Some("示例市志愿服务时长记录（2024-12-16至2025-12-31，示例数据）"),
-            [
-                "时长编号",
-                "身份证号",
-                "志愿者姓名",
-                "服务项目",
-                "活动日期",
-                "认定时数",
-                "状态",
-                "服务团体",
-            ]
-            .map(String::from)
-            .to_vec(),
+            match self.spec.shape {
+                Shape::Classic => [
+                    "时长编号",
+                    "身份证号",
+                    "志愿者姓名",
+                    "服务项目",
+                    "活动日期",
+                    "认定时数",
+                    "状态",
+                    "服务团体",
+                ]
+                .map(String::from)
+                .to_vec(),
+                Shape::V2 => shape::V2_RECORDS_BY_ID.map(String::from).to_vec(),
+            },
             records_csv.then_some(TextEncoding::Utf8Bom),
         )?;
         Ok([rec2024, rec2025])
@@ -1104,6 +1151,7 @@ impl<'a> Generator<'a> {
             person: p,
             record_no,
             date,
+            hours: r_hours,
             status,
             org,
             project,
@@ -1115,8 +1163,22 @@ impl<'a> Generator<'a> {
         } = r;
         let m = &mut self.m;
         let id = p.id.clone();
-        let row2024 = |vol: String| {
-            vec![
+        let shape = self.spec.shape;
+        let v2 = |person: Value| shape::V2Record {
+            record_no,
+            person,
+            name: &p.name,
+            project,
+            date,
+            date_cell: &date_cell,
+            hours_cell: &hours_cell,
+            hours: r_hours,
+            status,
+            org: &org,
+        };
+        // The 2024 export names people by 志愿者编号, the 2025 export by ID number.
+        let by_number = |vol: String| match shape {
+            Shape::Classic => vec![
                 Value::Number(record_no as f64),
                 Value::text(vol),
                 Value::text(p.name.clone()),
@@ -1125,10 +1187,24 @@ impl<'a> Generator<'a> {
                 hours_cell.clone(),
                 Value::text(status),
                 Value::text(org.clone()),
-            ]
+            ],
+            Shape::V2 => v2(Value::text(vol)).by_number(),
+        };
+        let by_id = |person: String| match shape {
+            Shape::Classic => vec![
+                Value::Number(record_no as f64),
+                Value::text(person),
+                Value::text(p.name.clone()),
+                Value::text(project),
+                date_cell.clone(),
+                hours_cell.clone(),
+                Value::text(status),
+                Value::text(org.clone()),
+            ],
+            Shape::V2 => v2(Value::text(person)).by_id(),
         };
         if date < SPLIT {
-            let row = row2024(volunteer.clone());
+            let row = by_number(volunteer.clone());
             if produced % 1000 == 55 && !in_overlap {
                 rec2024.push(row.clone())?;
                 m.record_rows += 1;
@@ -1137,16 +1213,7 @@ impl<'a> Generator<'a> {
             if date >= OVERLAP_FROM {
                 // The 2025 export starts two weeks early: the same records again, keyed by ID.
                 m.record_rows += 1;
-                rec2025.push(vec![
-                    Value::Number(record_no as f64),
-                    Value::text(id.clone()),
-                    Value::text(p.name.clone()),
-                    Value::text(project),
-                    date_cell.clone(),
-                    hours_cell.clone(),
-                    Value::text(status),
-                    Value::text(org.clone()),
-                ])?;
+                rec2025.push(by_id(id.clone()))?;
                 m.planted_overlap_record += 1;
             }
             rec2024.push(row)?;
@@ -1155,21 +1222,12 @@ impl<'a> Generator<'a> {
             // The 2025 export names people by ID: an unknown person is a valid ID of nobody
             // registered (region 9909.., which no generated volunteer has).
             let person_cell = if volunteer == p.volunteer_no {
-                id
+                id.clone()
             } else {
                 synth_id(&mut self.rng, 9, &mut self.used_ids).0
             };
-            rec2025.push(vec![
-                Value::Number(record_no as f64),
-                Value::text(person_cell),
-                Value::text(p.name.clone()),
-                Value::text(project),
-                date_cell,
-                hours_cell,
-                Value::text(status),
-                Value::text(org),
-            ])?;
-            m.record_rows += 1;
+            rec2025.push(by_id(person_cell))?;
+            self.m.record_rows += 1;
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use crate::cli::GenArgs;
 use crate::exit;
-use sample_gen::{generate, GenSpec};
+use sample_gen::{generate, GenSpec, Shape};
 
 pub fn run(args: &GenArgs) -> anyhow::Result<u8> {
     let spec = GenSpec {
@@ -11,6 +11,11 @@ pub fn run(args: &GenArgs) -> anyhow::Result<u8> {
         seed: args.seed,
         csv_only: args.csv,
         truth: args.truth.clone(),
+        shape: if args.shape == "2.0" {
+            Shape::V2
+        } else {
+            Shape::Classic
+        },
     };
     let manifest = generate(&spec, &args.out)?;
     println!(
