@@ -1,5 +1,6 @@
--- Who and what counts for the period (tables `period`, `settings` and the status-word tables
--- are set by vbrief; the words come from vbrief.toml [status]).
+-- Who and what counts for the period (tables `period` and `settings` are set by vbrief; each
+-- `@…_status` is a list of words from vbrief.toml [status] that vbrief writes in, e.g.
+-- `@effective_status` → ('已生效'); see transforms/src/status.rs).
 --
 -- persons: the registered persons of each community at the end of the period E: after
 --   deduplication (done at ingest) their community is c, they registered on or before E,
@@ -19,12 +20,12 @@ CREATE OR REPLACE TEMP TABLE persons AS
 SELECT v.k AS person_key, v.community_id, v.registered_on
 FROM volunteers v, period p
 WHERE v.registered_on <= p.end_date
-  AND coalesce(v.status, '') NOT IN (SELECT word FROM excluded_volunteer_status)
-  AND coalesce(v.verification, '') NOT IN (SELECT word FROM excluded_verification_status);
+  AND coalesce(v.status, '') NOT IN @excluded_volunteer_status
+  AND coalesce(v.verification, '') NOT IN @excluded_verification_status;
 
 CREATE OR REPLACE TEMP TABLE effective_records AS
 SELECT r.person_key, ps.community_id, r.served_on, r.hours
 FROM service_records r
 JOIN persons ps ON ps.person_key = r.person_key, period p
 WHERE r.served_on BETWEEN p.start_date AND p.end_date
-  AND (r.status IS NULL OR r.status IN (SELECT word FROM effective_status));
+  AND (r.status IS NULL OR r.status IN @effective_status);

@@ -10,7 +10,7 @@ WITH hours_per_person AS (
     SELECT person_key, sum(hours) AS hours
     FROM service_records
     WHERE served_on <= (SELECT end_date FROM period)
-      AND (status IS NULL OR status IN (SELECT word FROM effective_status))
+      AND (status IS NULL OR status IN @effective_status)
     GROUP BY person_key
 )
 SELECT ps.person_key, ps.community_id, coalesce(h.hours, 0) AS hours

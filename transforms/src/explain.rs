@@ -51,18 +51,17 @@ pub fn breakdown(
     config: &Config,
     community_id: i32,
 ) -> Result<Breakdown, IndicatorError> {
-    crate::status::set_status_words(conn, config)?;
     let (s, e) = (period.start.to_string(), period.end.to_string());
     // The same rules as 01_scope.sql: an excluded account status first, then an excluded
     // 认证状态, then a registration after the period's end.
-    let row = conn.query_row(
+    let sql = crate::status::render(
         "WITH v AS (SELECT *,
-                           coalesce(status, '') IN (SELECT word FROM excluded_volunteer_status) AS status_excluded,
-                           coalesce(verification, '') IN (SELECT word FROM excluded_verification_status) AS unverified
+                           coalesce(status, '') IN @excluded_volunteer_status AS status_excluded,
+                           coalesce(verification, '') IN @excluded_verification_status AS unverified
                       FROM volunteers WHERE community_id = ?1),
               counted AS (SELECT k FROM v WHERE registered_on <= CAST(?3 AS DATE) AND NOT status_excluded AND NOT unverified),
               r AS (SELECT r.*, r.person_key IN (SELECT k FROM counted) AS of_counted,
-                           (r.status IS NULL OR r.status IN (SELECT word FROM effective_status)) AS effective,
+                           (r.status IS NULL OR r.status IN @effective_status) AS effective,
                            r.served_on BETWEEN CAST(?2 AS DATE) AND CAST(?3 AS DATE) AS in_period
                       FROM service_records r WHERE r.person_key IN (SELECT k FROM v))
          SELECT (SELECT count(*) FROM v),
@@ -77,22 +76,22 @@ pub fn breakdown(
                   WHERE x.served_on BETWEEN CAST(?2 AS DATE) AND CAST(?3 AS DATE)
                     AND x.person_key NOT IN (SELECT k FROM volunteers)),
                 (SELECT count(*) FROM v WHERE NOT status_excluded AND unverified)",
-        params![community_id, s, e],
-        |r| {
-            Ok(Breakdown {
-                volunteers_in_community: r.get(0)?,
-                excluded_cancelled: r.get(1)?,
-                excluded_registered_after_end: r.get(2)?,
-                records_in_period_of_community_people: r.get(3)?,
-                records_counted: r.get(4)?,
-                excluded_records_not_effective: r.get(5)?,
-                excluded_records_of_cancelled_or_later_registered: r.get(6)?,
-                records_outside_period_of_counted_people: r.get(7)?,
-                records_in_period_of_unknown_persons: r.get(8)?,
-                excluded_unverified: r.get(9)?,
-            })
-        },
-    )?;
+        config,
+    );
+    let row = conn.query_row(&sql, params![community_id, s, e], |r| {
+        Ok(Breakdown {
+            volunteers_in_community: r.get(0)?,
+            excluded_cancelled: r.get(1)?,
+            excluded_registered_after_end: r.get(2)?,
+            records_in_period_of_community_people: r.get(3)?,
+            records_counted: r.get(4)?,
+            excluded_records_not_effective: r.get(5)?,
+            excluded_records_of_cancelled_or_later_registered: r.get(6)?,
+            records_outside_period_of_counted_people: r.get(7)?,
+            records_in_period_of_unknown_persons: r.get(8)?,
+            excluded_unverified: r.get(9)?,
+        })
+    })?;
     Ok(row)
 }
 

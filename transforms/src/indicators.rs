@@ -173,7 +173,6 @@ fn run_sql(
             stars[4]
         ],
     )?;
-    crate::status::set_status_words(conn, config)?;
     for (file, sql) in SQL_FILES {
         let _t = tracing::info_span!("indicators", part = %file).entered();
         let sql = if pass == Pass::Comparison && file == "04_stars.sql" {
@@ -181,7 +180,7 @@ fn run_sql(
         } else {
             sql
         };
-        conn.execute_batch(sql)
+        conn.execute_batch(&crate::status::render(sql, config))
             .map_err(|source| IndicatorError::Sql { file, source })?;
     }
     read_indicator_rows(conn)

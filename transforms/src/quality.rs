@@ -373,7 +373,6 @@ fn run_all(
             config.quality.reported_hours_tolerance
         ],
     )?;
-    crate::status::set_status_words(conn, config)?;
     let (setup_file, setup_sql) = SETUP_SQL;
     conn.execute_batch(setup_sql)
         .map_err(|source| QualityError::Sql {
@@ -386,7 +385,7 @@ fn run_all(
     conn.execute_batch("CREATE OR REPLACE TEMP TABLE qc_counted (check_id VARCHAR, n BIGINT);")?;
     for check in &CHECKS {
         let _t = tracing::info_span!("checks", part = check.id).entered();
-        conn.execute_batch(check.sql)
+        conn.execute_batch(&crate::status::render(check.sql, config))
             .map_err(|source| QualityError::Sql {
                 file: check.file,
                 source,

@@ -1,30 +1,65 @@
-//! The status words of vbrief.toml `[status]`, as the tables the SQL reads: which service
-//! records count (`effective_status`), which statuses are known not to count
-//! (`known_pending_status`), and which volunteers are not registered persons
-//! (`excluded_volunteer_status`, `excluded_verification_status`).
+//! The status words of vbrief.toml `[status]`, written into the SQL. A SQL file names a list
+//! as `@effective_status` (records that count), `@known_pending_status` (words known not to
+//! count), `@excluded_volunteer_status` and `@excluded_verification_status` (volunteers who
+//! are not registered persons); vbrief replaces each with the quoted words, e.g.
+//! `('已生效')`. Literal lists, not tables: DuckDB filters `status IN ('已生效')` while it
+//! scans, where a subquery on a table of words became a join over every record.
 
 use domain::config::Config;
-use duckdb::Connection;
 
-/// Creates (or replaces) the status-word tables for this connection.
-pub fn set_status_words(conn: &Connection, config: &Config) -> duckdb::Result<()> {
+/// Never a status word (a list may be configured empty, and `IN ()` is not SQL).
+const NO_WORD: &str = "(vbrief: no word)";
+
+/// `sql` with every status-word list written in.
+pub fn render(sql: &str, config: &Config) -> String {
+    if !sql.contains('@') {
+        return sql.to_string();
+    }
     let status = &config.status;
-    for (table, words) in [
-        ("effective_status", &status.effective),
-        ("known_pending_status", &status.not_effective),
-        ("excluded_volunteer_status", &status.volunteer_excluded),
+    let mut out = sql.to_string();
+    for (name, words) in [
+        ("@effective_status", &status.effective),
+        ("@known_pending_status", &status.not_effective),
+        ("@excluded_volunteer_status", &status.volunteer_excluded),
         (
-            "excluded_verification_status",
+            "@excluded_verification_status",
             &status.verification_excluded,
         ),
     ] {
-        conn.execute_batch(&format!(
-            "CREATE OR REPLACE TEMP TABLE {table} (word VARCHAR);"
-        ))?;
-        let mut insert = conn.prepare(&format!("INSERT INTO {table} VALUES (?)"))?;
-        for word in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
-            insert.execute([word])?;
+        if out.contains(name) {
+            out = out.replace(name, &quoted_list(words));
         }
     }
-    Ok(())
+    out
+}
+
+fn quoted_list(words: &[String]) -> String {
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|w| w.trim())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("'{}'", w.replace('\'', "''")))
+        .collect();
+    if quoted.is_empty() {
+        format!("('{NO_WORD}')")
+    } else {
+        format!("({})", quoted.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_quoted_and_never_empty() {
+        let mut config = Config::default();
+        config.status.volunteer_excluded = vec![];
+        config.status.effective = vec!["已生效".into(), "it's ok".into()];
+        let sql = "WHERE s IN @effective_status AND v NOT IN @excluded_volunteer_status";
+        assert_eq!(
+            render(sql, &config),
+            "WHERE s IN ('已生效', 'it''s ok') AND v NOT IN ('(vbrief: no word)')"
+        );
+    }
 }

@@ -20,7 +20,7 @@ SELECT 'daily_hours', r.owner_id, NULL, r.file_id, r.source_row, '服务时长',
        r.name_masked
 FROM qc_records r
 JOIN (SELECT person_key, served_on, sum(hours) AS total FROM service_records
-      WHERE status IS NULL OR status IN (SELECT word FROM effective_status)
+      WHERE status IS NULL OR status IN @effective_status
       GROUP BY person_key, served_on HAVING sum(hours) > 24) d
   ON d.person_key = r.person_key AND d.served_on = r.served_on
-WHERE r.status IS NULL OR r.status IN (SELECT word FROM effective_status);
+WHERE r.status IS NULL OR r.status IN @effective_status;

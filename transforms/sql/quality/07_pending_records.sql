@@ -9,7 +9,7 @@ INSERT INTO qc_checked SELECT 'pending_records', count(*) FROM service_records;
 
 INSERT INTO qc_failing
 SELECT 'pending_records', owner_id, NULL, file_id, source_row, '状态',
-       CASE WHEN status = '' OR status IN (SELECT word FROM known_pending_status)
+       CASE WHEN status = '' OR status IN @known_pending_status
             THEN '状态为“' || CASE WHEN status = '' THEN '(空)' ELSE status END
                  || '”，不计入服务时长 (status is not 已生效: the hours do not count)'
             ELSE '状态为“' || status || '”，vbrief 不认识这个状态词（共 '
@@ -18,4 +18,4 @@ SELECT 'pending_records', owner_id, NULL, file_id, source_row, '状态',
        END,
        name_masked
 FROM qc_records
-WHERE status IS NOT NULL AND status NOT IN (SELECT word FROM effective_status);
+WHERE status IS NOT NULL AND status NOT IN @effective_status;

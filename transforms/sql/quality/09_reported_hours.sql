@@ -6,7 +6,7 @@
 
 CREATE OR REPLACE TEMP TABLE qc_reported AS
 SELECT v.community_id, v.file_id, v.source_row, v.name_masked, v.reported_hours,
-       coalesce(sum(r.hours) FILTER (WHERE r.status IS NULL OR r.status IN (SELECT word FROM effective_status)), 0) AS recorded
+       coalesce(sum(r.hours) FILTER (WHERE r.status IS NULL OR r.status IN @effective_status), 0) AS recorded
 FROM volunteers v LEFT JOIN service_records r ON r.person_key = v.k
 WHERE v.reported_hours IS NOT NULL
 GROUP BY ALL;

@@ -15,9 +15,9 @@ UNION
 SELECT v.community_id, CAST(date_trunc('month', r.served_on) AS DATE) FROM service_records r
 JOIN volunteers v ON v.k = r.person_key, qc_settings s
 WHERE r.served_on BETWEEN s.start_date AND s.end_date
-  AND v.registered_on <= s.end_date AND coalesce(v.status, '') NOT IN (SELECT word FROM excluded_volunteer_status)
-  AND coalesce(v.verification, '') NOT IN (SELECT word FROM excluded_verification_status)
-  AND (r.status IS NULL OR r.status IN (SELECT word FROM effective_status));
+  AND v.registered_on <= s.end_date AND coalesce(v.status, '') NOT IN @excluded_volunteer_status
+  AND coalesce(v.verification, '') NOT IN @excluded_verification_status
+  AND (r.status IS NULL OR r.status IN @effective_status);
 
 INSERT INTO qc_checked
 SELECT 'inactive_months', (SELECT count(*) FROM communities) * (SELECT count(*) FROM qc_months);
