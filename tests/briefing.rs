@@ -261,3 +261,90 @@ fn html_runs_in_chromium_without_console_errors_and_pdf_a_is_marked() {
         "no PDF/A identification in the PDF"
     );
 }
+
+/// `28,989`, written here independently of the code under test.
+fn grouped(n: i64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn the_text_states_the_figures_of_indicators_json_in_html_and_pdf() {
+    let env = sample_env();
+    env.ingest(&[]).code(0);
+    env.report(&["--period", "2025", "--out", "o"]).code(0);
+    let j = json(&env, "o");
+    let city = &j["levels"]["city"][0];
+    let int = |k: &str| city[k].as_i64().unwrap_or_else(|| panic!("{k}"));
+    let num = |k: &str| city[k].as_f64().unwrap_or_else(|| panic!("{k}"));
+    let hours = {
+        let cents = (num("hours") * 100.0).round() as i64;
+        format!("{}.{:02}", grouped(cents / 100), cents % 100)
+    };
+    let missed_registration = j["levels"]["community"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["meets_registration"] == serde_json::json!(false))
+        .count();
+    let no_station = j["levels"]["community"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["has_station"].as_i64() == Some(0))
+        .count();
+    let expected = [
+        format!(
+            "截至2025年12月31日，全市实名注册志愿者{}人，占常住人口的{:.2}%，低于15%的目标，还需注册{}人；较上年增加{}人",
+            grouped(int("registered")),
+            num("registration_rate") * 100.0,
+            grouped(int("registration_gap")),
+            grouped(int("registered") - int("registered_prev")),
+        ),
+        format!(
+            "2025年，全市有效服务时长{hours}小时，注册志愿者人均{:.2}小时，低于年度目标25.00小时",
+            num("per_capita_hours")
+        ),
+        format!(
+            "期内参加服务的志愿者{}人，占注册人数的{:.2}%",
+            grouped(int("active_volunteers")),
+            num("participation_rate") * 100.0
+        ),
+        format!("现有志愿服务组织{}个", int("organizations")),
+        format!(
+            "累计登记群众需求{}项，已解决{}项",
+            int("needs_collected"),
+            int("needs_resolved")
+        ),
+        format!("注册率未达15%的社区{missed_registration}个"),
+        format!("尚未建立志愿服务站的社区{no_station}个"),
+    ];
+
+    let html = std::fs::read_to_string(env.path().join("o/briefing.html")).unwrap();
+    let doc = Html::parse_document(&html);
+    let text: String = doc
+        .select(&Selector::parse("#overview p.text").unwrap())
+        .map(|p| p.text().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let pdf = env.path().join("o/briefing.pdf");
+    let pdf_text = squeeze(&tool("pdftotext", &[pdf.to_str().unwrap(), "-"]));
+    for sentence in &expected {
+        assert!(
+            text.contains(sentence.as_str()),
+            "HTML lacks {sentence}\n{text}"
+        );
+        assert!(
+            pdf_text.contains(&squeeze(sentence)),
+            "PDF lacks {sentence}"
+        );
+    }
+}

@@ -32,6 +32,8 @@ pub struct Briefing {
     pub period_range: String,
     /// 全市, or the district's name.
     pub scope: String,
+    /// 总体情况, 存在问题, 数据说明: the text, written from the figures (`narrative.rs`).
+    pub narrative: crate::narrative::Narrative,
     pub headline: Vec<Headline>,
     pub units_title: String,
     pub unit_kind: String,
@@ -204,7 +206,7 @@ pub fn period_zh(indicators: &Indicators) -> String {
     }
 }
 
-fn reason_zh(code: &str) -> &'static str {
+pub(crate) fn reason_zh(code: &str) -> &'static str {
     match code {
         "invalid_id" => "证件号码无效",
         "missing_id" => "缺少证件号码和志愿者编号",
@@ -280,6 +282,16 @@ pub fn build(
         None => city.clone(),
     };
     let scope = options.district.clone().unwrap_or_else(|| "全市".into());
+    let narrative = crate::narrative::build(
+        indicators,
+        &crate::narrative::Scope {
+            name: &scope,
+            top: &top,
+            reference: options.district.as_ref().map(|_| &city),
+        },
+        t,
+        quality,
+    );
     let headline = headlines(&top, t);
     let (units_title, unit_kind, units, reference) =
         compared_units(indicators, &city, options.district.as_ref());
@@ -309,6 +321,7 @@ pub fn build(
             indicators.period.start, indicators.period.end, indicators.days
         ),
         scope,
+        narrative,
         headline,
         units_title,
         unit_kind,

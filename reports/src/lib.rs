@@ -5,6 +5,7 @@ pub mod briefing;
 pub mod charts;
 pub mod html;
 pub mod indicator_files;
+pub mod narrative;
 pub mod pdf;
 pub mod quality;
 pub mod xlsx;
