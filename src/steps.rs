@@ -213,10 +213,22 @@ pub fn write_report(
         _ => cached_checks(ws, &indicators.period, today)?,
     };
     drop(phase);
+    let phase = tracing::info_span!("report.star_list").entered();
+    let mut star_list = transforms::star_list::star_list(conn, &indicators.period, config)?;
+    if let Some(d) = district_name(&indicators, args.district.as_deref()) {
+        star_list.retain(|r| r.district == d);
+    }
+    let star_path = out.join(reports::star_list::FILE_NAME);
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    reports::star_list::write(&star_path, &star_list, &config.stars.thresholds)
+        .with_context(|| format!("writing {}", star_path.display()))?;
+    written.push(star_path);
+    drop(phase);
     let options = reports::briefing::BriefingOptions {
         issue: args.issue.clone(),
         date,
         district: district_name(&indicators, args.district.as_deref()),
+        stars_new: Some(reports::star_list::new_per_level(&star_list)),
     };
     let pdf_options = reports::pdf::PdfOptions {
         pdf_a: args.pdf_a,

@@ -20,6 +20,9 @@ pub struct BriefingOptions {
     pub date: Option<chrono::NaiveDate>,
     /// A district lead's briefing for this district (already filtered in `Indicators`).
     pub district: Option<String>,
+    /// Persons newly reaching each star level in the period (from the certification list,
+    /// which is read at report time: it is not in the cached indicators).
+    pub stars_new: Option<[i64; 5]>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,6 +121,8 @@ pub struct StarLine {
     pub threshold: String,
     pub persons: String,
     pub persons_value: f64,
+    /// Newly reached in the period ("—" when not known).
+    pub new_persons: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -297,7 +302,7 @@ pub fn build(
         compared_units(indicators, &city, options.district.as_ref());
     let laggards = laggards(indicators, t, &city);
     let trend = monthly_trend(indicators, options.district.as_ref());
-    let stars = star_lines(&top, config);
+    let stars = star_lines(&top, config, options.stars_new);
     let coverage = coverage_facts(&top);
     let needs = need_facts(&top);
     let quality_block = quality_annex(quality, checks);
@@ -331,7 +336,13 @@ pub fn build(
         trend,
         trend_note: "有效服务时长按月统计，与上年同期对比。".into(),
         stars,
-        stars_note: "按截至期末的累计有效服务时长统计具备资格的人数。".into(),
+        stars_note: match options.stars_new {
+            Some(n) => format!(
+                "按截至期末的累计有效服务时长统计具备资格的人数；本期新达到一星{}人、二星{}人、三星{}人、四星{}人、五星{}人，名单见 星级认定名单.xlsx。",
+                n[0], n[1], n[2], n[3], n[4]
+            ),
+            None => "按截至期末的累计有效服务时长统计具备资格的人数。".into(),
+        },
         coverage,
         needs,
         quality: quality_block,
@@ -594,7 +605,7 @@ fn monthly_trend(indicators: &Indicators, district: Option<&String>) -> Vec<Tren
 }
 
 /// Persons qualifying for each star level.
-fn star_lines(top: &IndicatorRow, config: &Config) -> Vec<StarLine> {
+fn star_lines(top: &IndicatorRow, config: &Config, new: Option<[i64; 5]>) -> Vec<StarLine> {
     let thresholds = &config.stars.thresholds;
     let star_counts = [top.star1, top.star2, top.star3, top.star4, top.star5];
     ["一星", "二星", "三星", "四星", "五星"]
@@ -605,6 +616,7 @@ fn star_lines(top: &IndicatorRow, config: &Config) -> Vec<StarLine> {
             threshold: format!("≥ {} 小时", thresholds[i]),
             persons: star_counts[i].to_string(),
             persons_value: star_counts[i] as f64,
+            new_persons: new.map_or("—".into(), |n| n[i].to_string()),
         })
         .collect()
 }

@@ -131,12 +131,12 @@ const NO_STARS_SQL: &str = "CREATE OR REPLACE TEMP TABLE m_stars AS
            0::BIGINT AS star4, 0::BIGINT AS star5
     FROM hierarchy;";
 
-fn run_sql(
+/// The `period` and `settings` tables every indicator SQL file reads.
+pub(crate) fn set_period_and_settings(
     conn: &Connection,
     period: &Period,
     config: &Config,
-    pass: Pass,
-) -> Result<Vec<IndicatorRow>, IndicatorError> {
+) -> Result<(), IndicatorError> {
     let months = {
         let (s, e) = (period.start, period.end);
         (e.year() - s.year()) as i64 * 12 + e.month() as i64 - s.month() as i64 + 1
@@ -173,6 +173,16 @@ fn run_sql(
             stars[4]
         ],
     )?;
+    Ok(())
+}
+
+fn run_sql(
+    conn: &Connection,
+    period: &Period,
+    config: &Config,
+    pass: Pass,
+) -> Result<Vec<IndicatorRow>, IndicatorError> {
+    set_period_and_settings(conn, period, config)?;
     for (file, sql) in SQL_FILES {
         let _t = tracing::info_span!("indicators", part = %file).entered();
         let sql = if pass == Pass::Comparison && file == "04_stars.sql" {

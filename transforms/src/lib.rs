@@ -8,6 +8,7 @@ pub mod period;
 pub mod quality;
 pub mod results;
 pub mod score;
+pub mod star_list;
 pub mod status;
 
 pub use indicators::{
