@@ -169,6 +169,25 @@ fn cached_indicators(ws: &Workspace, period: &Period) -> anyhow::Result<Indicato
     Ok(computed)
 }
 
+/// The star certification list of the period, from the result cache when the warehouse and
+/// config are unchanged (recomputing it costs seconds on a city: it scans every record twice).
+/// It holds what the warehouse holds of a person (masked name, 志愿者编号), nothing more.
+fn cached_star_list(
+    ws: &Workspace,
+    period: &Period,
+) -> anyhow::Result<Vec<transforms::star_list::StarListRow>> {
+    let cache = ws.cache();
+    let key = format!("star-list-{}", period.label());
+    if let Some(cached) = cache.as_ref().and_then(|c| c.get(&key)) {
+        return Ok(cached);
+    }
+    let computed = transforms::star_list::star_list(ws.warehouse()?, period, ws.config())?;
+    if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
+        c.put(&key, &computed);
+    }
+    Ok(computed)
+}
+
 /// The report: indicators for the period, the output files and the briefing, reusing
 /// data-quality checks already computed for the same period (by the ingest summary of
 /// `vbrief run`) instead of running them again.
@@ -214,7 +233,7 @@ pub fn write_report(
     };
     drop(phase);
     let phase = tracing::info_span!("report.star_list").entered();
-    let mut star_list = transforms::star_list::star_list(conn, &indicators.period, config)?;
+    let mut star_list = cached_star_list(ws, &indicators.period)?;
     if let Some(d) = district_name(&indicators, args.district.as_deref()) {
         star_list.retain(|r| r.district == d);
     }

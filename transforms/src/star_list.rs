@@ -1,9 +1,8 @@
-//! 星级认定名单: the persons behind the star counts, for each community to certify. Read at
-//! report time (never cached: it names persons, masked), from `transforms/sql/star_list.sql`
-//! over the same scope and star tables the indicators use.
+//! 星级认定名单: the persons behind the star counts, for each community to certify, from
+//! `transforms/sql/star_list.sql` over the same scope and star tables the indicators use.
 
 use duckdb::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use domain::config::Config;
 
@@ -13,7 +12,7 @@ use crate::period::Period;
 pub const STAR_LIST_SQL: (&str, &str) = ("star_list.sql", include_str!("../sql/star_list.sql"));
 
 /// One eligible person.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StarListRow {
     pub district: String,
     pub street: String,
