@@ -414,7 +414,7 @@ fn every_row_of_the_2_0_lists_meets_its_fate_and_counts_where_it_should() {
     for needle in [
         "counted (registered persons at the end): 2",
         "excluded, cancelled (注销/停用): 1",
-        "excluded, not verified (认证状态 审核中/认证未通过): 1",
+        "excluded, not verified (认证状态 审核中/认证未通过/未认证/认证失败): 1",
         "excluded, not effective: 9",
     ] {
         assert!(

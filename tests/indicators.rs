@@ -441,7 +441,7 @@ fn explain_shows_inputs_and_exclusions() {
         "transforms/sql/03_volunteers.sql",
         "counted (registered persons at the end): 4",
         "excluded, cancelled (注销/停用): 1",
-        "excluded, not verified (认证状态 审核中/认证未通过): 0",
+        "excluded, not verified (认证状态 审核中/认证未通过/未认证/认证失败): 0",
         "excluded, registered after the end: 1",
         "excluded, not effective: 2",
         "excluded, of cancelled or later-registered volunteers: 2",

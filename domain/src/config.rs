@@ -78,7 +78,7 @@ impl Default for Status {
                 "录入失败",
             ]),
             volunteer_excluded: words(&["注销", "停用"]),
-            verification_excluded: words(&["审核中", "认证未通过"]),
+            verification_excluded: words(&["审核中", "认证未通过", "未认证", "认证失败"]),
         }
     }
 }

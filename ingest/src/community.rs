@@ -196,6 +196,19 @@ impl CommunityIndex {
             }
         }
         if ends.is_empty() {
+            // A short form at the end of the path (`…枫林街道春园` for 春园社区): the longest
+            // ending of at least two characters that is a ledger name without its 社区/村.
+            for (at, _) in joined.char_indices() {
+                if joined[at..].chars().count() < 2 {
+                    break;
+                }
+                if let Some(found) = self.by_stem.get(&joined[at..]) {
+                    ends.extend(found.iter().map(|&i| (at, i)));
+                    break;
+                }
+            }
+        }
+        if ends.is_empty() {
             // No ledger name at the end: the path may end with an alias (`…青云街道老城社区`),
             // or its last part be a short form or a misspelling. Match that name as a
             // community column within the areas the rest of the path names.
@@ -516,6 +529,8 @@ mod tests {
         assert_eq!(ix.find_path("某市青湖区秋实社区"), Match::Found(3));
         assert_eq!(ix.find_path("青湖街道秋实社区"), Match::Found(3));
         assert_eq!(ix.find_path("秋实社区"), Match::Found(3));
+        // A short form without 社区 at the end of an unseparated path.
+        assert_eq!(ix.find_path("某市青湖区青湖街道秋实"), Match::Found(3));
         // The longer name wins over the name it ends with.
         assert_eq!(ix.find_path("白河区河西街道东花园社区"), Match::Found(5));
         assert_eq!(ix.find_path("白河区河西街道花园社区"), Match::Found(4));

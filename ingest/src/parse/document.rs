@@ -61,6 +61,19 @@ pub fn classify(type_text: &str) -> Option<DocumentType> {
     let canonical = OTHER_DOCUMENTS
         .iter()
         .find(|(_, names)| names.contains(&t.as_str()))
+        .map(|(name, _)| name.to_string());
+    // Other spellings of the ID card and the residence permits (中国居民身份证, 临时身份证,
+    // 港澳居民居住证（香港）…) are numbered by GB 11643 as well: checked and keyed as ID
+    // numbers, so they join records exported without a type column.
+    if canonical.is_none()
+        && !t.contains("永久居留")
+        && (t.contains("身份证") || t.contains("居住证"))
+    {
+        return Some(DocumentType::ResidentId);
+    }
+    let canonical = OTHER_DOCUMENTS
+        .iter()
+        .find(|(_, names)| names.contains(&t.as_str()))
         .map_or(t.clone(), |(name, _)| name.to_string());
     Some(DocumentType::Other(canonical))
 }
@@ -90,6 +103,12 @@ mod tests {
         assert_eq!(
             classify("军官证"),
             Some(DocumentType::Other("军官证".into()))
+        );
+        assert_eq!(classify("中国居民身份证"), Some(DocumentType::ResidentId));
+        assert_eq!(classify("台湾居民居住证"), Some(DocumentType::ResidentId));
+        assert_eq!(
+            classify("外国人永久居留证件"),
+            Some(DocumentType::Other("外国人永久居留证件".into()))
         );
         assert_eq!(classify(""), None);
     }
