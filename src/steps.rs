@@ -238,7 +238,6 @@ pub fn write_report(
         star_list.retain(|r| r.district == d);
     }
     let star_path = out.join(reports::star_list::FILE_NAME);
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     reports::star_list::write(&star_path, &star_list, &config.stars.thresholds)
         .with_context(|| format!("writing {}", star_path.display()))?;
     written.push(star_path);

@@ -435,13 +435,17 @@ impl Field {
             .find(|f| f.name() == name.trim())
     }
 
-    /// The first accepted header of this field in `kind`, to show in messages.
-    pub fn label_zh(self, kind: SourceKind) -> &'static str {
+    /// The headers `kind` accepts for this field (none when the kind has no such field).
+    pub fn synonyms(self, kind: SourceKind) -> &'static [&'static str] {
         kind.fields()
             .iter()
             .find(|(f, _)| *f == self)
-            .and_then(|(_, synonyms)| synonyms.first().copied())
-            .unwrap_or("")
+            .map_or(&[], |(_, synonyms)| *synonyms)
+    }
+
+    /// The first accepted header of this field in `kind`, to show in messages.
+    pub fn label_zh(self, kind: SourceKind) -> &'static str {
+        self.synonyms(kind).first().copied().unwrap_or("?")
     }
 }
 

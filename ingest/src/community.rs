@@ -83,18 +83,18 @@ impl CommunityIndex {
                 (normalize_community(alias), target)
             })
             .collect();
-        let areas = |part: fn(&CommunityEntry) -> &str| {
+        let areas = |part: fn(&CommunityEntry) -> &str, tails: &[&str]| {
             let mut names: Vec<AreaName> = entries
                 .iter()
-                .map(|e| AreaName::new(part(e)))
+                .map(|e| AreaName::new(part(e), tails))
                 .filter(|a| !a.full.is_empty())
                 .collect();
             names.sort_by(|a, b| a.full.cmp(&b.full));
             names.dedup_by(|a, b| a.full == b.full);
             names
         };
-        let districts = areas(|e| &e.district);
-        let streets = areas(|e| &e.street);
+        let districts = areas(|e| &e.district, DISTRICT_TAILS);
+        let streets = areas(|e| &e.street, STREET_TAILS);
         CommunityIndex {
             entries,
             by_name,
@@ -168,10 +168,33 @@ impl CommunityIndex {
     /// (a district alone, or a path down to the street): the areas named in `region` narrow
     /// the match as district and street columns would.
     pub fn find_in_region(&self, region: &str, street: Option<&str>, community: &str) -> Match {
+        // Rows repeat the same few region texts: each is read once, like a path.
+        let key = format!(
+            "region:{}:{region}|{}|{community}",
+            region.len(),
+            street.unwrap_or("\u{0}")
+        );
+        if let Some(hit) = lock(&self.match_cache).get(&key) {
+            return hit.clone();
+        }
+        let found = self.find_in_region_uncached(region, street, community);
+        let mut cache = lock(&self.match_cache);
+        if cache.len() < MATCH_CACHE_MAX {
+            cache.insert(key, found.clone());
+        }
+        found
+    }
+
+    fn find_in_region_uncached(
+        &self,
+        region: &str,
+        street: Option<&str>,
+        community: &str,
+    ) -> Match {
         let parts = path_parts(region);
         let joined: String = parts.concat();
-        let district = self.mentioned(&self.districts, &joined, &parts, DISTRICT_TAILS);
-        let street_in_path = self.mentioned(&self.streets, &joined, &parts, STREET_TAILS);
+        let district = self.mentioned(&self.districts, &joined, &parts);
+        let street_in_path = self.mentioned(&self.streets, &joined, &parts);
         let street = street
             .map(str::to_string)
             .or(street_in_path.first().cloned());
@@ -227,8 +250,8 @@ impl CommunityIndex {
                     )
                 }
             };
-            let districts = self.mentioned(&self.districts, &prefix, rest, DISTRICT_TAILS);
-            let streets = self.mentioned(&self.streets, &prefix, rest, STREET_TAILS);
+            let districts = self.mentioned(&self.districts, &prefix, rest);
+            let streets = self.mentioned(&self.streets, &prefix, rest);
             if alias_at.is_none() && parts.len() == 1 && districts.is_empty() {
                 // One unseparated text that names no ledger community.
                 return Match::Unknown {
@@ -244,8 +267,8 @@ impl CommunityIndex {
         let fits = |&(at, i): &(usize, usize)| {
             let prefix = &joined[..at];
             let entry = &self.entries[i];
-            let districts = self.mentioned(&self.districts, prefix, &parts, DISTRICT_TAILS);
-            let streets = self.mentioned(&self.streets, prefix, &parts, STREET_TAILS);
+            let districts = self.mentioned(&self.districts, prefix, &parts);
+            let streets = self.mentioned(&self.streets, prefix, &parts);
             (districts.is_empty() || districts.contains(&compact(&entry.district)))
                 && (streets.is_empty() || streets.contains(&compact(&entry.street)))
         };
@@ -272,21 +295,13 @@ impl CommunityIndex {
     /// followed by an administrative tail (`青湖` + `区`), or by a separated part that is the
     /// stem alone. A bare stem inside a longer text is not enough (`青湖街道` does not name
     /// the district 青湖区).
-    fn mentioned(
-        &self,
-        areas: &[AreaName],
-        text: &str,
-        parts: &[String],
-        tails: &[&str],
-    ) -> Vec<String> {
+    fn mentioned(&self, areas: &[AreaName], text: &str, parts: &[String]) -> Vec<String> {
         areas
             .iter()
             .filter(|a| {
                 text.contains(a.full.as_str())
                     || parts.contains(&a.stem)
-                    || tails
-                        .iter()
-                        .any(|t| text.contains(&format!("{}{t}", a.stem)))
+                    || a.tailed.iter().any(|t| text.contains(t.as_str()))
             })
             .map(|a| a.full.clone())
             .collect()
@@ -374,18 +389,22 @@ impl CommunityIndex {
     }
 }
 
-/// A district or street of the ledger: its name as written (compacted) and its stem.
+/// A district or street of the ledger: its name as written (compacted), its stem, and the
+/// stem with each administrative tail of its kind (青湖 → 青湖区, 青湖县 …), made once.
 #[derive(Debug, Clone)]
 struct AreaName {
     full: String,
     stem: String,
+    tailed: Vec<String>,
 }
 
 impl AreaName {
-    fn new(raw: &str) -> AreaName {
+    fn new(raw: &str, tails: &[&str]) -> AreaName {
+        let stem = area_stem(raw);
         AreaName {
             full: compact(raw),
-            stem: area_stem(raw),
+            tailed: tails.iter().map(|t| format!("{stem}{t}")).collect(),
+            stem,
         }
     }
 }
@@ -432,13 +451,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn index() -> CommunityIndex {
-        let e = |id, d: &str, s: &str, c: &str| CommunityEntry {
+    fn e(id: i32, d: &str, s: &str, c: &str) -> CommunityEntry {
+        CommunityEntry {
             id,
             district: d.into(),
             street: s.into(),
             community: c.into(),
-        };
+        }
+    }
+
+    fn index() -> CommunityIndex {
         let mut aliases = BTreeMap::new();
         aliases.insert("老站社区".to_string(), "站前社区".to_string());
         aliases.insert("老幸福".to_string(), "西城区/幸福社区".to_string());
@@ -493,12 +515,6 @@ mod tests {
     }
 
     fn city() -> CommunityIndex {
-        let e = |id, d: &str, s: &str, c: &str| CommunityEntry {
-            id,
-            district: d.into(),
-            street: s.into(),
-            community: c.into(),
-        };
         CommunityIndex::new(
             vec![
                 e(1, "青湖区", "枫林街道", "春园社区"),

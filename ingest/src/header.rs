@@ -83,12 +83,7 @@ pub fn suggested_mappings(map: &ColumnMap) -> Vec<String> {
         let best = group
             .iter()
             .flat_map(|field| {
-                let synonyms = map
-                    .kind
-                    .fields()
-                    .iter()
-                    .find(|(f, _)| f == field)
-                    .map_or(&[][..], |(_, s)| *s);
+                let synonyms = field.synonyms(map.kind);
                 unused.iter().map(move |h| {
                     let score = synonyms.iter().map(|s| similarity(h, s)).max().unwrap_or(0);
                     (score, h.as_str(), *field)

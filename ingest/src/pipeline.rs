@@ -400,12 +400,7 @@ fn missing_columns_message(sheet: &str, kind: SourceKind, map: &ColumnMap) -> St
         .map(|group| {
             group
                 .iter()
-                .map(|f| {
-                    kind.fields()
-                        .iter()
-                        .find(|(field, _)| field == f)
-                        .map_or("?", |(_, synonyms)| synonyms[0])
-                })
+                .map(|f| f.label_zh(kind))
                 .collect::<Vec<_>>()
                 .join(" 或 ")
         })

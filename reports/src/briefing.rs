@@ -174,6 +174,9 @@ pub struct Definition {
     pub text: String,
 }
 
+/// The star levels' names, in order (一星 … 五星).
+pub const STAR_LEVELS: [&str; 5] = ["一星", "二星", "三星", "四星", "五星"];
+
 pub fn percent(x: Option<f64>) -> String {
     x.map_or("—".into(), |v| format!("{:.2}%", v * 100.0))
 }
@@ -608,7 +611,7 @@ fn monthly_trend(indicators: &Indicators, district: Option<&String>) -> Vec<Tren
 fn star_lines(top: &IndicatorRow, config: &Config, new: Option<[i64; 5]>) -> Vec<StarLine> {
     let thresholds = &config.stars.thresholds;
     let star_counts = [top.star1, top.star2, top.star3, top.star4, top.star5];
-    ["一星", "二星", "三星", "四星", "五星"]
+    STAR_LEVELS
         .iter()
         .enumerate()
         .map(|(i, level)| StarLine {

@@ -51,7 +51,7 @@ pub fn hours(h: f64) -> String {
 }
 
 fn percent(x: f64) -> String {
-    format!("{:.2}%", x * 100.0)
+    crate::briefing::percent(Some(x))
 }
 
 /// How the previous periods are named: a year is compared with the year before only; a

@@ -12,7 +12,7 @@ use transforms::star_list::StarListRow;
 
 pub const FILE_NAME: &str = "星级认定名单.xlsx";
 
-const LEVELS: [&str; 5] = ["一星", "二星", "三星", "四星", "五星"];
+use crate::briefing::STAR_LEVELS as LEVELS;
 
 /// Persons newly reaching each level (一星 … 五星) in the period.
 pub fn new_per_level(rows: &[StarListRow]) -> [i64; 5] {

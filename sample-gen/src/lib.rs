@@ -1176,22 +1176,9 @@ impl<'a> Generator<'a> {
             status,
             org: &org,
         };
-        // The 2024 export names people by 志愿者编号, the 2025 export by ID number.
-        let by_number = |vol: String| match shape {
-            Shape::Classic => vec![
-                Value::Number(record_no as f64),
-                Value::text(vol),
-                Value::text(p.name.clone()),
-                Value::text(project),
-                date_cell.clone(),
-                hours_cell.clone(),
-                Value::text(status),
-                Value::text(org.clone()),
-            ],
-            Shape::V2 => v2(Value::text(vol)).by_number(),
-        };
-        let by_id = |person: String| match shape {
-            Shape::Classic => vec![
+        // In the classic shape both exports have the same columns, the person in the second.
+        let classic = |person: String| {
+            vec![
                 Value::Number(record_no as f64),
                 Value::text(person),
                 Value::text(p.name.clone()),
@@ -1200,7 +1187,15 @@ impl<'a> Generator<'a> {
                 hours_cell.clone(),
                 Value::text(status),
                 Value::text(org.clone()),
-            ],
+            ]
+        };
+        // The 2024 export names people by 志愿者编号, the 2025 export by ID number.
+        let by_number = |vol: String| match shape {
+            Shape::Classic => classic(vol),
+            Shape::V2 => v2(Value::text(vol)).by_number(),
+        };
+        let by_id = |person: String| match shape {
+            Shape::Classic => classic(person),
             Shape::V2 => v2(Value::text(person)).by_id(),
         };
         if date < SPLIT {
