@@ -1,6 +1,7 @@
-//! The briefing: HTML, PDF and xlsx from one computation, agreeing with indicators.json.
-//! Needs poppler-utils (pdftotext, pdffonts); `.ci/run` installs them, and the test fails
-//! (never skips) when they are missing.
+//! The briefing: HTML, PDF, Word and xlsx from one computation, agreeing with indicators.json.
+//! Needs poppler-utils (pdftotext, pdffonts) and LibreOffice (soffice, to open the Word draft
+//! as a reader does); `scripts/test` installs them, and the tests fail (never skip) when they
+//! are missing.
 
 mod common;
 
@@ -26,6 +27,38 @@ fn tool(name: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Opens a .docx in LibreOffice headless and returns it converted to `format` (`txt`, `html`):
+/// what a reader makes of the file, not what we meant to write. Each call has its own profile,
+/// so tests running at once do not share LibreOffice's lock.
+fn libreoffice(docx: &std::path::Path, format: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = format!(
+        "-env:UserInstallation=file://{}/profile",
+        dir.path().display()
+    );
+    let target = match format {
+        "txt" => "txt:Text (encoded):UTF8",
+        other => other,
+    };
+    let out = Command::new("soffice")
+        .args([&profile, "--headless", "--convert-to", target, "--outdir"])
+        .arg(dir.path())
+        .arg(docx)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("soffice is needed (apt-get install libreoffice-writer-nogui): {e}")
+        });
+    let stem = docx.file_stem().unwrap().to_str().unwrap();
+    let converted = dir.path().join(format!("{stem}.{format}"));
+    std::fs::read_to_string(&converted).unwrap_or_else(|e| {
+        panic!(
+            "LibreOffice did not convert {} to {format} ({e}): {}",
+            docx.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 #[test]
@@ -276,7 +309,7 @@ fn grouped(n: i64) -> String {
 }
 
 #[test]
-fn the_text_states_the_figures_of_indicators_json_in_html_and_pdf() {
+fn the_text_states_the_figures_of_indicators_json_in_html_pdf_and_docx() {
     let env = sample_env();
     env.ingest(&[]).code(0);
     env.report(&["--period", "2025", "--out", "o"]).code(0);
@@ -337,7 +370,12 @@ fn the_text_states_the_figures_of_indicators_json_in_html_and_pdf() {
     let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let pdf = env.path().join("o/briefing.pdf");
     let pdf_text = squeeze(&tool("pdftotext", &[pdf.to_str().unwrap(), "-"]));
+    let docx_text = squeeze(&libreoffice(&env.path().join("o/briefing.docx"), "txt"));
     for sentence in &expected {
+        assert!(
+            docx_text.contains(&squeeze(sentence)),
+            "the Word draft lacks {sentence}"
+        );
         assert!(
             text.contains(sentence.as_str()),
             "HTML lacks {sentence}\n{text}"
@@ -346,5 +384,87 @@ fn the_text_states_the_figures_of_indicators_json_in_html_and_pdf() {
             pdf_text.contains(&squeeze(sentence)),
             "PDF lacks {sentence}"
         );
+    }
+}
+
+#[test]
+fn the_word_draft_opens_in_libreoffice_with_headings_tables_and_charts() {
+    let env = sample_env();
+    env.ingest(&[]).code(0);
+    env.report(&[
+        "--period",
+        "2025",
+        "--out",
+        "o",
+        "--issue",
+        "2025年第4期",
+        "--date",
+        "2026-01-15",
+    ])
+    .code(0);
+    let j = json(&env, "o");
+    let docx = env.path().join("o/briefing.docx");
+    let html = libreoffice(&docx, "html");
+    let doc = Html::parse_document(&html);
+    let texts = |selector: &str| -> Vec<String> {
+        doc.select(&Selector::parse(selector).unwrap())
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<String>()
+            })
+            .collect()
+    };
+    // Real headings (Word's heading styles), in the PDF's order.
+    let h1 = texts("h1");
+    let sections = [
+        "一、总体情况",
+        "二、主要指标与目标",
+        "三、各区县对比",
+        "四、距目标较远的社区",
+        "五、月度趋势",
+        "六、星级志愿者",
+        "七、组织与站点",
+        "八、需求收集与解决",
+        "附件一、数据质量",
+        "附件二、指标说明与目标来源",
+    ];
+    assert_eq!(h1, sections, "first-level headings");
+    let h2 = texts("h2");
+    assert!(h2.contains(&"存在问题".to_string()), "{h2:?}");
+    // Real tables: the units table has a row per district and the city as reference.
+    let tables: Vec<_> = doc.select(&Selector::parse("table").unwrap()).collect();
+    assert!(tables.len() >= 10, "{} tables", tables.len());
+    let tr = Selector::parse("tr").unwrap();
+    let td = Selector::parse("td").unwrap();
+    let units = tables
+        .iter()
+        .find(|t| {
+            t.select(&td)
+                .next()
+                .is_some_and(|c| c.text().collect::<String>().trim() == "区县")
+        })
+        .expect("the districts' table, headed 区县");
+    let districts = j["levels"]["district"].as_array().unwrap();
+    assert_eq!(units.select(&tr).count(), 1 + districts.len());
+    let first: Vec<String> = units
+        .select(&tr)
+        .nth(1)
+        .unwrap()
+        .select(&td)
+        .map(|c| c.text().collect::<String>().trim().to_string())
+        .collect();
+    let top = &districts[0];
+    assert_eq!(first[0], top["district"].as_str().unwrap());
+    assert_eq!(
+        first[3],
+        format!("{:.2}%", top["registration_rate"].as_f64().unwrap() * 100.0)
+    );
+    // The four charts as images, and the banner and footer text.
+    assert_eq!(texts("img").len(), 4, "charts");
+    let text: String = libreoffice(&docx, "txt").split_whitespace().collect();
+    for needle in ["志愿服务工作简报", "2025年第4期", "2026年1月15日"] {
+        assert!(text.contains(needle), "the Word draft lacks {needle}");
     }
 }

@@ -2,6 +2,7 @@
 //! it in the CJK font). Colours differ in lightness, so they stay readable in greyscale print.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use crate::briefing::{Briefing, StarLine, TrendLine, UnitLine};
@@ -102,12 +103,15 @@ fn unit_bars(
             .iter()
             .map(|u| u.name.rsplit('/').next().unwrap_or(&u.name).to_string())
             .collect();
+        // Past a few bars the names no longer fit side by side: they are turned to read
+        // upwards, ending under their bar (drawn below, as plotters centres turned labels).
+        let turned = n > 8;
         c.configure_mesh()
             .disable_x_mesh()
             .y_desc(y_label)
             .x_labels(n)
             .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                SegmentValue::CenterOf(i) if !turned => labels.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
             .label_style((FAMILY, 12))
@@ -151,6 +155,16 @@ fn unit_bars(
             .position(SeriesLabelPosition::UpperRight)
             .draw()
             .map_err(err(chart))?;
+        if turned {
+            let style = TextStyle::from((FAMILY, 12).into_font())
+                .transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Right, VPos::Center));
+            for (i, label) in labels.iter().enumerate() {
+                let (x, y) = c.backend_coord(&(SegmentValue::CenterOf(i), 0.0));
+                root.draw(&Text::new(label.as_str(), (x, y + 6), style.clone()))
+                    .map_err(err(chart))?;
+            }
+        }
         root.present().map_err(err(chart))?;
     }
     Ok(svg)
@@ -274,4 +288,52 @@ fn star_bars(stars: &[StarLine]) -> Result<String, ChartError> {
         root.present().map_err(err(chart))?;
     }
     Ok(svg)
+}
+
+/// A chart rendered to PNG, for the Word draft (Word and WPS do not all show SVG).
+pub struct Png {
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Renders a chart's SVG to PNG at `scale` times its size, its text set in the vendored font.
+pub fn to_png(svg: &str, scale: f32) -> Result<Png, ChartError> {
+    use resvg::{tiny_skia, usvg};
+    static FONTS: std::sync::OnceLock<std::sync::Arc<usvg::fontdb::Database>> =
+        std::sync::OnceLock::new();
+    let fontdb = FONTS.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        db.load_font_data(CJK_FONT.to_vec());
+        db.set_sans_serif_family(FAMILY);
+        std::sync::Arc::new(db)
+    });
+    let options = usvg::Options {
+        fontdb: fontdb.clone(),
+        ..Default::default()
+    };
+    let png_err = |message: String| ChartError {
+        chart: "png",
+        message,
+    };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| png_err(e.to_string()))?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or_else(|| png_err("empty chart".into()))?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| png_err("empty chart".into()))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    let bytes = pixmap.encode_png().map_err(|e| png_err(e.to_string()))?;
+    Ok(Png {
+        bytes,
+        width: size.width(),
+        height: size.height(),
+    })
 }

@@ -3,6 +3,7 @@
 
 pub mod briefing;
 pub mod charts;
+pub mod docx;
 pub mod html;
 pub mod indicator_files;
 pub mod narrative;
@@ -73,7 +74,8 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// Writes briefing.html, briefing.pdf and indicators.xlsx under `out`; returns their paths.
+/// Writes briefing.html, briefing.pdf, briefing.docx and indicators.xlsx under `out`; returns
+/// their paths.
 pub fn write_briefing(
     out: &Path,
     indicators: &transforms::Indicators,
@@ -109,13 +111,18 @@ pub fn write_briefing(
     let bytes = pdf::render(&model, &charts, date, pdf_options)?;
     write_atomic(&pdf_path, &bytes).map_err(io(&pdf_path))?;
     drop(phase);
+    let phase = tracing::info_span!("report.docx").entered();
+    let docx_path = out.join("briefing.docx");
+    let bytes = docx::render(&model, &charts)?;
+    write_atomic(&docx_path, &bytes).map_err(io(&docx_path))?;
+    drop(phase);
     let _t = tracing::info_span!("report.xlsx").entered();
     let xlsx_path = out.join("indicators.xlsx");
     xlsx::write(&xlsx_path, indicators).map_err(|e| BriefingError::Xlsx {
         path: xlsx_path.display().to_string(),
         detail: e.to_string(),
     })?;
-    Ok(vec![html_path, pdf_path, xlsx_path])
+    Ok(vec![html_path, pdf_path, docx_path, xlsx_path])
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +133,8 @@ pub enum BriefingError {
     Html(#[from] html::HtmlError),
     #[error(transparent)]
     Pdf(#[from] pdf::PdfError),
+    #[error(transparent)]
+    Docx(#[from] docx::DocxError),
     #[error("cannot write {path}: {detail}")]
     Xlsx { path: String, detail: String },
     #[error("cannot write {path}: {source}")]
