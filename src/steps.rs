@@ -106,14 +106,18 @@ pub fn exit_code(report: &IngestReport) -> u8 {
     }
 }
 
-/// The period from `--period`, or the last full calendar year in the data.
+/// The period from `--period` (`2025-ytd` resolved against the records), or the last full
+/// calendar year in the data.
 pub fn resolve_period(conn: &duckdb::Connection, period: Option<&str>) -> anyhow::Result<Period> {
+    let today = chrono::Local::now().date_naive();
     match period {
-        Some(p) => Ok(Period::parse(p)?),
-        None => Ok(transforms::default_period(
-            conn,
-            chrono::Local::now().date_naive(),
-        )?),
+        Some(p) => match Period::ytd_year(p) {
+            Some(year) => Ok(transforms::indicators::year_to_date_period(
+                conn, year, today,
+            )?),
+            None => Ok(Period::parse(p)?),
+        },
+        None => Ok(transforms::default_period(conn, today)?),
     }
 }
 
@@ -155,18 +159,31 @@ pub fn cached_checks(
     Ok(report)
 }
 
-/// The indicators for `period`, from the result cache when it can.
-fn cached_indicators(ws: &Workspace, period: &Period) -> anyhow::Result<Indicators> {
+/// A result from the cache under `key` when the warehouse and config are unchanged, else
+/// computed on the warehouse and kept for the next run.
+fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
+    ws: &Workspace,
+    key: &str,
+    compute: impl FnOnce(&duckdb::Connection, &domain::Config) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let cache = ws.cache();
-    let key = format!("indicators-{}", period.label());
-    if let Some(cached) = cache.as_ref().and_then(|c| c.get::<Indicators>(&key)) {
-        return Ok(cached);
+    if let Some(hit) = cache.as_ref().and_then(|c| c.get::<T>(key)) {
+        return Ok(hit);
     }
-    let computed = transforms::compute(ws.warehouse()?, period, ws.config())?;
+    let computed = compute(ws.warehouse()?, ws.config())?;
     if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
-        c.put(&key, &computed);
+        c.put(key, &computed);
     }
     Ok(computed)
+}
+
+/// The indicators for `period`, from the result cache when it can.
+fn cached_indicators(ws: &Workspace, period: &Period) -> anyhow::Result<Indicators> {
+    cached(
+        ws,
+        &format!("indicators-{}", period.label()),
+        |conn, config| Ok(transforms::compute(conn, period, config)?),
+    )
 }
 
 /// The star certification list of the period, from the result cache when the warehouse and
@@ -176,16 +193,24 @@ fn cached_star_list(
     ws: &Workspace,
     period: &Period,
 ) -> anyhow::Result<Vec<transforms::star_list::StarListRow>> {
-    let cache = ws.cache();
-    let key = format!("star-list-{}", period.label());
-    if let Some(cached) = cache.as_ref().and_then(|c| c.get(&key)) {
-        return Ok(cached);
-    }
-    let computed = transforms::star_list::star_list(ws.warehouse()?, period, ws.config())?;
-    if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
-        c.put(&key, &computed);
-    }
-    Ok(computed)
+    cached(
+        ws,
+        &format!("star-list-{}", period.label()),
+        |conn, config| Ok(transforms::star_list::star_list(conn, period, config)?),
+    )
+}
+
+/// Progress toward the year's targets at the period's end (None for a whole year), from the
+/// result cache when it can: it runs the indicator SQL once more, for the year to date.
+fn cached_progress(
+    ws: &Workspace,
+    period: &Period,
+) -> anyhow::Result<Option<transforms::progress::Progress>> {
+    cached(
+        ws,
+        &format!("progress-{}", period.label()),
+        |conn, config| Ok(transforms::progress::compute(conn, period, config)?),
+    )
 }
 
 /// The report: indicators for the period, the output files and the briefing, reusing
@@ -242,11 +267,29 @@ pub fn write_report(
         .with_context(|| format!("writing {}", star_path.display()))?;
     written.push(star_path);
     drop(phase);
+    let phase = tracing::info_span!("report.progress").entered();
+    let mut progress = cached_progress(ws, &indicators.period)?;
+    if let (Some(p), Some(d)) = (
+        progress.as_mut(),
+        district_name(&indicators, args.district.as_deref()),
+    ) {
+        p.rows.retain(|r| r.district == d || r.level == "city");
+    }
+    if let Some(p) = &progress {
+        let path = out
+            .join("indicators")
+            .join(reports::indicator_files::PROGRESS_FILE);
+        reports::indicator_files::write_progress(&path, p)
+            .with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
+    }
+    drop(phase);
     let options = reports::briefing::BriefingOptions {
         issue: args.issue.clone(),
         date,
         district: district_name(&indicators, args.district.as_deref()),
         stars_new: Some(reports::star_list::new_per_level(&star_list)),
+        progress,
     };
     let pdf_options = reports::pdf::PdfOptions {
         pdf_a: args.pdf_a,

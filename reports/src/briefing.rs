@@ -23,6 +23,9 @@ pub struct BriefingOptions {
     /// Persons newly reaching each star level in the period (from the certification list,
     /// which is read at report time: it is not in the cached indicators).
     pub stars_new: Option<[i64; 5]>,
+    /// Progress toward the year's targets, for a period that is part of a year (already
+    /// limited to the district for a district's briefing).
+    pub progress: Option<transforms::progress::Progress>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +47,10 @@ pub struct Briefing {
     /// The city, shown as reference in a district briefing.
     pub reference: Option<UnitLine>,
     pub laggards: Vec<LaggardGroup>,
+    /// 进度预警, for a period that is part of a year.
+    pub progress: Option<crate::progress::ProgressSection>,
+    /// The sections' numbers (一、二、…): 进度预警, when present, shifts those after it.
+    pub sections: Sections,
     pub trend: Vec<TrendLine>,
     pub trend_note: String,
     pub stars: Vec<StarLine>,
@@ -87,6 +94,35 @@ pub struct UnitLine {
     /// For charts: the raw rate and annualized hours.
     pub registration_rate_value: f64,
     pub annualized_hours_value: f64,
+}
+
+/// The numbers of the sections after 距目标较远的社区 (四).
+#[derive(Debug, Clone, Serialize)]
+pub struct Sections {
+    pub progress: String,
+    pub trend: String,
+    pub stars: String,
+    pub coverage: String,
+    pub needs: String,
+}
+
+impl Sections {
+    fn new(with_progress: bool) -> Sections {
+        const NUMERALS: [&str; 6] = ["五", "六", "七", "八", "九", "十"];
+        let skip = usize::from(with_progress);
+        let n = |i: usize| NUMERALS[i + skip].to_string();
+        Sections {
+            progress: if with_progress {
+                "五".into()
+            } else {
+                String::new()
+            },
+            trend: n(0),
+            stars: n(1),
+            coverage: n(2),
+            needs: n(3),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -204,6 +240,9 @@ pub fn period_zh(indicators: &Indicators) -> String {
             "{y}年{}月",
             m.trim_start_matches('-').trim_start_matches('0')
         )
+    } else if indicators.period.is_year_to_date() {
+        let e = indicators.period.end;
+        format!("{}年1—{}月", e.year(), e.month())
     } else {
         let (s, e) = (indicators.period.start, indicators.period.end);
         format!(
@@ -304,13 +343,27 @@ pub fn build(
     let (units_title, unit_kind, units, reference) =
         compared_units(indicators, &city, options.district.as_ref());
     let laggards = laggards(indicators, t, &city);
+    let progress = options.progress.as_ref().and_then(|p| {
+        let top = match &options.district {
+            Some(d) => p.level("district").find(|r| &r.district == d),
+            None => p.level("city").next(),
+        }?;
+        Some(crate::progress::build(p, &scope, top))
+    });
+    let sections = Sections::new(progress.is_some());
     let trend = monthly_trend(indicators, options.district.as_ref());
     let stars = star_lines(&top, config, options.stars_new);
     let coverage = coverage_facts(&top);
     let needs = need_facts(&top);
     let quality_block = quality_annex(quality, checks);
     let targets = target_notes(config);
-    let definitions = definitions();
+    let mut definitions = definitions();
+    if options.progress.is_some() {
+        definitions.push(Definition {
+            name: "进度推算".into(),
+            text: "按年初至期末的进度推算到年末。全年已过比例按月计（6月30日为 6/12）；年末预计人均时长 = 至今人均时长 ÷ 全年已过比例；年末预计注册率 = （年初前注册的在册人数 + 今年新增 ÷ 全年已过比例）÷ 常住人口；每月还需 = 距全年目标的差额 ÷ 剩余月数。预计低于目标的社区列入“进度预警”（transforms/sql/progress.sql）。".into(),
+        });
+    }
     let notes = notes(indicators);
     let date = options
         .date
@@ -336,6 +389,8 @@ pub fn build(
         units,
         reference,
         laggards,
+        progress,
+        sections,
         trend,
         trend_note: "有效服务时长按月统计，与上年同期对比。".into(),
         stars,

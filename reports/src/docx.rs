@@ -173,6 +173,43 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
         }
     }
 
+    if let Some(progress) = &b.progress {
+        doc = doc.add_paragraph(heading(1, &format!("{}、进度预警", b.sections.progress)));
+        for p in &progress.lead {
+            doc = doc.add_paragraph(text(p));
+        }
+        for g in &progress.groups {
+            doc = doc.add_paragraph(heading(2, &g.target));
+            if g.items.is_empty() {
+                doc = doc.add_paragraph(text("按目前进度全部可以达标。"));
+                continue;
+            }
+            let rows = g
+                .items
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.name.clone(),
+                        i.now.clone(),
+                        i.projected.clone(),
+                        i.need.clone(),
+                    ]
+                })
+                .collect();
+            doc = doc.add_table(grid_table(
+                &[4, 2, 2, 4],
+                &["社区", &g.now_header, "年末预计", "每月还需"],
+                rows,
+                1,
+                TABLE_SIZE,
+            ));
+            if !g.more.is_empty() {
+                doc = doc.add_paragraph(note(&g.more));
+            }
+        }
+        doc = doc.add_paragraph(note(&progress.note));
+    }
+
     let trend = b
         .trend
         .iter()
@@ -187,7 +224,7 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
         })
         .collect();
     doc = doc
-        .add_paragraph(heading(1, "五、月度趋势"))
+        .add_paragraph(heading(1, &format!("{}、月度趋势", b.sections.trend)))
         .add_paragraph(chart(&charts.trend, 1.0)?)
         .add_table(grid_table(
             &[2, 3, 3, 3, 3],
@@ -217,7 +254,7 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
         })
         .collect();
     doc = doc
-        .add_paragraph(heading(1, "六、星级志愿者"))
+        .add_paragraph(heading(1, &format!("{}、星级志愿者", b.sections.stars)))
         .add_paragraph(chart(&charts.stars, 0.6)?)
         .add_table(grid_table(
             &[1, 2, 2, 2],
@@ -235,7 +272,7 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
             .collect::<Vec<_>>()
     };
     doc = doc
-        .add_paragraph(heading(1, "七、组织与站点"))
+        .add_paragraph(heading(1, &format!("{}、组织与站点", b.sections.coverage)))
         .add_table(grid_table(
             &[1, 2],
             &["项目", "情况"],
@@ -243,7 +280,7 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
             1,
             TABLE_SIZE,
         ))
-        .add_paragraph(heading(1, "八、需求收集与解决"))
+        .add_paragraph(heading(1, &format!("{}、需求收集与解决", b.sections.needs)))
         .add_table(grid_table(
             &[1, 2],
             &["项目", "情况"],

@@ -124,6 +124,49 @@ pub fn write(
     Ok(written)
 }
 
+/// `indicators/progress.csv`: every unit's pace toward the year's targets (see
+/// transforms/sql/progress.sql), for a period that is part of a year.
+pub const PROGRESS_FILE: &str = "progress.csv";
+
+const PROGRESS_COLUMNS: [&str; 19] = [
+    "level",
+    "district",
+    "street",
+    "community",
+    "population",
+    "registered",
+    "registered_at_start",
+    "registration_rate",
+    "projected_registration_rate",
+    "registration_target",
+    "registrations_needed",
+    "registrations_needed_per_month",
+    "hours",
+    "per_capita_hours_ytd",
+    "projected_per_capita_hours",
+    "per_capita_target_year",
+    "hours_needed_per_month",
+    "misses_registration",
+    "misses_per_capita_hours",
+];
+
+pub fn write_progress(
+    path: &Path,
+    progress: &transforms::progress::Progress,
+) -> Result<(), ReportError> {
+    let rows = progress.rows.iter().map(|row| {
+        let values = match serde_json::to_value(row) {
+            Ok(Value::Object(map)) => map,
+            _ => unreachable!("a ProgressRow serializes to an object"),
+        };
+        PROGRESS_COLUMNS
+            .iter()
+            .map(|c| cell(c, values.get(*c).unwrap_or(&Value::Null)))
+            .collect::<Vec<_>>()
+    });
+    write_csv_bom(path, &PROGRESS_COLUMNS, rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +227,35 @@ mod tests {
                 "{name} missing from {cols:?}"
             );
         }
+    }
+
+    #[test]
+    fn progress_csv_has_every_field_of_a_progress_row() {
+        let row = transforms::progress::ProgressRow {
+            level: "city".into(),
+            district: String::new(),
+            street: String::new(),
+            community: String::new(),
+            population: None,
+            registered: 0,
+            registered_at_start: 0,
+            registration_rate: None,
+            projected_registration_rate: None,
+            registration_target: 0.15,
+            registrations_needed: None,
+            registrations_needed_per_month: None,
+            hours: 0.0,
+            per_capita_hours_ytd: None,
+            projected_per_capita_hours: None,
+            per_capita_target_year: 25.0,
+            hours_needed_per_month: None,
+            misses_registration: None,
+            misses_per_capita_hours: None,
+        };
+        let fields: Vec<String> = match serde_json::to_value(&row).unwrap() {
+            Value::Object(map) => map.keys().cloned().collect(),
+            _ => unreachable!(),
+        };
+        assert_eq!(fields, PROGRESS_COLUMNS);
     }
 }

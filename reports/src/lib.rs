@@ -8,6 +8,7 @@ pub mod html;
 pub mod indicator_files;
 pub mod narrative;
 pub mod pdf;
+pub mod progress;
 pub mod quality;
 pub mod star_list;
 pub mod xlsx;

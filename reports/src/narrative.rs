@@ -60,6 +60,9 @@ fn comparison_labels(indicators: &Indicators) -> (&'static str, Option<&'static 
     let label = &indicators.period_label;
     if label.len() == 4 {
         ("上年", None)
+    } else if indicators.period.is_year_to_date() {
+        // 1—6月 is compared with last year's 1—6月 only (its previous period is that).
+        ("上年同期", None)
     } else if label.contains("-Q") {
         ("上季度", Some("上年同期"))
     } else if label.len() == 7 {

@@ -12,33 +12,20 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
         anyhow::bail!(
             "未知指标 '{}' (unknown indicator); e.g. registered, registration_rate, hours, per_capita_hours, \
              active_volunteers, participation_rate, activities, category_coverage, organizations, has_station, \
-             needs_resolved, trainings, star1 … star5",
+             needs_resolved, trainings, star1 … star5; for a period inside a year: projected_per_capita_hours, \
+             hours_needed_per_month, projected_registration_rate, registrations_needed_per_month",
             args.indicator
         );
     };
     let ws = Workspace::open(workdir)?;
     let period = resolve_period(ws.warehouse()?, args.period.as_deref())?;
+    if transforms::explain::is_progress(&args.indicator) {
+        return explain_progress(&ws, &period, args, files, definition);
+    }
     let indicators = transforms::compute(ws.warehouse()?, &period, ws.config())?;
-    let wanted = domain::community::normalize_community(&args.community);
-    let district = args.district.as_deref().map(domain::community::area_stem);
-    let matches: Vec<_> = indicators
-        .level("community")
-        .filter(|r| domain::community::normalize_community(&r.community) == wanted)
-        .filter(|r| {
-            district
-                .as_ref()
-                .is_none_or(|d| domain::community::area_stem(&r.district) == *d)
-        })
-        .collect();
-    let row = match matches.as_slice() {
-        [one] => *one,
-        [] => anyhow::bail!("没有社区 '{}' (no such community in the ledger)", args.community),
-        many => anyhow::bail!(
-            "社区 '{}' 在多个区县都有，请加 --district (several communities have this name; add --district): {}",
-            args.community,
-            many.iter().map(|r| format!("{}/{}/{}", r.district, r.street, r.community)).collect::<Vec<_>>().join("; ")
-        ),
-    };
+    let row = find_community(indicators.level("community"), args, |r| {
+        (&r.district, &r.street, &r.community)
+    })?;
     let value = transforms::explain::value_of(row, &args.indicator).unwrap_or_else(|| "—".into());
     println!("{} = {value}", args.indicator);
     println!(
@@ -126,4 +113,109 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
         );
     }
     Ok(exit::OK)
+}
+
+/// A progress figure (progress.sql): the value, the rule and the year-to-date inputs.
+fn explain_progress(
+    ws: &Workspace,
+    period: &transforms::Period,
+    args: &ExplainArgs,
+    files: &[&str],
+    definition: &str,
+) -> anyhow::Result<u8> {
+    let Some(progress) = transforms::progress::compute(ws.warehouse()?, period, ws.config())?
+    else {
+        anyhow::bail!(
+            "期间 {} 不是一年中的一段，没有进度推算 (the period is a whole year or crosses years: \
+             no projection); use a month, a quarter or 2025-ytd",
+            period.label()
+        );
+    };
+    let row = find_community(progress.level("community"), args, |r| {
+        (&r.district, &r.street, &r.community)
+    })?;
+    let values = serde_json::to_value(row)?;
+    let value = match values.get(&args.indicator) {
+        Some(serde_json::Value::Null) | None => "（未定义 not defined）".to_string(),
+        Some(v) => v.to_string(),
+    };
+    let ytd = progress.year_to_date;
+    println!("{} = {value}", args.indicator);
+    println!(
+        "  社区 community: {}/{}/{}",
+        row.district, row.street, row.community
+    );
+    println!(
+        "  年初至今 year to date: {} .. {}；全年已过 share of the year passed {:.4}，剩余 remaining {:.2} 个月 months",
+        ytd.start, ytd.end, progress.elapsed, progress.remaining_months
+    );
+    println!("  定义 definition: {definition}");
+    println!(
+        "  SQL: {}",
+        files
+            .iter()
+            .map(|f| format!("transforms/sql/{f}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let show = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v}"));
+    println!("  输入 inputs:");
+    println!("    年初至今有效服务时长 hours so far: {:.2}", row.hours);
+    println!(
+        "    期末在册 registered at the end: {}；其中年初前注册 of them registered before 1 January: {}",
+        row.registered, row.registered_at_start
+    );
+    println!(
+        "    常住人口 population: {}",
+        row.population
+            .map_or("缺失 missing".to_string(), |p| p.to_string())
+    );
+    println!(
+        "    至今人均 per capita so far: {} → 年末预计 projected: {}（全年目标 year target {}）",
+        show(row.per_capita_hours_ytd),
+        show(row.projected_per_capita_hours),
+        row.per_capita_target_year
+    );
+    println!(
+        "    注册率 registration rate: {} → 年末预计 projected: {}（目标 target {}）",
+        show(row.registration_rate),
+        show(row.projected_registration_rate),
+        row.registration_target
+    );
+    Ok(exit::OK)
+}
+
+/// The one community row named by `--community` (and `--district`), or an error that says
+/// what to add.
+fn find_community<'a, R>(
+    rows: impl Iterator<Item = &'a R>,
+    args: &ExplainArgs,
+    path: impl Fn(&R) -> (&str, &str, &str),
+) -> anyhow::Result<&'a R> {
+    let wanted = domain::community::normalize_community(&args.community);
+    let district = args.district.as_deref().map(domain::community::area_stem);
+    let matches: Vec<&R> = rows
+        .filter(|r| {
+            let (d, _, c) = path(r);
+            domain::community::normalize_community(c) == wanted
+                && district
+                    .as_ref()
+                    .is_none_or(|want| domain::community::area_stem(d) == *want)
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => anyhow::bail!("没有社区 '{}' (no such community in the ledger)", args.community),
+        many => anyhow::bail!(
+            "社区 '{}' 在多个区县都有，请加 --district (several communities have this name; add --district): {}",
+            args.community,
+            many.iter()
+                .map(|r| {
+                    let (d, s, c) = path(r);
+                    format!("{d}/{s}/{c}")
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
 }

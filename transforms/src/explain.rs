@@ -24,8 +24,16 @@ pub fn definition(indicator: &str) -> Option<(&'static [&'static str], &'static 
         "needs_collected" | "needs_resolved" | "need_resolution_rate" => (&["07_needs_trainings.sql"], "期末前登记的需求及其中期末前已解决的 needs collected by the end, and of them resolved by the end"),
         "trainings" | "training_participants" => (&["07_needs_trainings.sql"], "期内培训场次与参训人数 trainings held in the period and their participants"),
         "star1" | "star2" | "star3" | "star4" | "star5" => (&["04_stars.sql"], "按截至期末的累计有效时长达到的最高星级（具备资格人数）persons by the highest star level their cumulative effective hours reach"),
+        "per_capita_hours_ytd" | "projected_per_capita_hours" | "hours_needed_per_month" | "misses_per_capita_hours" => (&["progress.sql", "03_volunteers.sql", "08_indicators.sql"], "进度推算：年初至期末的人均时长 ÷ 全年已过比例（按月计：6月30日为 6/12）= 年末预计；每月还需 = max(0, 全年目标 − 至今人均) ÷ 剩余月数 year-to-date per-capita hours ÷ share of the year passed = projected; needed per month = (year target − so far) ÷ remaining months"),
+        "registered_at_start" | "projected_registration_rate" | "registrations_needed" | "registrations_needed_per_month" | "misses_registration" => (&["progress.sql", "01_scope.sql", "08_indicators.sql"], "进度推算：年末预计注册率 = （年初在册 + 今年新增 ÷ 全年已过比例）÷ 常住人口；每月还需注册 = 缺口 ÷ 剩余月数 projected rate = (registered before 1 Jan + new this year ÷ share of the year passed) / population; needed per month = gap ÷ remaining months"),
         _ => return None,
     })
+}
+
+/// Whether `indicator` is one of the year's progress figures (progress.sql), which exist only
+/// for a period that is part of a year.
+pub fn is_progress(indicator: &str) -> bool {
+    definition(indicator).is_some_and(|(files, _)| files.first() == Some(&"progress.sql"))
 }
 
 /// Counts behind a community's volunteer figures, including what was left out and why.

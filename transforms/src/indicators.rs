@@ -50,6 +50,8 @@ pub enum IndicatorError {
     },
     #[error("warehouse query failed: {0}")]
     Db(#[from] duckdb::Error),
+    #[error("{0} 年没有服务记录，无法确定“年初至今”的截止日期 (no service records in {0}: the year to date has no end)")]
+    NoRecordsInYear(i32),
 }
 
 fn rate(x: Option<f64>) -> Option<f64> {
@@ -61,8 +63,12 @@ fn hours(x: Option<f64>) -> Option<f64> {
 }
 
 /// The previous period of the same length: the previous year, quarter or month for calendar
-/// periods, else the same number of days just before.
+/// periods, the same months a year earlier for the year to date (1—6月 against last year's
+/// 1—6月), else the same number of days just before.
 pub fn previous_period(p: &Period) -> Period {
+    if p.is_year_to_date() {
+        return year_earlier(p);
+    }
     let label = p.label();
     let months = if label.len() == 4 {
         Some(12)
@@ -113,10 +119,36 @@ pub fn year_earlier(p: &Period) -> Period {
     }
 }
 
-/// Sets the period and targets the SQL reads, then runs every file.
+/// `2025-ytd`: 1 January to the end of the last complete month the service records reach
+/// (the records' last date when that is a month's last day), not past `today`. Within January,
+/// to the last record's date. 31 December makes it the whole year.
+pub fn year_to_date_period(
+    conn: &Connection,
+    year: i32,
+    today: NaiveDate,
+) -> Result<Period, IndicatorError> {
+    let last: Option<String> = conn.query_row(
+        "SELECT CAST(max(served_on) AS VARCHAR) FROM service_records
+          WHERE year(served_on) = ? AND served_on <= CAST(? AS DATE)",
+        params![year, today.to_string()],
+        |r| r.get(0),
+    )?;
+    let last = last
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .ok_or(IndicatorError::NoRecordsInYear(year))?;
+    let month_end = last.succ_opt().is_some_and(|n| n.day() == 1);
+    let end = if month_end || last.month() == 1 {
+        last
+    } else {
+        last.with_day(1).and_then(|d| d.pred_opt()).unwrap_or(last)
+    };
+    let start = NaiveDate::from_ymd_opt(year, 1, 1).expect("a valid year");
+    Ok(Period { start, end })
+}
+
 /// What a run of the indicator SQL is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pass {
+pub(crate) enum Pass {
     /// The report's period: every indicator.
     Report,
     /// A comparison period (previous, year earlier): only registered, hours, per-capita hours
@@ -176,7 +208,8 @@ pub(crate) fn set_period_and_settings(
     Ok(())
 }
 
-fn run_sql(
+/// Sets the period and targets the SQL reads, then runs every file.
+pub(crate) fn run_sql(
     conn: &Connection,
     period: &Period,
     config: &Config,
@@ -470,6 +503,10 @@ mod tests {
         assert_eq!(previous_period(&p("2025")), p("2024"));
         assert_eq!(previous_period(&p("2025-Q1")), p("2024-Q4"));
         assert_eq!(previous_period(&p("2025-03")), p("2025-02"));
+        assert_eq!(
+            previous_period(&p("2025-01-01..2025-06-30")),
+            p("2024-01-01..2024-06-30")
+        );
         assert_eq!(
             previous_period(&p("2025-01-11..2025-01-20")),
             p("2025-01-01..2025-01-10")

@@ -5,6 +5,7 @@
 pub mod explain;
 pub mod indicators;
 pub mod period;
+pub mod progress;
 pub mod quality;
 pub mod results;
 pub mod score;

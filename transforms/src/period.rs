@@ -1,5 +1,6 @@
 //! Reporting periods: a year `2025`, a quarter `2025-Q3`, a month `2025-07`, or a range
-//! `2025-01-01..2025-06-30` (both ends included).
+//! `2025-01-01..2025-06-30` (both ends included). `2025-ytd` (the year to date) depends on the
+//! data, so it is resolved against the warehouse (`indicators::year_to_date_period`).
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -10,7 +11,7 @@ pub struct Period {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("无法识别的期间 '{0}' (unrecognized period): use 2025, 2025-Q3, 2025-07 or 2025-01-01..2025-06-30")]
+#[error("无法识别的期间 '{0}' (unrecognized period): use 2025, 2025-Q3, 2025-07, 2025-ytd (年初至今 the year to date) or 2025-01-01..2025-06-30")]
 pub struct PeriodError(pub String);
 
 impl Period {
@@ -64,6 +65,26 @@ impl Period {
         }
     }
 
+    /// The year of `2025-ytd` (年初至今, the year to date; any case), else None.
+    pub fn ytd_year(s: &str) -> Option<i32> {
+        let (year, tail) = s.trim().split_once('-')?;
+        if !tail.eq_ignore_ascii_case("ytd") {
+            return None;
+        }
+        year.parse().ok().filter(|y| (1950..=2100).contains(y))
+    }
+
+    /// 1 January to the end of a later month of the same year, that is not itself a quarter
+    /// or a month: how `2025-ytd` resolves (2025-01-01..2025-06-30, "2025年1—6月").
+    pub fn is_year_to_date(&self) -> bool {
+        let (s, e) = (self.start, self.end);
+        s.month() == 1
+            && s.day() == 1
+            && s.year() == e.year()
+            && e.succ_opt().is_some_and(|n| n.day() == 1)
+            && self.label().contains('_')
+    }
+
     /// Number of days, both ends included.
     pub fn days(&self) -> i64 {
         (self.end - self.start).num_days() + 1
@@ -95,6 +116,26 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn year_to_date_is_named_and_recognised() {
+        assert_eq!(Period::ytd_year("2025-ytd"), Some(2025));
+        assert_eq!(Period::ytd_year(" 2025-YTD "), Some(2025));
+        assert_eq!(Period::ytd_year("2025-07"), None);
+        assert_eq!(Period::ytd_year("ytd"), None);
+        assert!(Period::parse("2025-01-01..2025-06-30")
+            .unwrap()
+            .is_year_to_date());
+        for not in [
+            "2025",
+            "2025-Q1",
+            "2025-01",
+            "2025-01-01..2025-06-29",
+            "2025-02-01..2025-06-30",
+        ] {
+            assert!(!Period::parse(not).unwrap().is_year_to_date(), "{not}");
+        }
     }
 
     #[test]
