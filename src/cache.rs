@@ -1,12 +1,13 @@
-//! Results of the expensive queries (indicators, data-quality checks) kept beside the
-//! warehouse, so that running again on unchanged data costs seconds however large the
-//! warehouse is.
+//! Results of the expensive queries (indicators, data-quality checks, the star list, the
+//! year's progress) kept beside the warehouse, so that running again on unchanged data costs
+//! seconds however large the warehouse is.
 //!
 //! An entry is valid only for the exact warehouse file it was computed from: its size and
 //! modification time (any ingest that changes something rewrites the file; one that finds
 //! nothing new leaves it untouched), the configuration text, and the SQL and version of this
-//! build. Anything else, and the result is computed again. The entries hold only aggregates
-//! (no rows, nothing personal); deleting `.vbrief-cache/` is always safe.
+//! build. Anything else, and the result is computed again. The entries hold aggregates, and
+//! the star list's masked names and 志愿者编号 (what 星级认定名单.xlsx shows; never an ID,
+//! document or phone number); deleting `.vbrief-cache/` is always safe.
 
 use std::path::{Path, PathBuf};
 
@@ -44,7 +45,12 @@ impl ResultCache {
         let config = std::fs::read(workdir.join(crate::workspace::CONFIG_FILE)).unwrap_or_default();
         let mut hasher = blake3::Hasher::new();
         hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
-        for (file, sql) in transforms::indicators::SQL_FILES {
+        // Every SQL file whose results are cached: the indicators, the star list, progress.
+        let cached_sql = transforms::indicators::SQL_FILES.into_iter().chain([
+            transforms::star_list::STAR_LIST_SQL,
+            transforms::progress::PROGRESS_SQL,
+        ]);
+        for (file, sql) in cached_sql {
             hasher.update(file.as_bytes());
             hasher.update(sql.as_bytes());
         }
