@@ -1,7 +1,6 @@
 //! `vbrief`: the command-line edge. Parsing, dispatch and exit codes live here; the work is in
 //! the `ingest`, `transforms` and `reports` crates.
 
-mod cache;
 mod cli;
 mod commands;
 mod exit;
@@ -9,7 +8,6 @@ mod progress;
 mod steps;
 mod summary;
 mod timings;
-mod workspace;
 
 use std::process::ExitCode;
 

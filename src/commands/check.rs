@@ -14,9 +14,10 @@ use transforms::CheckStatus;
 use crate::cli::CheckArgs;
 use crate::exit;
 use crate::progress::Bars;
-use crate::steps::{exit_code, resolve_period};
+use crate::steps::exit_code;
 use crate::summary::{print_checks, print_ingest_summary};
-use crate::workspace::Workspace;
+use workdir::resolve_period;
+use workdir::Workspace;
 
 pub fn run(workdir: &Path, args: &CheckArgs) -> anyhow::Result<u8> {
     let ws = Workspace::existing(workdir)?;

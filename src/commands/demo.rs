@@ -7,7 +7,7 @@ use anyhow::Context;
 use sample_gen::{generate, GenSpec};
 
 use crate::steps::ingest_then_report;
-use crate::workspace::{init_dir, Workspace, CONFIG_FILE, INBOX};
+use workdir::{init_dir, Workspace, CONFIG_FILE, INBOX};
 
 /// The sample data committed with the source (regenerate with `vbrief gen --out sample-data`).
 fn bundled_samples() -> Option<PathBuf> {

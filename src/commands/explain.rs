@@ -4,8 +4,8 @@ use std::path::Path;
 
 use crate::cli::ExplainArgs;
 use crate::exit;
-use crate::steps::resolve_period;
-use crate::workspace::Workspace;
+use workdir::resolve_period;
+use workdir::Workspace;
 
 pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
     let Some((files, definition)) = transforms::explain::definition(&args.indicator) else {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::cli::IngestArgs;
 use crate::steps::{ingest_and_summarize, IngestRequest};
-use crate::workspace::Workspace;
+use workdir::Workspace;
 
 pub fn run(workdir: &Path, args: &IngestArgs) -> anyhow::Result<u8> {
     let mut ws = Workspace::existing(workdir)?;

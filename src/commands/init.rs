@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::exit;
-use crate::workspace::{init_dir, CONFIG_FILE, INBOX};
+use workdir::{init_dir, CONFIG_FILE, INBOX};
 
 pub fn run(dir: &Path, force: bool) -> anyhow::Result<u8> {
     let created = init_dir(dir, force)?;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::cli::ReportArgs;
 use crate::steps::write_report;
-use crate::workspace::Workspace;
+use workdir::Workspace;
 
 pub fn run(workdir: &Path, args: &ReportArgs) -> anyhow::Result<u8> {
     let ws = Workspace::open(workdir)?;

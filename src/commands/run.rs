@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::cli::ReportArgs;
 use crate::steps::ingest_then_report;
-use crate::workspace::Workspace;
+use workdir::Workspace;
 
 pub fn run(workdir: &Path, args: &ReportArgs) -> anyhow::Result<u8> {
     let mut ws = Workspace::existing(workdir)?;

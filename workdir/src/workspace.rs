@@ -5,16 +5,18 @@
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use domain::Config;
 use ingest::warehouse::WAREHOUSE_FILE;
 
 use crate::cache::ResultCache;
+use crate::{Result, WorkdirError};
 
 /// The configuration file of a working folder.
 pub const CONFIG_FILE: &str = "vbrief.toml";
 /// Where exports are dropped; `ingest`, `check` and `run` read it when given no files.
 pub const INBOX: &str = "inbox";
+/// Written by `vbrief serve` into the folder it holds: its process id and address.
+pub const SERVE_LOCK_FILE: &str = ".vbrief-serve.lock";
 
 pub struct Workspace {
     dir: PathBuf,
@@ -26,7 +28,7 @@ pub struct Workspace {
 impl Workspace {
     /// The folder `dir`, with its `vbrief.toml` loaded (the defaults when it has none). The
     /// folder need not exist: `report` on a missing folder says that there is no warehouse.
-    pub fn open(dir: &Path) -> anyhow::Result<Workspace> {
+    pub fn open(dir: &Path) -> Result<Workspace> {
         let path = dir.join(CONFIG_FILE);
         let config = if path.exists() {
             Config::load(&path)?
@@ -41,13 +43,9 @@ impl Workspace {
     }
 
     /// Like [`Workspace::open`], for commands that write into the folder: it must exist.
-    pub fn existing(dir: &Path) -> anyhow::Result<Workspace> {
+    pub fn existing(dir: &Path) -> Result<Workspace> {
         if !dir.is_dir() {
-            anyhow::bail!(
-                "工作目录不存在 (working folder not found): {} — create it with `vbrief init {}`",
-                dir.display(),
-                dir.display()
-            );
+            return Err(WorkdirError::NoFolder(dir.display().to_string()));
         }
         Workspace::open(dir)
     }
@@ -79,15 +77,11 @@ impl Workspace {
 
     /// The warehouse, opened on first use. An error tells the user to ingest first when the
     /// folder has none.
-    pub fn warehouse(&self) -> anyhow::Result<&duckdb::Connection> {
+    pub fn warehouse(&self) -> Result<&duckdb::Connection> {
         if self.warehouse.get().is_none() {
             let path = self.warehouse_path();
             if !path.exists() {
-                anyhow::bail!(
-                    "{} 中还没有仓库，请先导入 (no warehouse yet: run `vbrief ingest --workdir {}` first)",
-                    self.dir.display(),
-                    self.dir.display()
-                );
+                return Err(WorkdirError::NoWarehouse(self.dir.display().to_string()));
             }
             // Set only here, and only when empty: this never fails.
             let _ = self.warehouse.set(ingest::warehouse::open(&path)?);
@@ -101,7 +95,7 @@ impl Workspace {
     }
 
     /// The result cache for the warehouse as it is now, if it can be told apart from a changed
-    /// one (see `crate::cache`).
+    /// one (see [`crate::cache`]).
     pub fn cache(&self) -> Option<ResultCache> {
         ResultCache::for_warehouse(&self.dir, &self.warehouse_path())
     }
@@ -114,14 +108,35 @@ impl Workspace {
 
 /// Creates the folder, its inbox and (unless present, or with `force`) the config.
 /// Returns whether the config was written.
-pub fn init_dir(dir: &Path, force: bool) -> anyhow::Result<bool> {
-    std::fs::create_dir_all(dir.join(INBOX))
-        .with_context(|| format!("cannot create {}", dir.join(INBOX).display()))?;
+pub fn init_dir(dir: &Path, force: bool) -> Result<bool> {
+    let failed = |path: &Path| {
+        let path = path.display().to_string();
+        move |e: std::io::Error| WorkdirError::Write {
+            path,
+            detail: e.to_string(),
+        }
+    };
+    std::fs::create_dir_all(dir.join(INBOX)).map_err(failed(&dir.join(INBOX)))?;
     let config = dir.join(CONFIG_FILE);
     if config.exists() && !force {
         return Ok(false);
     }
-    std::fs::write(&config, domain::config::DEFAULT_CONFIG)
-        .with_context(|| format!("cannot write {}", config.display()))?;
+    std::fs::write(&config, domain::config::DEFAULT_CONFIG).map_err(failed(&config))?;
     Ok(true)
+}
+
+/// The address of a `vbrief serve` holding `dir` (its lock file, written while it runs, with
+/// the process still alive), or None.
+pub fn served_by(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(SERVE_LOCK_FILE)).ok()?;
+    let mut lines = text.lines();
+    let pid: u32 = lines.next()?.trim().parse().ok()?;
+    let url = lines.next().unwrap_or("").trim().to_string();
+    // A lock left by a server that did not stop cleanly does not count.
+    let alive = if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    };
+    alive.then_some(url)
 }

@@ -42,7 +42,7 @@ impl ResultCache {
             .duration_since(std::time::UNIX_EPOCH)
             .ok()?
             .as_nanos();
-        let config = std::fs::read(workdir.join(crate::workspace::CONFIG_FILE)).unwrap_or_default();
+        let config = std::fs::read(workdir.join(crate::CONFIG_FILE)).unwrap_or_default();
         let mut hasher = blake3::Hasher::new();
         hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
         // Every SQL file whose results are cached: the indicators, the star list, progress.

@@ -1,0 +1,44 @@
+//! A vbrief working folder and what is done with it, shared by the CLI and the web app: the
+//! folder's `vbrief.toml`, key and warehouse ([`Workspace`]), the result cache
+//! ([`cache`]), and the steps that read it — the period, the data-quality checks, and the
+//! report with its files ([`report`]). Nothing here prints: the callers say what happened.
+
+pub mod cache;
+pub mod report;
+pub mod workspace;
+
+pub use report::{resolve_period, write_report, ReportOutcome, ReportRequest};
+pub use workspace::{init_dir, Workspace, CONFIG_FILE, INBOX};
+
+/// What can go wrong in a working folder; each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkdirError {
+    #[error("工作目录不存在 (working folder not found): {0} — create it with `vbrief init {0}`")]
+    NoFolder(String),
+    #[error(
+        "{0} 中还没有仓库，请先导入 (no warehouse yet: run `vbrief ingest --workdir {0}` first)"
+    )]
+    NoWarehouse(String),
+    #[error("没有区县 '{wanted}' (no such district); 可选 (known): {known}")]
+    NoDistrict { wanted: String, known: String },
+    #[error("--date '{0}': 请写成 YYYY-MM-DD (use YYYY-MM-DD)")]
+    BadDate(String),
+    #[error("cannot write {path}: {detail}")]
+    Write { path: String, detail: String },
+    #[error(transparent)]
+    Config(#[from] domain::config::ConfigError),
+    #[error(transparent)]
+    Warehouse(#[from] ingest::warehouse::WarehouseError),
+    #[error(transparent)]
+    Period(#[from] transforms::PeriodError),
+    #[error(transparent)]
+    Indicators(#[from] transforms::IndicatorError),
+    #[error(transparent)]
+    Quality(#[from] transforms::quality::QualityError),
+    #[error(transparent)]
+    Briefing(#[from] reports::BriefingError),
+    #[error("warehouse query failed: {0}")]
+    Db(#[from] duckdb::Error),
+}
+
+pub type Result<T> = std::result::Result<T, WorkdirError>;

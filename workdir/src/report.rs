@@ -1,0 +1,293 @@
+//! The report of a working folder: the period, the data-quality checks and the indicators
+//! (from the result cache when the warehouse is unchanged), then every output file — the
+//! CSV/JSON, quarantine.csv, the star list, progress.csv and the briefing.
+
+use std::path::{Path, PathBuf};
+
+use transforms::{Indicators, Period, QualityReport};
+
+use crate::workspace::Workspace;
+use crate::{Result, WorkdirError};
+
+/// What to report, as the command line or the web page gave it.
+#[derive(Debug, Clone, Default)]
+pub struct ReportRequest {
+    /// `2025`, `2025-Q3`, `2025-07`, `2025-ytd`, a range; None: the last full year in the data.
+    pub period: Option<String>,
+    /// A district lead's briefing.
+    pub district: Option<String>,
+    /// Default: `DIR/out/<period>[-<district>]`.
+    pub out: Option<PathBuf>,
+    pub issue: Option<String>,
+    /// 印发日期, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    pub pdf_a: bool,
+    pub fonts: Vec<PathBuf>,
+}
+
+/// What a report wrote.
+pub struct ReportOutcome {
+    /// The figures (limited to the district for a district's briefing).
+    pub indicators: Indicators,
+    pub out: PathBuf,
+    pub written: Vec<PathBuf>,
+}
+
+/// The period from `--period` (`2025-ytd` resolved against the records), or the last full
+/// calendar year in the data.
+pub fn resolve_period(conn: &duckdb::Connection, period: Option<&str>) -> Result<Period> {
+    let today = chrono::Local::now().date_naive();
+    match period {
+        Some(p) => match Period::ytd_year(p) {
+            Some(year) => Ok(transforms::indicators::year_to_date_period(
+                conn, year, today,
+            )?),
+            None => Ok(Period::parse(p)?),
+        },
+        None => Ok(transforms::default_period(conn, today)?),
+    }
+}
+
+/// The checks' counts for `period`, from the result cache when the warehouse has not changed
+/// since they were computed (see [`crate::cache`]).
+pub fn cached_checks(
+    ws: &Workspace,
+    period: &Period,
+    today: chrono::NaiveDate,
+) -> Result<QualityReport> {
+    let cache = ws.cache();
+    let key = format!("checks-{}-{today}", period.label());
+    if let Some(report) = cache
+        .as_ref()
+        .and_then(|c| c.get::<transforms::quality::QualityCounts>(&key))
+        .and_then(|counts| QualityReport::from_counts(&counts, ws.config()))
+    {
+        return Ok(report);
+    }
+    let report = transforms::run_checks(ws.warehouse()?, period, today, ws.config())?;
+    if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
+        c.put(&key, &report.counts());
+    }
+    Ok(report)
+}
+
+/// The checks for `period` (default: the warehouse's default period), or None when the
+/// folder has no warehouse yet.
+pub fn checks_if_any(ws: &Workspace, period: Option<&str>) -> Result<Option<QualityReport>> {
+    if !ws.warehouse_path().exists() {
+        return Ok(None);
+    }
+    let period = resolve_period(ws.warehouse()?, period)?;
+    let today = chrono::Local::now().date_naive();
+    Ok(Some(cached_checks(ws, &period, today)?))
+}
+
+/// A result from the cache under `key` when the warehouse and config are unchanged, else
+/// computed on the warehouse and kept for the next run.
+fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
+    ws: &Workspace,
+    key: &str,
+    compute: impl FnOnce(&duckdb::Connection, &domain::Config) -> Result<T>,
+) -> Result<T> {
+    let cache = ws.cache();
+    if let Some(hit) = cache.as_ref().and_then(|c| c.get::<T>(key)) {
+        return Ok(hit);
+    }
+    let computed = compute(ws.warehouse()?, ws.config())?;
+    if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
+        c.put(key, &computed);
+    }
+    Ok(computed)
+}
+
+/// The indicators for `period`, from the result cache when it can.
+pub fn cached_indicators(ws: &Workspace, period: &Period) -> Result<Indicators> {
+    cached(
+        ws,
+        &format!("indicators-{}", period.label()),
+        |conn, config| Ok(transforms::compute(conn, period, config)?),
+    )
+}
+
+/// The star certification list of the period, from the result cache when the warehouse and
+/// config are unchanged (recomputing it costs seconds on a city: it scans every record twice).
+/// It holds what the warehouse holds of a person (masked name, 志愿者编号), nothing more.
+fn cached_star_list(
+    ws: &Workspace,
+    period: &Period,
+) -> Result<Vec<transforms::star_list::StarListRow>> {
+    cached(
+        ws,
+        &format!("star-list-{}", period.label()),
+        |conn, config| Ok(transforms::star_list::star_list(conn, period, config)?),
+    )
+}
+
+/// Progress toward the year's targets at the period's end (None for a whole year), from the
+/// result cache when it can: it runs the indicator SQL once more, for the year to date.
+fn cached_progress(
+    ws: &Workspace,
+    period: &Period,
+) -> Result<Option<transforms::progress::Progress>> {
+    cached(
+        ws,
+        &format!("progress-{}", period.label()),
+        |conn, config| Ok(transforms::progress::compute(conn, period, config)?),
+    )
+}
+
+fn write_error(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> WorkdirError + '_ {
+    move |e| WorkdirError::Write {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// The report: indicators for the period, the output files and the briefing, reusing
+/// data-quality checks already computed for the same period (by the ingest summary of
+/// `vbrief run`) instead of running them again.
+pub fn write_report(
+    ws: &Workspace,
+    request: &ReportRequest,
+    checks: Option<QualityReport>,
+) -> Result<ReportOutcome> {
+    let conn = ws.warehouse()?;
+    let config = ws.config();
+    let period = resolve_period(conn, request.period.as_deref())?;
+    let date = match &request.date {
+        Some(d) => Some(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| WorkdirError::BadDate(d.clone()))?,
+        ),
+        None => None,
+    };
+    let phase = tracing::info_span!("report.indicators").entered();
+    let mut indicators = cached_indicators(ws, &period)?;
+    drop(phase);
+    if let Some(district) = &request.district {
+        keep_district(&mut indicators, district)?;
+    }
+    let district = district_name(&indicators, request.district.as_deref());
+    let out = request
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(ws.dir(), &indicators, request.district.as_deref()));
+    let phase = tracing::info_span!("report.csv_json_quarantine").entered();
+    let mut written = reports::indicator_files::write(&out, &indicators, config)
+        .map_err(|e| write_error(&out)(&e))?;
+    let quarantine = out.join("quarantine.csv");
+    ingest::warehouse::write_quarantine_csv(conn, &quarantine)
+        .map_err(|e| write_error(&quarantine)(&e))?;
+    written.push(quarantine);
+    drop(phase);
+    let phase = tracing::info_span!("report.checks").entered();
+    let quality = ingest::warehouse::quality_summary(conn)?;
+    let today = chrono::Local::now().date_naive();
+    let checks = match checks {
+        Some(c) if c.period == indicators.period && c.today == today => c,
+        _ => cached_checks(ws, &indicators.period, today)?,
+    };
+    drop(phase);
+    let phase = tracing::info_span!("report.star_list").entered();
+    let mut star_list = cached_star_list(ws, &indicators.period)?;
+    if let Some(d) = &district {
+        star_list.retain(|r| &r.district == d);
+    }
+    let star_path = out.join(reports::star_list::FILE_NAME);
+    reports::star_list::write(&star_path, &star_list, &config.stars.thresholds)
+        .map_err(|e| write_error(&star_path)(&e))?;
+    written.push(star_path);
+    drop(phase);
+    let phase = tracing::info_span!("report.progress").entered();
+    let mut progress = cached_progress(ws, &indicators.period)?;
+    if let (Some(p), Some(d)) = (progress.as_mut(), &district) {
+        p.rows.retain(|r| &r.district == d || r.level == "city");
+    }
+    if let Some(p) = &progress {
+        let path = out
+            .join("indicators")
+            .join(reports::indicator_files::PROGRESS_FILE);
+        reports::indicator_files::write_progress(&path, p).map_err(|e| write_error(&path)(&e))?;
+        written.push(path);
+    }
+    drop(phase);
+    let options = reports::briefing::BriefingOptions {
+        issue: request.issue.clone(),
+        date,
+        district,
+        stars_new: Some(reports::star_list::new_per_level(&star_list)),
+        progress,
+    };
+    let pdf_options = reports::pdf::PdfOptions {
+        pdf_a: request.pdf_a,
+        fonts: request.fonts.clone(),
+    };
+    written.extend(reports::write_briefing(
+        &out,
+        &indicators,
+        config,
+        &quality,
+        &checks.checks,
+        &options,
+        &pdf_options,
+    )?);
+    Ok(ReportOutcome {
+        indicators,
+        out,
+        written,
+    })
+}
+
+/// `DIR/out/<period>` (or `DIR/out/<period>-<district>`), with the district name made safe
+/// for a file name.
+fn default_out(workdir: &Path, indicators: &Indicators, district: Option<&str>) -> PathBuf {
+    let mut name = indicators.period_label.clone();
+    if let Some(d) = district {
+        let safe: String = d
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        name.push('-');
+        name.push_str(&safe);
+    }
+    workdir.join("out").join(name)
+}
+
+/// The district's name as the ledger writes it (after `keep_district`).
+fn district_name(indicators: &Indicators, district: Option<&str>) -> Option<String> {
+    district.and_then(|_| {
+        indicators
+            .level("district")
+            .next()
+            .map(|r| r.district.clone())
+    })
+}
+
+/// Keeps one district's rows and the city row (as the reference).
+pub fn keep_district(indicators: &mut Indicators, district: &str) -> Result<()> {
+    let wanted = domain::community::area_stem(district);
+    let known: Vec<String> = indicators
+        .level("district")
+        .map(|r| r.district.clone())
+        .collect();
+    let Some(name) = known
+        .iter()
+        .find(|d| domain::community::area_stem(d) == wanted)
+        .cloned()
+    else {
+        return Err(WorkdirError::NoDistrict {
+            wanted: district.to_string(),
+            known: known.join("、"),
+        });
+    };
+    indicators
+        .rows
+        .retain(|r| r.level == "city" || r.district == name);
+    Ok(())
+}
