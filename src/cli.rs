@@ -53,6 +53,32 @@ pub enum Command {
     Demo(DemoArgs),
     /// 生成示例或压测数据 (generate sample or benchmark exports, deterministically)
     Gen(GenArgs),
+    /// 启动本机网页版：上传导出、查看数据质量、生成简报 (start the local web app)
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// 监听地址，默认只允许本机访问 (address to listen on; default: this computer only)
+    #[arg(long, default_value = "127.0.0.1:8470", value_name = "ADDR:PORT")]
+    pub bind: std::net::SocketAddr,
+    /// 密码文件（第一行为密码）；在非本机地址上开放时必须设置 (a file whose first line is the
+    /// password; required for an address other than 127.0.0.1)
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// 允许的访问地址（主机名或 IP），局域网使用时填写本机在局域网中的名字 (a host name other
+    /// PCs use to reach this one; repeatable)
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+    /// 一次上传的大小上限（MB）(largest upload, in MB)
+    #[arg(long, default_value_t = 2048, value_name = "MB")]
+    pub max_upload_mb: u64,
+    /// xlsx 解压后的大小上限（MB），防止压缩炸弹 (largest uncompressed size an xlsx may declare, MB)
+    #[arg(long, default_value_t = 4096, value_name = "MB")]
+    pub max_unzipped_mb: u64,
+    /// 启动后用默认浏览器打开登录链接 (open the login link in the default browser)
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Args)]

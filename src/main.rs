@@ -20,6 +20,22 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     timings::init_from_env();
     let workdir = cli.workdir;
+    // While `vbrief serve` holds a folder, its warehouse is the server's: say so in one line
+    // rather than let DuckDB's lock error speak.
+    if let cli::Command::Ingest(_)
+    | cli::Command::Check(_)
+    | cli::Command::Report(_)
+    | cli::Command::Run(_)
+    | cli::Command::Explain(_) = &cli.command
+    {
+        let dir = workdir.clone().unwrap_or_else(|| ".".into());
+        if let Some(url) = workdir::workspace::served_by(&dir) {
+            eprintln!(
+                "错误 error: vbrief serve 正在使用这个工作目录，请在网页上操作（{url}），或先停止它 (the web app holds this folder)"
+            );
+            return ExitCode::from(exit::FAILED);
+        }
+    }
     let result = match cli.command {
         cli::Command::Init(args) => commands::init::run(
             &args.dir.or(workdir).unwrap_or_else(|| ".".into()),
@@ -43,6 +59,9 @@ fn main() -> ExitCode {
         }
         cli::Command::Explain(args) => {
             commands::explain::run(&workdir.unwrap_or_else(|| ".".into()), &args)
+        }
+        cli::Command::Serve(args) => {
+            commands::serve::run(&workdir.unwrap_or_else(|| ".".into()), &args)
         }
     };
     match result {

@@ -6,3 +6,4 @@ pub mod ingest;
 pub mod init;
 pub mod report;
 pub mod run;
+pub mod serve;

@@ -1,0 +1,597 @@
+//! `vbrief serve` over HTTP: the real binary on a free port, a plain HTTP/1.1 client. Sign-in,
+//! cross-site and foreign-host refusals, uploads with hostile names, oversize uploads and zip
+//! bombs, the job queue, and the CLI told that the server holds the folder.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{samples, BIN};
+
+/// A running server; killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    login: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP response.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn start(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    start_in(dir, extra)
+}
+
+fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--workdir",
+            dir.path().to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start vbrief serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let login = loop {
+        let line = lines
+            .next()
+            .expect("vbrief serve printed its login link")
+            .unwrap();
+        if let Some(at) = line.find("http://") {
+            break line[at..].trim().to_string();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    let port: u16 = login
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    Server {
+        child,
+        port,
+        login,
+        dir,
+    }
+}
+
+impl Server {
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            head.push_str(&format!("Host: {}\r\n", self.host()));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        // A refused upload may be answered before the body is all sent.
+        let _ = stream.write_all(body);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        parse(&raw)
+    }
+
+    /// Signs in with the printed link; returns the session cookie.
+    fn sign_in(&self) -> String {
+        let path = &self.login[self.login.find("/login").unwrap()..];
+        let r = self.request("GET", path, &[], b"");
+        assert_eq!(r.status, 303, "{}", r.body);
+        let cookie = r
+            .header("set-cookie")
+            .expect("a session cookie")
+            .to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    fn get(&self, cookie: &str, path: &str) -> Response {
+        self.request("GET", path, &[("Cookie", cookie)], b"")
+    }
+
+    /// The CSRF token from a page's forms.
+    fn csrf(&self, cookie: &str) -> String {
+        let page = self.get(cookie, "/upload").body;
+        let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+        page[at..at + 64].to_string()
+    }
+
+    /// A multipart upload from this server's own page.
+    fn upload(&self, cookie: &str, csrf: &str, files: &[(&str, Vec<u8>)]) -> Response {
+        let boundary = "----vbriefTestBoundary7d3f";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+            )
+            .as_bytes(),
+        );
+        for (name, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let origin = format!("http://{}", self.host());
+        self.request(
+            "POST",
+            "/upload",
+            &[
+                ("Cookie", cookie),
+                ("Content-Type", &content_type),
+                ("Origin", &origin),
+                ("Sec-Fetch-Site", "same-origin"),
+            ],
+            &body,
+        )
+    }
+
+    /// Waits for a job to end; returns its page.
+    fn wait_job(&self, cookie: &str, id: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let page = self.get(cookie, &format!("/jobs/{id}")).body;
+            if page.contains("data-finished=\"true\"") {
+                return page;
+            }
+            assert!(Instant::now() < deadline, "job {id} did not finish");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn uploads(&self) -> Vec<String> {
+        std::fs::read_dir(self.dir.path().join("inbox/uploads"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().to_string())
+                    // names.json maps stored names to the client's (display text).
+                    .filter(|n| n != "names.json")
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn parse(raw: &[u8]) -> Response {
+    let text = String::from_utf8_lossy(raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    // A 100 Continue comes first when the client sent a body.
+    let (head, body) = if head.starts_with("HTTP/1.1 100") {
+        body.split_once("\r\n\r\n").unwrap_or((body, ""))
+    } else {
+        (head, body)
+    };
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn job_id(r: &Response) -> usize {
+    assert_eq!(r.status, 303, "{}", r.body);
+    r.header("location")
+        .and_then(|l| l.strip_prefix("/jobs/"))
+        .and_then(|id| id.parse().ok())
+        .expect("a job")
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(samples().join(name)).unwrap()
+}
+
+#[test]
+fn sign_in_is_required_and_the_link_works_once() {
+    let server = start(&[]);
+    let r = server.request("GET", "/", &[], b"");
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/login"));
+    assert!(r
+        .header("content-security-policy")
+        .unwrap()
+        .contains("default-src 'self'"));
+    let r = server.request("GET", "/login?token=00", &[], b"");
+    assert_eq!(r.status, 403);
+    let cookie = server.sign_in();
+    let r = server.get(&cookie, "/");
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("从这里开始"), "{}", r.body);
+    // The link is spent.
+    let path = &server.login[server.login.find("/login").unwrap()..];
+    assert_eq!(server.request("GET", path, &[], b"").status, 403);
+    // Downloads need the session too.
+    assert_eq!(
+        server
+            .request("GET", "/quality/community/0/rows.csv", &[], b"")
+            .status,
+        303
+    );
+}
+
+#[test]
+fn foreign_hosts_and_cross_site_posts_are_refused() {
+    let server = start(&["--allowed-host", "office-pc"]);
+    let cookie = server.sign_in();
+    // DNS rebinding: a page of evil.example resolving to 127.0.0.1.
+    let r = server.request(
+        "GET",
+        "/",
+        &[("Host", "evil.example"), ("Cookie", &cookie)],
+        b"",
+    );
+    assert_eq!(r.status, 421);
+    let office = format!("office-pc:{}", server.port);
+    let r = server.request("GET", "/", &[("Host", &office), ("Cookie", &cookie)], b"");
+    assert_eq!(r.status, 200, "an allowed host");
+
+    let csrf = server.csrf(&cookie);
+    let form = format!("csrf={csrf}&period=2025&custom=&district=");
+    let post = |headers: &[(&str, &str)], body: &str| {
+        let mut all = vec![
+            ("Cookie", cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        all.extend_from_slice(headers);
+        server.request("POST", "/briefing", &all, body.as_bytes())
+    };
+    // Another site's form, by Origin and by Sec-Fetch-Site.
+    assert_eq!(
+        post(&[("Origin", "http://evil.example")], &form).status,
+        403
+    );
+    assert_eq!(post(&[("Sec-Fetch-Site", "cross-site")], &form).status, 403);
+    // No token, a wrong token.
+    assert_eq!(post(&[], "period=2025").status, 403);
+    assert_eq!(post(&[], "csrf=00&period=2025").status, 403);
+    // Without a session.
+    let r = server.request(
+        "POST",
+        "/briefing",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
+    assert_eq!(r.status, 401);
+    // The real form is taken (and fails politely: nothing is imported yet).
+    let origin = format!("http://{}", server.host());
+    let r = post(&[("Origin", &origin)], &form);
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+#[test]
+fn hostile_file_names_are_display_text_only() {
+    let server = start(&[]);
+    let cookie = server.sign_in();
+    let csrf = server.csrf(&cookie);
+    let ledger = sample("01_人口台账.xlsx");
+    let r = server.upload(
+        &cookie,
+        &csrf,
+        &[
+            ("../../x.xlsx", ledger.clone()),
+            ("<script>alert(1)</script>.xlsx", ledger),
+            ("notes.txt", b"hello".to_vec()),
+        ],
+    );
+    let id = job_id(&r);
+    let page = server.wait_job(&cookie, id);
+    // Stored under names the server chose, inside inbox/uploads.
+    let stored = server.uploads();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    for name in &stored {
+        assert!(
+            name.ends_with(".xlsx")
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                && !name.contains("script")
+                && !name.starts_with('.'),
+            "{name}"
+        );
+    }
+    assert!(!server.dir.path().join("x.xlsx").exists());
+    assert!(!server.dir.path().parent().unwrap().join("x.xlsx").exists());
+    // Shown, escaped.
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;.xlsx"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert"), "unescaped name");
+    assert!(page.contains("notes.txt") && page.contains("只接受 .xlsx、.xls、.csv 文件"));
+    assert!(page.contains("已导入"), "{page}");
+}
+
+#[test]
+fn an_oversize_upload_is_refused_and_nothing_is_stored() {
+    let server = start(&["--max-upload-mb", "1"]);
+    let cookie = server.sign_in();
+    let csrf = server.csrf(&cookie);
+    let mut big = b"\xe5\x8c\xba\xe5\x8e\xbf,\xe7\xa4\xbe\xe5\x8c\xba\n".to_vec();
+    big.resize(3 << 20, b'a');
+    let r = server.upload(&cookie, &csrf, &[("big.csv", big)]);
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert!(
+        r.body.contains("文件太大") && r.body.contains("1 MB"),
+        "{}",
+        r.body
+    );
+    assert!(server.uploads().is_empty(), "{:?}", server.uploads());
+}
+
+#[test]
+fn a_zip_bomb_is_refused_before_it_is_read() {
+    let server = start(&["--max-unzipped-mb", "50"]);
+    let cookie = server.sign_in();
+    let csrf = server.csrf(&cookie);
+    // A zip whose one entry inflates 100 MB of zeros: small on the wire.
+    let mut bomb = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut bomb);
+        zip.start_file(
+            "xl/worksheets/sheet1.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..100 {
+            zip.write_all(&zeros).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let bomb = bomb.into_inner();
+    assert!(bomb.len() < 1 << 20);
+    let r = server.upload(
+        &cookie,
+        &csrf,
+        &[("report.xlsx", bomb), ("fake.xlsx", b"not a zip".to_vec())],
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("压缩炸弹"), "{}", r.body);
+    assert!(r.body.contains("不是 xlsx 文件"), "{}", r.body);
+    assert!(server.uploads().is_empty());
+}
+
+#[test]
+fn jobs_queue_and_the_cli_is_told_the_server_holds_the_folder() {
+    let server = start(&[]);
+    let cookie = server.sign_in();
+    let csrf = server.csrf(&cookie);
+    let first =
+        job_id(&server.upload(&cookie, &csrf, &[("人口.xlsx", sample("01_人口台账.xlsx"))]));
+    let second = job_id(&server.upload(
+        &cookie,
+        &csrf,
+        &[
+            ("志愿者.csv", sample("02_志愿者注册信息_青山区.csv")),
+            ("人口again.xlsx", sample("01_人口台账.xlsx")),
+        ],
+    ));
+    assert_eq!((first, second), (1, 2));
+    let page = server.wait_job(&cookie, second);
+    assert!(
+        page.contains("未变化"),
+        "the same ledger again is not counted twice: {page}"
+    );
+    assert!(server.wait_job(&cookie, first).contains("已导入"));
+
+    let run = Command::new(BIN)
+        .args(["report", "--workdir", server.dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("vbrief serve 正在使用这个工作目录"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_staff_member_uses_it_in_a_real_browser() {
+    let server = start(&[]);
+    let download = server.dir.path().join("downloaded.pdf");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/serve_flow.py");
+    let mut args = vec![
+        script.to_str().unwrap().to_string(),
+        server.login.clone(),
+        samples().to_str().unwrap().to_string(),
+        download.to_str().unwrap().to_string(),
+        "2025".into(),
+        "河东区".into(),
+    ];
+    // VBRIEF_SHOTS=DIR keeps a screenshot of every page at 1280 and 390 px, to look at.
+    if let Ok(shots) = std::env::var("VBRIEF_SHOTS") {
+        args.push(shots);
+    }
+    let out = Command::new("python3")
+        .args(&args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("python3 is needed (scripts/test installs it and Playwright): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "the browser run failed (scripts/test installs Playwright: pip install playwright==1.65.2):\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The downloaded PDF states the district's registration rate of indicators.json.
+    let json = std::fs::read_to_string(
+        server
+            .dir
+            .path()
+            .join("out/2025-河东区/indicators/indicators.json"),
+    )
+    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(json.trim_start_matches('\u{FEFF}')).unwrap();
+    let rate = json["levels"]["district"][0]["registration_rate"]
+        .as_f64()
+        .unwrap();
+    let text = Command::new("pdftotext")
+        .args([download.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is needed");
+    let text: String = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect();
+    assert!(text.contains("河东区"), "the district's briefing");
+    assert!(
+        text.contains(&format!("{:.2}%", rate * 100.0)),
+        "the PDF lacks the registration rate {rate}"
+    );
+}
+
+/// Every sample export, in name order, as (name, bytes).
+fn all_samples() -> Vec<(String, Vec<u8>)> {
+    let mut names: Vec<String> = std::fs::read_dir(samples())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".xlsx") || n.ends_with(".xls") || n.ends_with(".csv"))
+        .collect();
+    names.sort();
+    names.into_iter().map(|n| (n.clone(), sample(&n))).collect()
+}
+
+fn city_csv(dir: &std::path::Path) -> String {
+    let run = Command::new(BIN)
+        .args([
+            "report",
+            "--workdir",
+            dir.to_str().unwrap(),
+            "--period",
+            "2025",
+            "--out",
+        ])
+        .arg(dir.join("o"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::read_to_string(dir.join("o/indicators/city.csv")).unwrap()
+}
+
+#[test]
+fn a_server_killed_during_an_ingest_leaves_the_warehouse_consistent() {
+    let mut server = start(&[]);
+    let cookie = server.sign_in();
+    let csrf = server.csrf(&cookie);
+    let files = all_samples();
+    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let id = job_id(&server.upload(&cookie, &csrf, &refs));
+    // Kill it while it reads the 2025 hour records (the largest file).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let page = server.get(&cookie, &format!("/jobs/{id}")).body;
+        if page.contains("05_服务时长记录_2025") && page.contains("读取 reading") {
+            break;
+        }
+        assert!(
+            !page.contains("data-finished=\"true\""),
+            "finished before it could be killed"
+        );
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    // Restarted on the same folder (the lock of the dead server does not count), the same
+    // files again: everything is loaded once.
+    let dir = std::mem::replace(&mut server.dir, tempfile::tempdir().unwrap());
+    drop(server);
+    let server = start_in(dir, &[]);
+    let cookie = server.sign_in();
+    let csrf = server.csrf(&cookie);
+    let page = server.wait_job(&cookie, job_id(&server.upload(&cookie, &csrf, &refs)));
+    assert!(page.contains("已导入"), "{page}");
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let after_kill = city_csv(server.dir.path());
+
+    // The same exports ingested once, by the CLI, on a fresh folder.
+    let clean = tempfile::tempdir().unwrap();
+    let inbox = clean.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    for (name, bytes) in &files {
+        std::fs::write(inbox.join(name), bytes).unwrap();
+    }
+    let run = Command::new(BIN)
+        .args(["ingest", "--workdir", clean.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(after_kill, city_csv(clean.path()));
+}
