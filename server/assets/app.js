@@ -33,7 +33,7 @@ document.addEventListener("DOMContentLoaded", function () {
       var j = JSON.parse(e.data);
       document.getElementById("stage").textContent = j.stage;
       var bar = document.getElementById("percent");
-      if (j.percent !== null && j.percent !== undefined) bar.value = j.percent;
+      if (bar && j.percent !== null && j.percent !== undefined) bar.value = j.percent;
       if (j.status === "done" || j.status === "failed") { source.close(); window.location.reload(); }
     });
   }

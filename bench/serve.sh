@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The web app's page times on the sample data: starts `vbrief serve` on a scratch folder,
+# signs in, uploads sample-data/ through the upload form, waits for the import, then times
+# each page N times with curl and prints the median and the 90th percentile.
+#
+#   VBRIEF_BIN=target/release/vbrief bash bench/serve.sh [N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${VBRIEF_BIN:-target/release/vbrief}
+n=${1:-50}
+dir=$(mktemp -d)
+jar="$dir/cookies"
+"$bin" serve --workdir "$dir/work" --bind 127.0.0.1:0 > "$dir/log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 50); do grep -q 'token=' "$dir/log" && break; sleep 0.1; done
+login=$(grep -o 'http://[^ ]*token=[0-9a-f]*' "$dir/log")
+base=${login%%/login*}
+curl -s -o /dev/null -c "$jar" "$login"
+csrf=$(curl -s -b "$jar" "$base/upload" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | grep -o '[0-9a-f]\{64\}')
+files=()
+for f in sample-data/*.xlsx sample-data/*.xls sample-data/*.csv; do [ -e "$f" ] && files+=(-F "files=@$f"); done
+start=$(date +%s.%N)
+job=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$jar" -H "Origin: $base" -F "csrf=$csrf" "${files[@]}" "$base/upload")
+until curl -s -b "$jar" "$job" | grep -q 'data-finished="true"'; do sleep 0.2; done
+echo "upload + import of sample-data/ through the page: $(echo "$(date +%s.%N) - $start" | bc) s"
+for page in / /quality /briefing "/community?q=%E7%A4%BE%E5%8C%BA" /settings /quality/community/0; do
+  for _ in $(seq "$n"); do curl -s -o /dev/null -b "$jar" -w '%{time_total}\n' "$base$page"; done |
+    sort -n | awk -v page="$page" '{ t[NR] = $1 } END {
+      printf "%-36s median %6.1f ms   p90 %6.1f ms   (%d requests)\n", page, t[int((NR + 1) / 2)] * 1000, t[int(NR * 0.9)] * 1000, NR }'
+done
+echo "server peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
