@@ -435,6 +435,14 @@ fn jobs_queue_and_the_cli_is_told_the_server_holds_the_folder() {
         "the same ledger again is not counted twice: {page}"
     );
     assert!(server.wait_job(&cookie, first).contains("已导入"));
+    // A community's figures, with what `vbrief explain` counts (through the worker).
+    let page = server.get(&cookie, "/community?q=%E4%B8%9C%E6%B9%BE").body;
+    assert!(page.contains("东湾社区"), "{page}");
+    assert!(page.contains("本社区志愿者（去重后）"), "{page}");
+    assert!(
+        page.contains("transforms&#x2F;sql&#x2F;03_volunteers.sql"),
+        "{page}"
+    );
 
     let run = Command::new(BIN)
         .args(["report", "--workdir", server.dir.path().to_str().unwrap()])

@@ -27,6 +27,12 @@ pub enum Job {
         id: usize,
         request: workdir::ReportRequest,
     },
+    /// What `vbrief explain` counts for one community: answered at once, not listed as a job.
+    Explain {
+        community_id: i32,
+        period: transforms::Period,
+        reply: tokio::sync::oneshot::Sender<Result<transforms::explain::Breakdown, String>>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -218,6 +224,33 @@ impl Jobs {
         id
     }
 
+    /// The inputs and exclusions behind a community's figures, computed by the worker (None
+    /// when a job is queued or running: the page says so instead of waiting).
+    pub fn explain(
+        &self,
+        community_id: i32,
+        period: transforms::Period,
+    ) -> Option<tokio::sync::oneshot::Receiver<Result<transforms::explain::Breakdown, String>>>
+    {
+        let busy = self
+            .shared
+            .jobs
+            .lock()
+            .expect("jobs lock")
+            .iter()
+            .any(|j| matches!(j.status, JobStatus::Queued | JobStatus::Running));
+        if busy {
+            return None;
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.send(Job::Explain {
+            community_id,
+            period,
+            reply,
+        });
+        Some(answer)
+    }
+
     pub fn report(&self, request: workdir::ReportRequest) -> usize {
         let id = self.add("报告", BTreeMap::new());
         self.send(Job::Report { id, request });
@@ -319,6 +352,20 @@ pub fn display_name(names: &BTreeMap<String, String>, label: &str) -> String {
 
 fn run(dir: &Path, shared: &Shared, job: Job) {
     match job {
+        Job::Explain {
+            community_id,
+            period,
+            reply,
+        } => {
+            let answer = workdir::Workspace::open(dir)
+                .map_err(|e| e.to_string())
+                .and_then(|ws| {
+                    let conn = ws.warehouse().map_err(|e| e.to_string())?;
+                    transforms::explain::breakdown(conn, &period, ws.config(), community_id)
+                        .map_err(|e| e.to_string())
+                });
+            let _ = reply.send(answer);
+        }
         Job::Ingest { id, files } => {
             update(shared, id, |j| {
                 j.status = JobStatus::Running;

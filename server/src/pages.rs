@@ -472,11 +472,24 @@ pub async fn community(
     c.insert("q", &wanted);
     let mut found = Vec::new();
     if let (Some(ind), false) = (&snapshot.indicators, wanted.is_empty()) {
-        for row in ind
+        let rows: Vec<_> = ind
             .level("community")
             .filter(|r| r.community.contains(&wanted))
             .take(20)
-        {
+            .collect();
+        // What `vbrief explain` counts (inputs, exclusions), for the first few matches.
+        let mut inputs = Vec::new();
+        for row in rows.iter().take(3) {
+            let counted = match app.jobs.explain(row.community_id, ind.period) {
+                None => Err("导入或报告进行中，完成后刷新本页可看到计入与排除的明细。".to_string()),
+                Some(answer) => match tokio::time::timeout(Duration::from_secs(20), answer).await {
+                    Ok(Ok(result)) => result,
+                    _ => Err("明细暂时无法计算，请稍后刷新。".to_string()),
+                },
+            };
+            inputs.push(counted);
+        }
+        for (i, row) in rows.iter().enumerate() {
             let values = serde_json::to_value(row).unwrap_or_default();
             let figures: Vec<serde_json::Value> = FIGURES
                 .iter()
@@ -492,9 +505,41 @@ pub async fn community(
                     })
                 })
                 .collect();
+            let counted = match inputs.get(i) {
+                Some(Ok(b)) => serde_json::json!([
+                    ["本社区志愿者（去重后）", b.volunteers_in_community],
+                    ["其中计入（期末在册）", row.registered],
+                    ["排除：已注销或停用", b.excluded_cancelled],
+                    ["排除：未通过实名认证", b.excluded_unverified],
+                    ["排除：期末后注册", b.excluded_registered_after_end],
+                    ["期内服务记录", b.records_in_period_of_community_people],
+                    ["其中计入（已生效）", b.records_counted],
+                    ["排除：未生效、待审核", b.excluded_records_not_effective],
+                    [
+                        "排除：注销或期末后注册者的记录",
+                        b.excluded_records_of_cancelled_or_later_registered
+                    ],
+                    [
+                        "期外记录（不计入期内时长）",
+                        b.records_outside_period_of_counted_people
+                    ],
+                    [
+                        "全市期内无法对应志愿者的记录",
+                        b.records_in_period_of_unknown_persons
+                    ],
+                ]),
+                _ => serde_json::Value::Null,
+            };
+            let note = match inputs.get(i) {
+                Some(Err(e)) => e.clone(),
+                None => "（只为前 3 个结果计算明细）".to_string(),
+                Some(Ok(_)) => String::new(),
+            };
             found.push(serde_json::json!({
                 "path": format!("{}/{}/{}", row.district, row.street, row.community),
                 "figures": figures,
+                "inputs": counted,
+                "inputs_note": note,
             }));
         }
     }
