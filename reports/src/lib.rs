@@ -64,7 +64,7 @@ where
 }
 
 /// tera's errors keep the useful part in their sources.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

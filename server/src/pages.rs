@@ -59,7 +59,7 @@ impl Templates {
             Ok(html) => Html(html).into_response(),
             Err(e) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("page {name} failed: {}", reports_error_chain(&e)),
+                format!("page {name} failed: {}", reports::error_chain(&e)),
             )
                 .into_response(),
         }
@@ -95,17 +95,6 @@ fn bare() -> Context {
     c.insert("csrf", "");
     c.insert("running", &false);
     c
-}
-
-fn reports_error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// The context every page shares: the section, the CSRF token, the snapshot.

@@ -39,15 +39,7 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
         period.end,
         period.days()
     );
-    println!("  定义 definition: {definition}");
-    println!(
-        "  SQL: {}",
-        files
-            .iter()
-            .map(|f| format!("transforms/sql/{f}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    print_definition(definition, files);
     let b =
         transforms::explain::breakdown(ws.warehouse()?, &period, ws.config(), row.community_id)?;
     println!("  输入 inputs:");
@@ -149,15 +141,7 @@ fn explain_progress(
         "  年初至今 year to date: {} .. {}；全年已过 share of the year passed {:.4}，剩余 remaining {:.2} 个月 months",
         ytd.start, ytd.end, progress.elapsed, progress.remaining_months
     );
-    println!("  定义 definition: {definition}");
-    println!(
-        "  SQL: {}",
-        files
-            .iter()
-            .map(|f| format!("transforms/sql/{f}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    print_definition(definition, files);
     let show = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v}"));
     println!("  输入 inputs:");
     println!("    年初至今有效服务时长 hours so far: {:.2}", row.hours);
@@ -218,4 +202,17 @@ fn find_community<'a, R>(
                 .join("; ")
         ),
     }
+}
+
+/// The definition in words and the SQL files that compute it.
+fn print_definition(definition: &str, files: &[&str]) {
+    println!("  定义 definition: {definition}");
+    println!(
+        "  SQL: {}",
+        files
+            .iter()
+            .map(|f| format!("transforms/sql/{f}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 }
