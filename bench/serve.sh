@@ -41,7 +41,7 @@ if [ ${#during[@]} -gt 0 ]; then
   printf '%s\n' "${during[@]}" | sort -n | awk '{ t[NR] = $1 } END {
     printf "pages during the import: median %.1f ms, max %.1f ms (%d requests)\n", t[int((NR + 1) / 2)] * 1000, t[NR] * 1000, NR }'
 fi
-for page in / /quality /briefing "/community?q=%E7%A4%BE%E5%8C%BA" /settings /quality/community/0; do
+for page in / /quality /briefing "/community?q=%E7%A4%BE%E5%8C%BA" /settings; do
   for _ in $(seq "$n"); do curl -s -o /dev/null -b "$jar" -w '%{time_total}\n' "$base$page"; done |
     sort -n | awk -v page="$page" '{ t[NR] = $1 } END {
       printf "%-36s median %6.1f ms   p90 %6.1f ms   (%d requests)\n", page, t[int((NR + 1) / 2)] * 1000, t[int(NR * 0.9)] * 1000, NR }'

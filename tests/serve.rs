@@ -265,7 +265,7 @@ fn sign_in_is_required_and_the_link_works_once() {
     // Downloads need the session too.
     assert_eq!(
         server
-            .request("GET", "/quality/community/0/rows.csv", &[], b"")
+            .request("GET", "/quality/community/x/rows.csv", &[], b"")
             .status,
         303
     );
@@ -314,8 +314,12 @@ fn foreign_hosts_and_cross_site_posts_are_refused() {
         form.as_bytes(),
     );
     assert_eq!(r.status, 401);
-    // The real form is taken (and fails politely: nothing is imported yet).
+    // A period no year holds is refused at the form (it once crashed the worker).
+    let far = format!("csrf={csrf}&period=2025&custom=-262143-01-01..-262143-01-02&district=");
     let origin = format!("http://{}", server.host());
+    let r = post(&[("Origin", &origin)], &far);
+    assert_eq!(r.status, 400, "{}", r.body);
+    // The real form is taken (and fails politely: nothing is imported yet).
     let r = post(&[("Origin", &origin)], &form);
     assert_eq!(r.status, 303, "{}", r.body);
 }
@@ -337,9 +341,16 @@ fn hostile_file_names_are_display_text_only() {
     );
     let id = job_id(&r);
     let page = server.wait_job(&cookie, id);
-    // Stored under names the server chose, inside inbox/uploads.
-    let stored = server.uploads();
+    // Stored under names the server chose, inside inbox/uploads (names.json maps them to the
+    // names shown), and deleted once imported: they hold ID numbers in the clear.
+    assert!(server.uploads().is_empty(), "{:?}", server.uploads());
+    let names: std::collections::BTreeMap<String, String> = serde_json::from_slice(
+        &std::fs::read(server.dir.path().join("inbox/uploads/names.json")).unwrap(),
+    )
+    .unwrap();
+    let stored: Vec<&String> = names.keys().collect();
     assert_eq!(stored.len(), 2, "{stored:?}");
+    assert!(names.values().any(|v| v == "../../x.xlsx"));
     for name in &stored {
         assert!(
             name.ends_with(".xlsx")

@@ -238,6 +238,22 @@ impl QualityWriter {
         })
     }
 
+    /// Each community's CSV (its file name under [`BY_COMMUNITY_DIR`]), by owner
+    /// (`区县/街道/社区`): names that clash as file names get a `_` added, so the owner's file is
+    /// only known from here.
+    pub fn community_files(&self) -> std::collections::BTreeMap<String, String> {
+        self.groups
+            .iter()
+            .map(|g| {
+                let name = g
+                    .csv
+                    .trim_start_matches(BY_COMMUNITY_DIR)
+                    .trim_start_matches('/');
+                (g.owner.clone(), name.to_string())
+            })
+            .collect()
+    }
+
     /// One failing row (rows of one community arrive together).
     pub fn row(&mut self, r: &FailingRow) -> Result<(), QualityOutputError> {
         let fields = row_fields(r);

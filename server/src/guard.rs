@@ -92,7 +92,7 @@ fn same_origin(request: &Request, host: &str) -> bool {
 
 /// The refusal for a form whose CSRF token is not its session's, or None when it is.
 pub fn csrf_refusal(session: &Session, sent: &str) -> Option<Response> {
-    if !sent.is_empty() && sent == session.csrf {
+    if !sent.is_empty() && crate::auth::constant_time_eq(sent.as_bytes(), session.csrf.as_bytes()) {
         None
     } else {
         Some(refuse(

@@ -127,6 +127,8 @@ pub struct CommunityQuality {
     pub owner: String,
     pub counts: Vec<i64>,
     pub total: i64,
+    /// Its CSV's name under out/quality/quality_by_community/: the page's address.
+    pub file_name: String,
     /// The community's CSV under out/quality/quality_by_community/.
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -137,6 +139,8 @@ struct Shared {
     snapshot: RwLock<Arc<Snapshot>>,
     /// Bumped on every change, for the progress streams.
     version: tokio::sync::watch::Sender<u64>,
+    /// An explain request is queued or running: pages do not queue another.
+    explaining: std::sync::atomic::AtomicBool,
 }
 
 pub struct Jobs {
@@ -164,6 +168,7 @@ impl Jobs {
             jobs: Mutex::new(Vec::new()),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             version,
+            explaining: std::sync::atomic::AtomicBool::new(false),
         });
         let (sender, receiver) = mpsc::channel::<Job>();
         let dir = workdir.to_path_buf();
@@ -171,9 +176,13 @@ impl Jobs {
         let worker = std::thread::Builder::new()
             .name("vbrief-jobs".into())
             .spawn(move || {
-                refresh(&dir, &worker_shared);
+                survive(&worker_shared, None, || refresh(&dir, &worker_shared));
                 for job in receiver {
-                    run(&dir, &worker_shared, job);
+                    let id = match &job {
+                        Job::Ingest { id, .. } | Job::Report { id, .. } => Some(*id),
+                        Job::Explain { .. } => None,
+                    };
+                    survive(&worker_shared, id, || run(&dir, &worker_shared, job));
                 }
             })?;
         Ok(Jobs {
@@ -239,7 +248,16 @@ impl Jobs {
             .expect("jobs lock")
             .iter()
             .any(|j| matches!(j.status, JobStatus::Queued | JobStatus::Running));
-        if busy {
+        let already = self
+            .shared
+            .explaining
+            .swap(true, std::sync::atomic::Ordering::SeqCst);
+        if busy || already {
+            if !already {
+                self.shared
+                    .explaining
+                    .store(false, std::sync::atomic::Ordering::SeqCst);
+            }
             return None;
         }
         let (reply, answer) = tokio::sync::oneshot::channel();
@@ -292,6 +310,23 @@ impl Jobs {
             let _ = worker.join();
         }
         let _ = std::fs::remove_file(self.workdir.join(LOCK_FILE));
+    }
+}
+
+/// Runs `work`; a panic fails job `id` (if any) instead of stopping the worker, so later jobs
+/// still run. The warehouse is safe either way: an ingest is one transaction.
+fn survive(shared: &Shared, id: Option<usize>, work: impl FnOnce()) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).is_err() {
+        shared
+            .explaining
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Some(id) = id {
+            update(shared, id, |j| {
+                j.status = JobStatus::Failed;
+                j.stage = "失败 failed".into();
+                j.error = "内部错误，任务中止；仓库未受影响。请把出错前的操作告诉维护者。(internal error)".into();
+            });
+        }
     }
 }
 
@@ -357,16 +392,23 @@ fn run(dir: &Path, shared: &Shared, job: Job) {
             period,
             reply,
         } => {
-            let answer = workdir::Workspace::open(dir)
-                .map_err(|e| e.to_string())
-                .and_then(|ws| {
-                    let conn = ws.warehouse().map_err(|e| e.to_string())?;
-                    transforms::explain::breakdown(conn, &period, ws.config(), community_id)
-                        .map_err(|e| e.to_string())
-                });
-            let _ = reply.send(answer);
+            // The page may have stopped waiting: then nothing is computed.
+            if !reply.is_closed() {
+                let answer = workdir::Workspace::open(dir)
+                    .map_err(|e| e.to_string())
+                    .and_then(|ws| {
+                        let conn = ws.warehouse().map_err(|e| e.to_string())?;
+                        transforms::explain::breakdown(conn, &period, ws.config(), community_id)
+                            .map_err(|e| e.to_string())
+                    });
+                let _ = reply.send(answer);
+            }
+            shared
+                .explaining
+                .store(false, std::sync::atomic::Ordering::SeqCst);
         }
         Job::Ingest { id, files } => {
+            let stored = files.clone();
             update(shared, id, |j| {
                 j.status = JobStatus::Running;
                 j.stage = "开始导入 starting".into();
@@ -417,6 +459,11 @@ fn run(dir: &Path, shared: &Shared, job: Job) {
                     j.error = e;
                     j.stage = "失败 failed".into();
                 }),
+            }
+            // The uploads hold ID and phone numbers in the clear: once read, they go. (The
+            // warehouse keeps keyed hashes only; names.json keeps the file names to show.)
+            for path in stored {
+                let _ = std::fs::remove_file(path);
             }
         }
         Job::Report { id, request } => {
@@ -539,6 +586,7 @@ fn compute_snapshot(dir: &Path) -> Result<Snapshot, String> {
     let quality =
         transforms::quality::run_checks_with_rows(conn, &period, today, config, Some(&mut on_row))
             .map_err(|e| e.to_string())?;
+    let community_files = writer.community_files();
     writer
         .finish(&quality, &summary, &config.city.name)
         .map_err(|e| e.to_string())?;
@@ -560,14 +608,16 @@ fn compute_snapshot(dir: &Path) -> Result<Snapshot, String> {
     let communities = per_owner
         .into_iter()
         .map(|(owner, counts)| {
-            let file = by_community.join(format!("{}.csv", reports::quality::file_stem(&owner)));
+            let file_name = community_files.get(&owner).cloned().unwrap_or_default();
+            let file = by_community.join(&file_name);
             CommunityQuality {
                 counts: checks
                     .iter()
                     .map(|c| counts.get(c.id.as_str()).copied().unwrap_or(0))
                     .collect(),
                 total: counts.values().sum(),
-                file: file.exists().then_some(file),
+                file: (!file_name.is_empty() && file.exists()).then_some(file),
+                file_name,
                 owner,
             }
         })

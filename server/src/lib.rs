@@ -128,12 +128,22 @@ async fn run(
     if app.options.open {
         open_browser(&login_url);
     }
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    // Let the running job finish (the warehouse stays consistent either way: an ingest is
-    // one transaction), then release the folder.
+    let lock = app.jobs.workdir().join(LOCK_FILE);
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // A second Ctrl-C does not wait for the running job (the warehouse stays as it
+            // was: an ingest is one transaction).
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                let _ = std::fs::remove_file(&lock);
+                std::process::exit(130);
+            });
+        })
+        .await;
+    // Let the running job finish, then release the folder (also when serving failed).
     app.jobs.shut_down();
+    served?;
     Ok(())
 }
 
@@ -146,9 +156,9 @@ fn router(app: AppState) -> Router {
         .route("/upload", get(pages::upload_page))
         .route("/jobs/{id}", get(pages::job_page))
         .route("/quality", get(pages::quality))
-        .route("/quality/community/{index}", get(pages::quality_community))
+        .route("/quality/community/{name}", get(pages::quality_community))
         .route(
-            "/quality/community/{index}/rows.csv",
+            "/quality/community/{name}/rows.csv",
             get(pages::quality_community_csv),
         )
         .route(

@@ -164,21 +164,21 @@ pub async fn job_events(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let watch = app.jobs.watch();
     let stream = futures_util::stream::unfold(
-        (app, watch, false),
-        move |(app, mut watch, done)| async move {
+        (app, watch, true, false),
+        move |(app, mut watch, first, done)| async move {
             if done {
                 return None;
+            }
+            if !first {
+                // The next change, or a beat every few seconds; then the job as it is now.
+                let _ = tokio::time::timeout(Duration::from_secs(5), watch.changed()).await;
             }
             let job = app.jobs.job(id)?;
             let finished = matches!(job.status, JobStatus::Done | JobStatus::Failed);
             let event = Event::default()
                 .event("job")
                 .data(serde_json::to_string(&job).unwrap_or_default());
-            if !finished {
-                // The next change, or a beat every few seconds.
-                let _ = tokio::time::timeout(Duration::from_secs(5), watch.changed()).await;
-            }
-            Some((Ok(event), (app, watch, finished)))
+            Some((Ok(event), (app, watch, false, finished)))
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::default())
@@ -196,10 +196,10 @@ pub async fn quality(
 pub async fn quality_community(
     State(app): State<AppState>,
     Extension(session): Extension<Session>,
-    UrlPath(index): UrlPath<usize>,
+    UrlPath(name): UrlPath<String>,
 ) -> Response {
     let snapshot = app.jobs.snapshot();
-    let Some(community) = snapshot.communities.get(index) else {
+    let Some(community) = snapshot.communities.iter().find(|c| c.file_name == name) else {
         return app.pages.message(StatusCode::NOT_FOUND, "没有这个社区", "");
     };
     let uploads = crate::upload::known_names(
@@ -244,7 +244,7 @@ pub async fn quality_community(
         .unwrap_or_default();
     let header: Vec<&str> = ROW_COLUMNS.iter().map(|(_, zh)| *zh).collect();
     let mut c = page(&app, &session, "quality");
-    c.insert("index", &index);
+    c.insert("name", &name);
     c.insert("community", &community);
     c.insert("header", &header);
     c.insert("rows", &rows);
@@ -265,10 +265,15 @@ const ROW_COLUMNS: [(&str, &str); 7] = [
 
 pub async fn quality_community_csv(
     State(app): State<AppState>,
-    UrlPath(index): UrlPath<usize>,
+    UrlPath(name): UrlPath<String>,
 ) -> Response {
     let snapshot = app.jobs.snapshot();
-    let Some(file) = snapshot.communities.get(index).and_then(|c| c.file.clone()) else {
+    let Some(file) = snapshot
+        .communities
+        .iter()
+        .find(|c| c.file_name == name)
+        .and_then(|c| c.file.clone())
+    else {
         return app
             .pages
             .message(StatusCode::NOT_FOUND, "没有这个社区的清单", "");

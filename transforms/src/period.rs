@@ -19,8 +19,12 @@ impl Period {
         let s = s.trim();
         let err = || PeriodError(s.to_string());
         let date = |t: &str| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| err());
+        let in_range = |d: NaiveDate| (1950..=2100).contains(&d.year());
         if let Some((a, b)) = s.split_once("..") {
             let (start, end) = (date(a)?, date(b)?);
+            if !in_range(start) || !in_range(end) {
+                return Err(err());
+            }
             return if start <= end {
                 Ok(Period { start, end })
             } else {
@@ -170,6 +174,8 @@ mod tests {
         );
         assert_eq!(Period::parse("2024").unwrap().days(), 366);
         for bad in [
+            "-262143-01-01..-262143-01-02",
+            "1900-01-01..1900-12-31",
             "",
             "25",
             "2025-Q5",
