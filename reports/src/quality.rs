@@ -431,4 +431,42 @@ mod tests {
         );
         assert_eq!(file_stem("../x"), "x");
     }
+
+    /// Two communities whose names differ only in their brackets share a file stem: each
+    /// still gets its own file, and `community_files` says which (the web app relies on it).
+    #[test]
+    fn clashing_stems_get_their_own_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = QualityWriter::create(dir.path()).unwrap();
+        let row = |community: &str| transforms::quality::FailingRow {
+            check: "population",
+            status: transforms::CheckStatus::Warn,
+            district: "东区".into(),
+            street: "一街道".into(),
+            community: community.into(),
+            community_as_written: String::new(),
+            file: "a.csv".into(),
+            sheet: String::new(),
+            row: Some(2),
+            column: String::new(),
+            detail: community.into(),
+            masked_name: String::new(),
+        };
+        writer.row(&row("幸福里(南)")).unwrap();
+        writer.row(&row("幸福里（南）")).unwrap();
+        let files = writer.community_files();
+        let half = &files["东区/一街道/幸福里(南)"];
+        let full = &files["东区/一街道/幸福里（南）"];
+        assert_ne!(half, full);
+        assert_eq!(half, "东区_一街道_幸福里_南.csv");
+        drop(writer.rows.finish());
+        if let Some((_, file)) = writer.community.take() {
+            file.finish().unwrap();
+        }
+        let text = std::fs::read_to_string(dir.path().join(BY_COMMUNITY_DIR).join(full)).unwrap();
+        assert!(
+            text.contains("幸福里（南）") && !text.contains("幸福里(南)"),
+            "{text}"
+        );
+    }
 }
