@@ -52,6 +52,21 @@ pub enum DocxError {
 
 /// Renders the briefing to the bytes of a .docx file.
 pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
+    let doc = document(b);
+    let doc = overview(doc, b);
+    let doc = figures(doc, b, charts)?;
+    let doc = progress(doc, b);
+    let doc = trend_stars_and_facts(doc, b, charts)?;
+    let doc = annexes(doc, b);
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    doc.build()
+        .pack(&mut bytes)
+        .map_err(|e| DocxError::Pack(e.to_string()))?;
+    Ok(bytes.into_inner())
+}
+
+/// The page, styles, footer and document properties.
+fn document(b: &Briefing) -> Docx {
     let mut doc = Docx::new()
         .page_size(PAGE_WIDTH, PAGE_HEIGHT)
         .page_margin(
@@ -100,7 +115,11 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
     if let Some(created) = created_at(&b.date) {
         doc = doc.created_at(&created).updated_at(&created);
     }
+    doc
+}
 
+/// The banner, then 一、总体情况 with 存在问题 and 数据说明.
+fn overview(mut doc: Docx, b: &Briefing) -> Docx {
     for p in banner(b) {
         doc = doc.add_paragraph(p);
     }
@@ -119,7 +138,11 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
             doc = doc.add_paragraph(text(p));
         }
     }
+    doc
+}
 
+/// 二 to 四: the headline table, the units with their charts, the laggards.
+fn figures(mut doc: Docx, b: &Briefing, charts: &Charts) -> Result<Docx, DocxError> {
     doc = doc
         .add_paragraph(heading(1, "二、主要指标与目标"))
         .add_table(headline_table(b));
@@ -172,7 +195,11 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
             ));
         }
     }
+    Ok(doc)
+}
 
+/// 进度预警, for a period that is part of a year.
+fn progress(mut doc: Docx, b: &Briefing) -> Docx {
     if let Some(progress) = &b.progress {
         doc = doc.add_paragraph(heading(1, &format!("{}、进度预警", b.sections.progress)));
         for p in &progress.lead {
@@ -209,7 +236,11 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
         }
         doc = doc.add_paragraph(note(&progress.note));
     }
+    doc
+}
 
+/// The monthly trend, the star levels, organizations and stations, needs.
+fn trend_stars_and_facts(mut doc: Docx, b: &Briefing, charts: &Charts) -> Result<Docx, DocxError> {
     let trend = b
         .trend
         .iter()
@@ -265,12 +296,6 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
         ))
         .add_paragraph(note(&b.stars_note));
 
-    let facts = |facts: &[crate::briefing::Fact]| {
-        facts
-            .iter()
-            .map(|f| vec![f.name.clone(), f.value.clone()])
-            .collect::<Vec<_>>()
-    };
     doc = doc
         .add_paragraph(heading(1, &format!("{}、组织与站点", b.sections.coverage)))
         .add_table(grid_table(
@@ -289,6 +314,11 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
             TABLE_SIZE,
         ));
 
+    Ok(doc)
+}
+
+/// 附件一 (data quality) and 附件二 (definitions, targets, notes).
+fn annexes(mut doc: Docx, b: &Briefing) -> Docx {
     let q = &b.quality;
     doc = doc
         .add_paragraph(heading(1, "附件一、数据质量").page_break_before(true))
@@ -372,11 +402,7 @@ pub fn render(b: &Briefing, charts: &Charts) -> Result<Vec<u8>, DocxError> {
         doc = doc.add_paragraph(note(n));
     }
 
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    doc.build()
-        .pack(&mut bytes)
-        .map_err(|e| DocxError::Pack(e.to_string()))?;
-    Ok(bytes.into_inner())
+    doc
 }
 
 fn fonts(east_asia: &str) -> RunFonts {
@@ -555,6 +581,14 @@ fn unit_row(u: &UnitLine) -> Vec<String> {
         u.score.clone(),
         u.rank.clone(),
     ]
+}
+
+/// Name–value facts as table rows.
+fn facts(facts: &[crate::briefing::Fact]) -> Vec<Vec<String>> {
+    facts
+        .iter()
+        .map(|f| vec![f.name.clone(), f.value.clone()])
+        .collect()
 }
 
 fn cell_with(run: Run, align: AlignmentType) -> TableCell {

@@ -42,11 +42,6 @@ pub struct ServeOptions {
     pub open: bool,
 }
 
-impl ServeOptions {
-    pub const DEFAULT_MAX_UPLOAD: u64 = 2 << 30;
-    pub const DEFAULT_MAX_UNZIPPED: u64 = 4 << 30;
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("不能在 {0} 上开放服务而不设密码：局域网内任何人都能访问。请加 --password-file 文件 (refusing a non-loopback address without --password-file)")]

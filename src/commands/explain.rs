@@ -126,11 +126,8 @@ fn explain_progress(
     let row = find_community(progress.level("community"), args, |r| {
         (&r.district, &r.street, &r.community)
     })?;
-    let values = serde_json::to_value(row)?;
-    let value = match values.get(&args.indicator) {
-        Some(serde_json::Value::Null) | None => "（未定义 not defined）".to_string(),
-        Some(v) => v.to_string(),
-    };
+    let value = transforms::explain::value_of(row, &args.indicator)
+        .unwrap_or_else(|| "（未定义 not defined）".into());
     let ytd = progress.year_to_date;
     println!("{} = {value}", args.indicator);
     println!(

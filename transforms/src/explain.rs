@@ -5,7 +5,7 @@ use duckdb::{params, Connection};
 
 use domain::config::Config;
 
-use crate::indicators::{IndicatorError, IndicatorRow};
+use crate::indicators::IndicatorError;
 use crate::period::Period;
 
 /// Which SQL files define an indicator, and its definition in words.
@@ -103,8 +103,9 @@ pub fn breakdown(
     Ok(row)
 }
 
-/// The value of `indicator` in a row, as text (None when the name is unknown).
-pub fn value_of(row: &IndicatorRow, indicator: &str) -> Option<String> {
+/// The value of `indicator` in a row (an indicator or progress row), as text (None when the
+/// name is unknown).
+pub fn value_of<T: serde::Serialize>(row: &T, indicator: &str) -> Option<String> {
     let value = serde_json::to_value(row).ok()?;
     let v = value.get(indicator)?;
     Some(match v {
