@@ -5,11 +5,11 @@
 CREATE OR REPLACE TEMP TABLE m_population AS
 SELECT h.community_id,
        coalesce(
-           arg_max(p.population, coalesce(p.as_of, DATE '1900-01-01'))
-               FILTER (WHERE coalesce(p.as_of, DATE '1900-01-01') <= (SELECT end_date FROM period)),
-           arg_min(p.population, p.as_of)) AS population,
+           max_by(p.population, coalesce(p.as_of, DATE '1900-01-01'))
+               FILTER (WHERE coalesce(p.as_of, DATE '1900-01-01') <= e.end_date),
+           min_by(p.population, p.as_of)) AS population,
        count(p.population) > 0
-           AND count(*) FILTER (WHERE coalesce(p.as_of, DATE '1900-01-01') <= (SELECT end_date FROM period)) = 0
+           AND count(*) FILTER (WHERE coalesce(p.as_of, DATE '1900-01-01') <= e.end_date) = 0
            AS population_flagged
-FROM hierarchy h LEFT JOIN population p USING (community_id)
+FROM hierarchy h LEFT JOIN population p ON p.community_id = h.community_id, period e
 GROUP BY h.community_id;

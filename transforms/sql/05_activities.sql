@@ -8,11 +8,11 @@
 -- below, not by adding up communities.
 
 CREATE OR REPLACE TEMP TABLE activity_facts AS
-SELECT a.community_id, a.category, date_trunc('month', a.held_on) AS month
+SELECT a.community_id, a.category, make_date(year(a.held_on), month(a.held_on), 1) AS month
 FROM activities a, period p
 WHERE a.held_on BETWEEN p.start_date AND p.end_date;
 
 CREATE OR REPLACE TEMP TABLE month_facts AS
 SELECT community_id, month FROM activity_facts
 UNION
-SELECT community_id, date_trunc('month', served_on) FROM effective_records;
+SELECT community_id, make_date(year(served_on), month(served_on), 1) FROM effective_records;

@@ -28,11 +28,11 @@ JOIN m_needs_trainings n USING (community_id);
 
 -- Additive measures, rolled up. level: community / street / district / city.
 CREATE OR REPLACE TEMP TABLE unit_sums AS
-SELECT CASE grouping(district, street, community_id)
+SELECT CASE grouping_id(district, street, community_id)
            WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
        coalesce(district, '') AS district, coalesce(street, '') AS street,
        coalesce(community_id, -1) AS community_id,
-       CASE WHEN grouping(community_id) = 0 THEN max(community) END AS community,
+       CASE WHEN grouping_id(district, street, community_id) = 0 THEN max(community) END AS community,
        count(*) AS communities,
        sum(population) AS population,
        bool_or(population_flagged) AS population_flagged,
@@ -59,7 +59,7 @@ WITH a AS (
     SELECT h.district, h.street, h.community_id, f.month
     FROM month_facts f JOIN hierarchy h USING (community_id)
 ), acts AS (
-    SELECT CASE grouping(district, street, community_id)
+    SELECT CASE grouping_id(district, street, community_id)
                WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
            coalesce(district, '') AS district, coalesce(street, '') AS street,
            coalesce(community_id, -1) AS community_id,
@@ -67,7 +67,7 @@ WITH a AS (
            count(DISTINCT category) AS categories
     FROM a GROUP BY GROUPING SETS ((district, street, community_id), (district, street), (district), ())
 ), months AS (
-    SELECT CASE grouping(district, street, community_id)
+    SELECT CASE grouping_id(district, street, community_id)
                WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
            coalesce(district, '') AS district, coalesce(street, '') AS street,
            coalesce(community_id, -1) AS community_id,
@@ -86,14 +86,16 @@ LEFT JOIN months USING (level, district, street, community_id);
 CREATE OR REPLACE TEMP TABLE community_judgements AS
 SELECT f.district, f.street, f.community_id,
        f.population > 0 AND f.registered >= ceil(s.registration_target * f.population - 1e-9) AS meets_registration,
-       f.registered > 0 AND f.hours / f.registered >= s.per_capita_target_year * p.days / 365.0 - 1e-9 AS meets_per_capita_hours,
+       f.registered > 0
+           AND f.hours / nullif(f.registered, 0) >= s.per_capita_target_year * p.days / CAST(365 AS DOUBLE) - 1e-9
+           AS meets_per_capita_hours,
        f.organizations >= s.organizations_min AS meets_organizations_min,
        f.organizations >= s.organizations_aim AS meets_organizations_aim,
        f.has_station AS meets_station
 FROM community_facts f, settings s, period p;
 
 CREATE OR REPLACE TEMP TABLE unit_judgements AS
-SELECT CASE grouping(district, street, community_id)
+SELECT CASE grouping_id(district, street, community_id)
            WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
        coalesce(district, '') AS district, coalesce(street, '') AS street,
        coalesce(community_id, -1) AS community_id,
@@ -109,28 +111,28 @@ CREATE OR REPLACE TEMP TABLE indicators AS
 SELECT u.level, u.district, u.street, u.community_id, coalesce(u.community, '') AS community,
        u.communities, u.population, u.population_flagged,
        u.registered,
-       u.registered_with_population / nullif(u.population, 0) AS registration_rate,
+       CAST(u.registered_with_population AS DOUBLE) / nullif(u.population, 0) AS registration_rate,
        s.registration_target,
        CASE WHEN u.population > 0
-            THEN greatest(0, ceil(s.registration_target * u.population - 1e-9) - u.registered_with_population) END
+            THEN CAST(greatest(0, ceil(s.registration_target * u.population - 1e-9) - u.registered_with_population) AS DOUBLE) END
            AS registration_gap,
        u.hours,
        u.hours / nullif(u.registered, 0) AS per_capita_hours,
-       s.per_capita_target_year * p.days / 365.0 AS per_capita_target,
-       u.hours / nullif(u.registered, 0) * 365.0 / p.days AS annualized_per_capita_hours,
-       greatest(0, s.per_capita_target_year * p.days / 365.0 * u.registered - u.hours) AS hours_gap,
+       s.per_capita_target_year * p.days / CAST(365 AS DOUBLE) AS per_capita_target,
+       u.hours / nullif(u.registered, 0) * 365 / nullif(CAST(p.days AS DOUBLE), 0) AS annualized_per_capita_hours,
+       greatest(0, s.per_capita_target_year * p.days / CAST(365 AS DOUBLE) * u.registered - u.hours) AS hours_gap,
        u.active_volunteers,
-       u.active_volunteers / nullif(u.registered, 0) AS participation_rate,
+       CAST(u.active_volunteers AS DOUBLE) / nullif(u.registered, 0) AS participation_rate,
        d.activities,
-       d.categories / s.standard_categories AS category_coverage,
+       CAST(d.categories AS DOUBLE) / nullif(s.standard_categories, 0) AS category_coverage,
        d.active_months,
        p.months AS months_in_period,
        u.organizations,
-       u.organizations / u.communities AS organizations_per_community,
+       CAST(u.organizations AS DOUBLE) / nullif(u.communities, 0) AS organizations_per_community,
        u.stations,
-       u.stations / u.communities AS station_coverage,
+       CAST(u.stations AS DOUBLE) / nullif(u.communities, 0) AS station_coverage,
        u.needs_collected, u.needs_resolved,
-       u.needs_resolved / nullif(u.needs_collected, 0) AS need_resolution_rate,
+       CAST(u.needs_resolved AS DOUBLE) / nullif(u.needs_collected, 0) AS need_resolution_rate,
        u.trainings, u.training_participants,
        u.star1, u.star2, u.star3, u.star4, u.star5,
        j.communities_meeting_registration, j.communities_meeting_per_capita_hours,

@@ -6,10 +6,10 @@
 -- per district counts distinct active volunteers both per district and for the city.
 CREATE OR REPLACE TEMP TABLE monthly AS
 WITH person_months AS (
-    SELECT h.district, date_trunc('month', e.served_on) AS month, e.person_key,
+    SELECT h.district, make_date(year(e.served_on), month(e.served_on), 1) AS month, e.person_key,
            sum(e.hours) AS hours
-    FROM effective_records e JOIN hierarchy h USING (community_id)
-    GROUP BY ALL
+    FROM effective_records e JOIN hierarchy h ON h.community_id = e.community_id
+    GROUP BY h.district, make_date(year(e.served_on), month(e.served_on), 1), e.person_key
 )
 SELECT coalesce(district, '') AS district,
        month,

@@ -25,18 +25,24 @@
 --   registered, or no population figure.
 
 CREATE OR REPLACE TEMP TABLE progress_start AS
+WITH registered_before AS (
+    SELECT ps.community_id, count(*) AS registered
+    FROM persons ps, period p
+    WHERE ps.registered_on < p.start_date
+    GROUP BY ps.community_id
+)
 SELECT f.district, f.street, f.community_id, f.population,
-       (SELECT count(*) FROM persons ps, period p
-         WHERE ps.community_id = f.community_id AND ps.registered_on < p.start_date) AS registered_at_start
-FROM community_facts f;
+       coalesce(b.registered, 0) AS registered_at_start
+FROM community_facts f
+LEFT JOIN registered_before b ON b.community_id = f.community_id;
 
 CREATE OR REPLACE TEMP TABLE progress AS
 WITH elapsed AS (
-    SELECT (month(p.end_date) - 1 + CAST(day(p.end_date) AS DOUBLE) / day(last_day(p.end_date))) / 12.0
+    SELECT (month(p.end_date) - 1 + CAST(day(p.end_date) AS DOUBLE) / day(last_day(p.end_date))) / CAST(12 AS DOUBLE)
                AS elapsed
     FROM period p
 ), start_sums AS (
-    SELECT CASE grouping(district, street, community_id)
+    SELECT CASE grouping_id(district, street, community_id)
                WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
            coalesce(district, '') AS district, coalesce(street, '') AS street,
            coalesce(community_id, -1) AS community_id,
@@ -48,20 +54,20 @@ WITH elapsed AS (
 ), projected AS (
     SELECT i.level, i.district, i.street, i.community_id, i.community,
            e.elapsed,
-           12.0 * (1 - e.elapsed) AS remaining_months,
+           12 * (1 - e.elapsed) AS remaining_months,
            i.population, i.registered, st.registered_at_start,
            i.registration_rate, i.registration_target,
            (coalesce(st.registered_at_start_with_population, 0)
               + (coalesce(u.registered_with_population, 0) - coalesce(st.registered_at_start_with_population, 0))
-                / e.elapsed)
+                / nullif(e.elapsed, 0))
              / nullif(i.population, 0) AS projected_registration_rate,
            i.registration_gap AS registrations_needed,
            i.hours,
            i.per_capita_hours AS per_capita_hours_ytd,
            s.per_capita_target_year,
-           i.per_capita_hours / e.elapsed AS projected_per_capita_hours,
+           i.per_capita_hours / nullif(e.elapsed, 0) AS projected_per_capita_hours,
            CASE WHEN i.registered > 0
-                THEN greatest(0, s.per_capita_target_year - i.per_capita_hours) / (12.0 * (1 - e.elapsed)) END
+                THEN greatest(0, s.per_capita_target_year - i.per_capita_hours) / nullif(12 * (1 - e.elapsed), 0) END
                AS hours_needed_per_month
     FROM indicators i
     JOIN unit_sums u USING (level, district, street, community_id)
@@ -69,7 +75,7 @@ WITH elapsed AS (
          elapsed e, settings s
 )
 SELECT *,
-       CAST(registrations_needed AS DOUBLE) / remaining_months AS registrations_needed_per_month,
+       CAST(registrations_needed AS DOUBLE) / nullif(remaining_months, 0) AS registrations_needed_per_month,
        projected_registration_rate < registration_target - 1e-9 AS misses_registration,
        projected_per_capita_hours < per_capita_target_year - 1e-9 AS misses_per_capita_hours
 FROM projected;

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Months, NaiveDate};
-use duckdb::{params, Connection};
+use duckdb::Connection;
 
+use crate::engine::{Engine, EngineError};
 use crate::period::Period;
 pub use crate::results::{round_to, IndicatorRow, Indicators, MonthPoint};
 use domain::Config;
@@ -43,13 +44,12 @@ pub const SQL_FILES: [(&str, &str); 9] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndicatorError {
-    #[error("indicator query failed in {file}: {source}")]
-    Sql {
-        file: &'static str,
-        source: duckdb::Error,
-    },
+    #[error("indicator query failed in {0}")]
+    Sql(EngineError),
     #[error("warehouse query failed: {0}")]
     Db(#[from] duckdb::Error),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     #[error("{0} 年没有服务记录，无法确定“年初至今”的截止日期 (no service records in {0}: the year to date has no end)")]
     NoRecordsInYear(i32),
 }
@@ -123,15 +123,13 @@ pub fn year_earlier(p: &Period) -> Period {
 /// (the records' last date when that is a month's last day), not past `today`. Within January,
 /// to the last record's date. 31 December makes it the whole year.
 pub fn year_to_date_period(
-    conn: &Connection,
+    engine: &dyn Engine,
     year: i32,
     today: NaiveDate,
 ) -> Result<Period, IndicatorError> {
-    let last: Option<String> = conn.query_row(
-        "SELECT CAST(max(served_on) AS VARCHAR) FROM service_records
-          WHERE year(served_on) = ? AND served_on <= CAST(? AS DATE)",
-        params![year, today.to_string()],
-        |r| r.get(0),
+    let last: Option<String> = last_record_date(
+        engine,
+        &format!("year(served_on) = {year} AND served_on <= CAST('{today}' AS DATE)"),
     )?;
     let last = last
         .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
@@ -159,13 +157,44 @@ pub(crate) enum Pass {
 
 /// Star counts of zero for a comparison pass (see [`Pass::Comparison`]).
 const NO_STARS_SQL: &str = "CREATE OR REPLACE TEMP TABLE m_stars AS
-    SELECT community_id, 0::BIGINT AS star1, 0::BIGINT AS star2, 0::BIGINT AS star3,
-           0::BIGINT AS star4, 0::BIGINT AS star5
+    SELECT community_id, CAST(0 AS BIGINT) AS star1, CAST(0 AS BIGINT) AS star2,
+           CAST(0 AS BIGINT) AS star3, CAST(0 AS BIGINT) AS star4, CAST(0 AS BIGINT) AS star5
     FROM hierarchy;";
+
+/// The last service date (as `YYYY-MM-DD`) among the records matching `condition`, computed
+/// on the engine.
+fn last_record_date(
+    engine: &dyn Engine,
+    condition: &str,
+) -> Result<Option<String>, IndicatorError> {
+    engine.run(
+        "vbrief (last service date)",
+        &format!(
+            "CREATE OR REPLACE TEMP TABLE vbrief_last_record AS
+             SELECT max(served_on) AS last FROM service_records WHERE {condition}"
+        ),
+    )?;
+    let conn = engine.fetch(&["vbrief_last_record"])?;
+    Ok(conn.query_row(
+        "SELECT CAST(last AS VARCHAR) FROM vbrief_last_record",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// A date or number written into SQL as a typed literal that both engines read exactly.
+pub(crate) fn date_literal(d: NaiveDate) -> String {
+    format!("CAST('{d}' AS DATE)")
+}
+
+pub(crate) fn double_literal(x: f64) -> String {
+    // `{:?}` is the shortest text that reads back as the same f64.
+    format!("CAST('{x:?}' AS DOUBLE)")
+}
 
 /// The `period` and `settings` tables every indicator SQL file reads.
 pub(crate) fn set_period_and_settings(
-    conn: &Connection,
+    engine: &dyn Engine,
     period: &Period,
     config: &Config,
 ) -> Result<(), IndicatorError> {
@@ -175,47 +204,42 @@ pub(crate) fn set_period_and_settings(
     };
     let t = &config.targets;
     let stars = &config.stars.thresholds;
-    conn.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE period (start_date DATE, end_date DATE, days INTEGER, months INTEGER);
-         CREATE OR REPLACE TEMP TABLE settings (registration_target DOUBLE, per_capita_target_year DOUBLE,
-             organizations_min DOUBLE, organizations_aim DOUBLE, standard_categories DOUBLE,
-             star1 DOUBLE, star2 DOUBLE, star3 DOUBLE, star4 DOUBLE, star5 DOUBLE);",
-    )?;
-    conn.execute(
-        "INSERT INTO period VALUES (CAST(? AS DATE), CAST(? AS DATE), ?, ?)",
-        params![
-            period.start.to_string(),
-            period.end.to_string(),
-            period.days(),
-            months
-        ],
-    )?;
-    conn.execute(
-        "INSERT INTO settings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        params![
-            t.registration_rate.value,
-            t.per_capita_hours.value,
-            t.organizations_min.value,
-            t.organizations_aim.value,
-            config.categories.standard.len() as f64,
-            stars[0],
-            stars[1],
-            stars[2],
-            stars[3],
-            stars[4]
-        ],
-    )?;
+    let d = double_literal;
+    let sql = format!(
+        "CREATE OR REPLACE TEMP TABLE period AS
+         SELECT {start} AS start_date, {end} AS end_date, CAST({days} AS INTEGER) AS days,
+                CAST({months} AS INTEGER) AS months;
+         CREATE OR REPLACE TEMP TABLE settings AS
+         SELECT {registration} AS registration_target, {per_capita} AS per_capita_target_year,
+                {organizations_min} AS organizations_min, {organizations_aim} AS organizations_aim,
+                {categories} AS standard_categories,
+                {s1} AS star1, {s2} AS star2, {s3} AS star3, {s4} AS star4, {s5} AS star5;",
+        start = date_literal(period.start),
+        end = date_literal(period.end),
+        days = period.days(),
+        registration = d(t.registration_rate.value),
+        per_capita = d(t.per_capita_hours.value),
+        organizations_min = d(t.organizations_min.value),
+        organizations_aim = d(t.organizations_aim.value),
+        categories = d(config.categories.standard.len() as f64),
+        s1 = d(stars[0]),
+        s2 = d(stars[1]),
+        s3 = d(stars[2]),
+        s4 = d(stars[3]),
+        s5 = d(stars[4]),
+    );
+    engine.run("vbrief (period and settings)", &sql)?;
     Ok(())
 }
 
 /// Sets the period and targets the SQL reads, then runs every file.
 pub(crate) fn run_sql(
-    conn: &Connection,
+    engine: &dyn Engine,
     period: &Period,
     config: &Config,
     pass: Pass,
 ) -> Result<Vec<IndicatorRow>, IndicatorError> {
-    set_period_and_settings(conn, period, config)?;
+    set_period_and_settings(engine, period, config)?;
     for (file, sql) in SQL_FILES {
         let _t = tracing::info_span!("indicators", part = %file).entered();
         let sql = if pass == Pass::Comparison && file == "04_stars.sql" {
@@ -223,10 +247,11 @@ pub(crate) fn run_sql(
         } else {
             sql
         };
-        conn.execute_batch(&crate::status::render(sql, config))
-            .map_err(|source| IndicatorError::Sql { file, source })?;
+        engine
+            .run(file, &crate::status::render(sql, config))
+            .map_err(IndicatorError::Sql)?;
     }
-    read_indicator_rows(conn)
+    read_indicator_rows(engine.fetch(&["indicators"])?)
 }
 
 /// The `indicators` table the SQL files left, as typed rows (rounded as DOMAIN.md §4 says).
@@ -417,7 +442,7 @@ fn key(r: &IndicatorRow) -> UnitKey {
 
 /// Computes every indicator for `period`, with comparison columns and scores.
 pub fn compute(
-    conn: &Connection,
+    engine: &dyn Engine,
     period: &Period,
     config: &Config,
 ) -> Result<Indicators, IndicatorError> {
@@ -432,13 +457,18 @@ pub fn compute(
     let prev = if previous == earlier {
         None
     } else {
-        Some(by_unit(run_sql(conn, &previous, config, Pass::Comparison)?))
+        Some(by_unit(run_sql(
+            engine,
+            &previous,
+            config,
+            Pass::Comparison,
+        )?))
     };
-    let yoy = by_unit(run_sql(conn, &earlier, config, Pass::Comparison)?);
+    let yoy = by_unit(run_sql(engine, &earlier, config, Pass::Comparison)?);
     let prev = prev.unwrap_or_else(|| yoy.clone());
-    let monthly_year_earlier = read_monthly(conn)?;
-    let mut rows = run_sql(conn, period, config, Pass::Report)?;
-    let monthly = read_monthly(conn)?;
+    let monthly_year_earlier = read_monthly(engine.fetch(&["monthly"])?)?;
+    let mut rows = run_sql(engine, period, config, Pass::Report)?;
+    let monthly = read_monthly(engine.fetch(&["monthly"])?)?;
     for row in &mut rows {
         if let Some(p) = prev.get(&key(row)) {
             row.registered_prev = Some(p.registered);
@@ -457,11 +487,7 @@ pub fn compute(
         row.score = Some(round_to(crate::score::score(row, config), 1));
     }
     crate::score::rank_within_districts(&mut rows);
-    let last_record: Option<String> = conn.query_row(
-        "SELECT CAST(max(served_on) AS VARCHAR) FROM service_records",
-        [],
-        |r| r.get(0),
-    )?;
+    let last_record = last_record_date(engine, "true")?;
     let extends_past_data = last_record
         .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
         .is_none_or(|last| period.end > last);
@@ -480,12 +506,10 @@ pub fn compute(
 
 /// The default period: the last calendar year that has ended (before `today`) and has
 /// service records; the year before `today`'s when there are none.
-pub fn default_period(conn: &Connection, today: NaiveDate) -> Result<Period, IndicatorError> {
-    let last: Option<i32> = conn.query_row(
-        "SELECT CAST(year(max(served_on)) AS INTEGER) FROM service_records",
-        [],
-        |r| r.get(0),
-    )?;
+pub fn default_period(engine: &dyn Engine, today: NaiveDate) -> Result<Period, IndicatorError> {
+    let last: Option<i32> = last_record_date(engine, "true")?
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .map(|d| d.year());
     let year = last.map_or(today.year() - 1, |y| y.min(today.year() - 1));
     Ok(Period::parse(&year.to_string()).expect("a year is a period"))
 }

@@ -3,11 +3,11 @@
 //! over the indicator SQL run for the year to date.
 
 use chrono::{Datelike, NaiveDate};
-use duckdb::Connection;
 use serde::{Deserialize, Serialize};
 
 use domain::config::Config;
 
+use crate::engine::Engine;
 use crate::indicators::{round_to, run_sql, IndicatorError, Pass};
 use crate::period::Period;
 
@@ -74,17 +74,17 @@ impl Progress {
 /// [`year_to_date`]). Runs the indicator SQL for the year to date (without star levels), then
 /// progress.sql; leaves the temp tables of that run behind.
 pub fn compute(
-    conn: &Connection,
+    engine: &dyn Engine,
     period: &Period,
     config: &Config,
 ) -> Result<Option<Progress>, IndicatorError> {
     let Some(ytd) = year_to_date(period) else {
         return Ok(None);
     };
-    run_sql(conn, &ytd, config, Pass::Comparison)?;
+    run_sql(engine, &ytd, config, Pass::Comparison)?;
     let (file, sql) = PROGRESS_SQL;
-    conn.execute_batch(sql)
-        .map_err(|source| IndicatorError::Sql { file, source })?;
+    engine.run(file, sql).map_err(IndicatorError::Sql)?;
+    let conn = engine.fetch(&["progress"])?;
     let (elapsed, remaining_months): (f64, f64) = conn.query_row(
         "SELECT any_value(elapsed), any_value(remaining_months) FROM progress",
         [],
@@ -128,7 +128,10 @@ pub fn compute(
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    conn.execute_batch("DROP TABLE IF EXISTS progress; DROP TABLE IF EXISTS progress_start;")?;
+    engine.run(
+        "vbrief (clean-up)",
+        "DROP TABLE IF EXISTS progress; DROP TABLE IF EXISTS progress_start;",
+    )?;
     Ok(Some(Progress {
         year_to_date: ytd,
         elapsed,

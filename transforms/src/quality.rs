@@ -3,10 +3,12 @@
 //! gets a status (pass / warn / fail against the thresholds in `vbrief.toml [quality]`), the
 //! number of rows it looked at and the failing ones, each with the community that must fix it.
 
-use chrono::NaiveDate;
-use duckdb::{params, Connection};
+use chrono::{Datelike, Months, NaiveDate};
+use duckdb::Connection;
 use serde::Serialize;
 
+use crate::engine::{Dialect, Engine, EngineError};
+use crate::indicators::{date_literal, double_literal};
 use crate::period::Period;
 use domain::Config;
 
@@ -311,29 +313,31 @@ impl QualityReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum QualityError {
-    #[error("quality check failed in {file}: {source}")]
-    Sql {
-        file: &'static str,
-        source: duckdb::Error,
-    },
+    #[error("quality check failed in {0}")]
+    Sql(EngineError),
     #[error("warehouse query failed: {0}")]
     Db(#[from] duckdb::Error),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     #[error("{0}")]
     Output(String),
 }
 
 /// Runs every check for `period`, judging dates against `today`: the counts only.
 pub fn run_checks(
-    conn: &Connection,
+    engine: &dyn Engine,
     period: &Period,
     today: NaiveDate,
     config: &Config,
 ) -> Result<QualityReport, QualityError> {
-    run_checks_with_rows(conn, period, today, config, None)
+    let result = run_all(engine, period, today, config, None);
+    // The scratch tables go whatever happened.
+    engine.run("vbrief (clean-up)", CLEAN_UP_SQL)?;
+    result
 }
 
-/// Runs every check and, with `on_row`, streams every failing row to it, sorted by the
-/// community that must fix it (then check, file, row). An `Err` from `on_row` stops the run.
+/// The checks with every failing row handed to `on_row` (on the DuckDB warehouse: the rows
+/// are read where they are).
 pub fn run_checks_with_rows(
     conn: &Connection,
     period: &Period,
@@ -342,73 +346,101 @@ pub fn run_checks_with_rows(
     on_row: Option<&mut dyn FnMut(FailingRow) -> Result<(), String>>,
 ) -> Result<QualityReport, QualityError> {
     let result = run_all(conn, period, today, config, on_row);
-    // The scratch tables go whatever happened.
-    conn.execute_batch(
-        "DROP TABLE IF EXISTS qc_failing; DROP TABLE IF EXISTS qc_checked;
-         DROP TABLE IF EXISTS qc_counted;
-         DROP VIEW IF EXISTS qc_quarantine; DROP TABLE IF EXISTS qc_rows;
-         DROP VIEW IF EXISTS qc_records; DROP TABLE IF EXISTS qc_settings;",
-    )?;
+    conn.run("vbrief (clean-up)", CLEAN_UP_SQL)?;
+    conn.execute_batch("DROP TABLE IF EXISTS qc_failing_all;")?;
     result
 }
 
+const CLEAN_UP_SQL: &str = "DROP TABLE IF EXISTS qc_failing; DROP TABLE IF EXISTS qc_checked;
+     DROP TABLE IF EXISTS qc_count; DROP VIEW IF EXISTS qc_quarantine; DROP TABLE IF EXISTS qc_rows;
+     DROP VIEW IF EXISTS qc_records; DROP TABLE IF EXISTS qc_settings; DROP TABLE IF EXISTS qc_months;";
+
+/// The `qc_settings` and `qc_months` tables the checks read (see quality/00_setup.sql).
+fn settings_sql(period: &Period, today: NaiveDate, config: &Config) -> String {
+    let mut months = Vec::new();
+    let mut month = period.start.with_day(1).expect("day 1 exists");
+    while month <= period.end {
+        months.push(format!("SELECT {} AS month", date_literal(month)));
+        month = month + Months::new(1);
+    }
+    format!(
+        "CREATE OR REPLACE TEMP TABLE qc_settings AS
+         SELECT {start} AS start_date, {end} AS end_date, {today} AS today,
+                CAST('2000-01-01' AS DATE) AS earliest, {tolerance} AS reported_hours_tolerance;
+         CREATE OR REPLACE TEMP TABLE qc_months AS {months};",
+        start = date_literal(period.start),
+        end = date_literal(period.end),
+        today = date_literal(today),
+        tolerance = double_literal(config.quality.reported_hours_tolerance),
+        months = months.join(" UNION ALL "),
+    )
+}
+
 fn run_all(
-    conn: &Connection,
+    engine: &dyn Engine,
     period: &Period,
     today: NaiveDate,
     config: &Config,
-    on_row: Option<&mut dyn FnMut(FailingRow) -> Result<(), String>>,
+    mut on_row: Option<&mut dyn FnMut(FailingRow) -> Result<(), String>>,
 ) -> Result<QualityReport, QualityError> {
-    conn.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE qc_settings (start_date DATE, end_date DATE, today DATE,
-             earliest DATE, reported_hours_tolerance DOUBLE);",
-    )?;
-    conn.execute(
-        "INSERT INTO qc_settings VALUES (CAST(? AS DATE), CAST(? AS DATE), CAST(? AS DATE),
-             DATE '2000-01-01', ?)",
-        params![
-            period.start.to_string(),
-            period.end.to_string(),
-            today.to_string(),
-            config.quality.reported_hours_tolerance
-        ],
+    engine.run(
+        "vbrief (check settings)",
+        &settings_sql(period, today, config),
     )?;
     let (setup_file, setup_sql) = SETUP_SQL;
-    conn.execute_batch(setup_sql)
-        .map_err(|source| QualityError::Sql {
-            file: setup_file,
-            source,
-        })?;
-    // Without rows to hand out, each check's rows are counted and dropped as soon as it has
-    // run, so a run holds at most one check's failing rows.
-    let keep_rows = on_row.is_some();
-    conn.execute_batch("CREATE OR REPLACE TEMP TABLE qc_counted (check_id VARCHAR, n BIGINT);")?;
+    engine
+        .run(setup_file, setup_sql)
+        .map_err(QualityError::Sql)?;
+    // With rows to hand out (DuckDB only), each check's rows are kept; else each check's rows
+    // are counted where they are and replaced by the next check's, so a run holds at most one
+    // check's failing rows and only the counts travel.
+    let keep_rows = match on_row {
+        Some(_) if engine.dialect() == Dialect::DuckDb => {
+            let conn = engine.fetch(&[])?;
+            conn.execute_batch(
+                "CREATE OR REPLACE TEMP TABLE qc_failing_all (
+                     check_id VARCHAR, owner_id INTEGER, owner_text VARCHAR, file_id INTEGER,
+                     source_row BIGINT, column_name VARCHAR, detail VARCHAR, masked_name VARCHAR);",
+            )?;
+            Some(conn)
+        }
+        Some(_) => {
+            return Err(QualityError::Output(
+                "failing rows are listed on the DuckDB warehouse only".into(),
+            ))
+        }
+        None => None,
+    };
+    let mut counts = Vec::with_capacity(CHECKS.len());
     for check in &CHECKS {
         let _t = tracing::info_span!("checks", part = check.id).entered();
-        conn.execute_batch(&crate::status::render(check.sql, config))
-            .map_err(|source| QualityError::Sql {
-                file: check.file,
-                source,
-            })?;
-        if !keep_rows {
-            conn.execute_batch(
-                "INSERT INTO qc_counted SELECT check_id, count(*) FROM qc_failing GROUP BY check_id;
-                 CREATE OR REPLACE TEMP TABLE qc_failing AS SELECT * FROM qc_failing LIMIT 0;",
-            )?;
-        }
-    }
-    let mut checks = Vec::with_capacity(CHECKS.len());
-    for check in &CHECKS {
-        let (checked, failing): (i64, i64) = conn.query_row(
-            "SELECT (SELECT coalesce(sum(checked), 0) FROM qc_checked WHERE check_id = ?1),
-                    (SELECT count(*) FROM qc_failing WHERE check_id = ?1)
-                  + (SELECT coalesce(sum(n), 0) FROM qc_counted WHERE check_id = ?1)",
-            [check.id],
+        engine
+            .run(check.file, &crate::status::render(check.sql, config))
+            .map_err(QualityError::Sql)?;
+        engine.run(
+            "vbrief (check counts)",
+            "CREATE OR REPLACE TEMP TABLE qc_count AS
+             SELECT (SELECT coalesce(sum(checked), 0) FROM qc_checked) AS checked,
+                    (SELECT count(*) FROM qc_failing) AS failing",
+        )?;
+        let (checked, failing): (i64, i64) = engine.fetch(&["qc_count"])?.query_row(
+            "SELECT checked, failing FROM qc_count",
+            [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        checks.push(judged(check, checked, failing, config));
+        counts.push((checked, failing));
+        if let Some(conn) = keep_rows {
+            conn.execute_batch("INSERT INTO qc_failing_all SELECT * FROM qc_failing;")?;
+        }
+        // Gone before the next check builds its own: a run holds one check's rows at a time.
+        engine.run("vbrief (check counts)", "DROP TABLE IF EXISTS qc_failing;")?;
     }
-    if let Some(on_row) = on_row {
+    let checks: Vec<CheckResult> = CHECKS
+        .iter()
+        .zip(counts)
+        .map(|(check, (checked, failing))| judged(check, checked, failing, config))
+        .collect();
+    if let (Some(on_row), Some(conn)) = (on_row.as_mut(), keep_rows) {
         let order: String = CHECKS
             .iter()
             .enumerate()
@@ -419,7 +451,7 @@ fn run_all(
                     coalesce(c.community, ''), coalesce(q.owner_text, ''), coalesce(f.path, ''),
                     coalesce(f.sheet, ''), q.source_row, coalesce(q.column_name, ''),
                     coalesce(q.detail, ''), coalesce(q.masked_name, '')
-               FROM qc_failing q
+               FROM qc_failing_all q
                LEFT JOIN communities c ON c.community_id = q.owner_id
                LEFT JOIN files f ON f.file_id = q.file_id
               ORDER BY c.community IS NULL, c.district, c.street, c.community,

@@ -1,11 +1,11 @@
 //! 星级认定名单: the persons behind the star counts, for each community to certify, from
 //! `transforms/sql/star_list.sql` over the same scope and star tables the indicators use.
 
-use duckdb::Connection;
 use serde::{Deserialize, Serialize};
 
 use domain::config::Config;
 
+use crate::engine::Engine;
 use crate::indicators::{set_period_and_settings, IndicatorError, SQL_FILES};
 use crate::period::Period;
 
@@ -32,19 +32,22 @@ pub struct StarListRow {
 /// Every person eligible for a star level at the end of `period`, sorted for handing to each
 /// community: by district, street and community, then level and hours (highest first).
 pub fn star_list(
-    conn: &Connection,
+    engine: &dyn Engine,
     period: &Period,
     config: &Config,
 ) -> Result<Vec<StarListRow>, IndicatorError> {
-    set_period_and_settings(conn, period, config)?;
+    set_period_and_settings(engine, period, config)?;
     let needed = ["01_scope.sql", "04_stars.sql"];
     for &(file, sql) in SQL_FILES.iter().filter(|(f, _)| needed.contains(f)) {
-        conn.execute_batch(&crate::status::render(sql, config))
-            .map_err(|source| IndicatorError::Sql { file, source })?;
+        engine
+            .run(file, &crate::status::render(sql, config))
+            .map_err(IndicatorError::Sql)?;
     }
     let (file, sql) = STAR_LIST_SQL;
-    conn.execute_batch(&crate::status::render(sql, config))
-        .map_err(|source| IndicatorError::Sql { file, source })?;
+    engine
+        .run(file, &crate::status::render(sql, config))
+        .map_err(IndicatorError::Sql)?;
+    let conn = engine.fetch(&["star_list"])?;
     let mut stmt = conn.prepare(
         "SELECT district, street, community, volunteer_no, name_masked, level, hours,
                 new_in_period
@@ -66,6 +69,6 @@ pub fn star_list(
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    conn.execute_batch("DROP TABLE IF EXISTS star_list;")?;
+    engine.run("vbrief (clean-up)", "DROP TABLE IF EXISTS star_list;")?;
     Ok(rows)
 }

@@ -1,16 +1,13 @@
 -- Data-quality checks (`vbrief check`, the briefing's annex, `vbrief ingest`'s summary).
 -- vbrief sets `qc_settings` (the period, today's date, the earliest plausible date and the
--- tolerance for exported cumulative hours). Each check file after this one appends:
+-- tolerance for exported cumulative hours) and `qc_months` (the months of the period). Each
+-- check file after this one leaves two tables, which vbrief counts before the next check:
 --   qc_checked (check_id, checked): how many rows (or units) the check looked at;
---   qc_failing (...): one line per failing row, with the community that must fix it
+--   qc_failing (check_id, owner_id, owner_text, file_id, source_row, column_name, detail,
+--     masked_name): one line per failing row, with the community that must fix it
 --     (owner_id, from the ledger; else owner_text, the community as the row wrote it).
 -- Every quarantined row belongs to exactly one check: the id, duplicate, community, hours and
 -- population checks take theirs by reason, and `bad_values` takes the rest.
-
-CREATE OR REPLACE TEMP TABLE qc_checked (check_id VARCHAR, checked BIGINT);
-CREATE OR REPLACE TEMP TABLE qc_failing (
-    check_id VARCHAR, owner_id INTEGER, owner_text VARCHAR, file_id INTEGER, source_row BIGINT,
-    column_name VARCHAR, detail VARCHAR, masked_name VARCHAR);
 
 -- Quarantined rows with the community they belong to: the one the row names, else the
 -- community of the person the row is about.

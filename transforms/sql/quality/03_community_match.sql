@@ -3,13 +3,14 @@
 -- or is empty. Listed under the community as the row wrote it, with the closest candidates.
 -- checked = rows of every kind that names a community.
 
-INSERT INTO qc_checked
-SELECT 'community_match', coalesce(sum(n), 0) FROM qc_rows
+CREATE OR REPLACE TEMP TABLE qc_checked AS
+SELECT 'community_match' AS check_id, coalesce(sum(n), 0) AS checked FROM qc_rows
 WHERE kind NOT IN ('communities', 'service_records');
 
-INSERT INTO qc_failing
-SELECT 'community_match', owner_id, owner_text, file_id, source_row, column_name,
-       detail || CASE WHEN coalesce(candidates, '') <> '' THEN '; 候选 candidates: ' || candidates ELSE '' END,
+CREATE OR REPLACE TEMP TABLE qc_failing AS
+SELECT 'community_match' AS check_id, owner_id, owner_text, file_id, source_row, column_name,
+       detail || CASE WHEN coalesce(candidates, '') <> '' THEN '; 候选 candidates: ' || candidates ELSE '' END
+           AS detail,
        masked_name
 FROM qc_quarantine
 WHERE reason IN ('unknown_community', 'ambiguous_community', 'missing_community')

@@ -3,19 +3,19 @@
 -- to more than 24 hours on one day are listed here (every record of that person-day), since
 -- no one serves more than a day in a day. checked = service record rows.
 
-INSERT INTO qc_checked
-SELECT 'daily_hours', coalesce(sum(n), 0) FROM qc_rows WHERE kind = 'service_records';
-
-INSERT INTO qc_failing
-SELECT 'daily_hours', owner_id, owner_text, file_id, source_row, column_name, detail, masked_name
-FROM qc_quarantine
-WHERE reason IN ('hours_not_positive', 'hours_over_24') AND kind <> 'communities';
+CREATE OR REPLACE TEMP TABLE qc_checked AS
+SELECT 'daily_hours' AS check_id, coalesce(sum(n), 0) AS checked
+FROM qc_rows WHERE kind = 'service_records';
 
 -- The person-days are summed on service_records alone; only their records are then joined
 -- to the volunteer for the community and name.
-INSERT INTO qc_failing
+CREATE OR REPLACE TEMP TABLE qc_failing AS
+SELECT 'daily_hours' AS check_id, owner_id, owner_text, file_id, source_row, column_name, detail, masked_name
+FROM qc_quarantine
+WHERE reason IN ('hours_not_positive', 'hours_over_24') AND kind <> 'communities'
+UNION ALL
 SELECT 'daily_hours', r.owner_id, NULL, r.file_id, r.source_row, '服务时长',
-       '同一人 ' || CAST(r.served_on AS VARCHAR) || ' 当天有效时长合计 ' || printf('%.2f', d.total)
+       '同一人 ' || CAST(r.served_on AS STRING) || ' 当天有效时长合计 ' || printf('%.2f', d.total)
            || ' 小时，超过24小时 (more than 24 effective hours in one day for one person)',
        r.name_masked
 FROM qc_records r

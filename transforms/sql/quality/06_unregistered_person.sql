@@ -4,12 +4,15 @@
 -- known, so these rows are listed together, with the organization that recorded them.
 -- checked = service records.
 
-INSERT INTO qc_checked SELECT 'unregistered_person', count(*) FROM service_records;
+CREATE OR REPLACE TEMP TABLE qc_checked AS
+SELECT 'unregistered_person' AS check_id, count(*) AS checked FROM service_records;
 
-INSERT INTO qc_failing
-SELECT 'unregistered_person', NULL, NULL, file_id, source_row, '证件号码',
+CREATE OR REPLACE TEMP TABLE qc_failing AS
+SELECT 'unregistered_person' AS check_id, CAST(NULL AS INTEGER) AS owner_id,
+       CAST(NULL AS STRING) AS owner_text, file_id, source_row, '证件号码' AS column_name,
        '志愿者注册信息中没有此人 (person not in the volunteer registry)'
-           || CASE WHEN organization IS NOT NULL THEN '; 服务团体 organization: ' || organization ELSE '' END,
-       NULL
+           || CASE WHEN organization IS NOT NULL THEN '; 服务团体 organization: ' || organization ELSE '' END
+           AS detail,
+       CAST(NULL AS STRING) AS masked_name
 FROM service_records r
 WHERE NOT EXISTS (SELECT 1 FROM volunteers v WHERE v.k = r.person_key);

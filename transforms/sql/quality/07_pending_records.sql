@@ -5,17 +5,19 @@
 -- so that an office notices a new word and says whether it counts. Records from an export
 -- without a status column count as effective and are not listed. checked = service records.
 
-INSERT INTO qc_checked SELECT 'pending_records', count(*) FROM service_records;
+CREATE OR REPLACE TEMP TABLE qc_checked AS
+SELECT 'pending_records' AS check_id, count(*) AS checked FROM service_records;
 
-INSERT INTO qc_failing
-SELECT 'pending_records', owner_id, NULL, file_id, source_row, '状态',
+CREATE OR REPLACE TEMP TABLE qc_failing AS
+SELECT 'pending_records' AS check_id, owner_id, CAST(NULL AS STRING) AS owner_text, file_id,
+       source_row, '状态' AS column_name,
        CASE WHEN status = '' OR status IN @known_pending_status
             THEN '状态为“' || CASE WHEN status = '' THEN '(空)' ELSE status END
                  || '”，不计入服务时长 (status is not 已生效: the hours do not count)'
             ELSE '状态为“' || status || '”，vbrief 不认识这个状态词（共 '
-                 || CAST(count(*) OVER (PARTITION BY status) AS VARCHAR)
+                 || CAST(count(*) OVER (PARTITION BY status) AS STRING)
                  || ' 条），不计入服务时长；如它表示有效，请加入 vbrief.toml 的 [status] effective (unknown status word, not counted; add it to [status] effective if it means effective)'
-       END,
-       name_masked
+       END AS detail,
+       name_masked AS masked_name
 FROM qc_records
 WHERE status IS NOT NULL AND status NOT IN @effective_status;

@@ -3,30 +3,28 @@
 -- test as the indicator active_months: regular, 常态化 service means every month).
 -- checked = communities × months of the period.
 
-CREATE OR REPLACE TEMP TABLE qc_months AS
-SELECT CAST(unnest(generate_series(CAST(date_trunc('month', start_date) AS TIMESTAMP),
-                                   CAST(end_date AS TIMESTAMP), INTERVAL 1 MONTH)) AS DATE) AS month
-FROM qc_settings;
-
 CREATE OR REPLACE TEMP TABLE qc_active AS
-SELECT community_id, CAST(date_trunc('month', held_on) AS DATE) AS month FROM activities, qc_settings s
+SELECT community_id, make_date(year(held_on), month(held_on), 1) AS month FROM activities, qc_settings s
 WHERE held_on BETWEEN s.start_date AND s.end_date
 UNION
-SELECT v.community_id, CAST(date_trunc('month', r.served_on) AS DATE) FROM service_records r
+SELECT v.community_id, make_date(year(r.served_on), month(r.served_on), 1) FROM service_records r
 JOIN volunteers v ON v.k = r.person_key, qc_settings s
 WHERE r.served_on BETWEEN s.start_date AND s.end_date
   AND v.registered_on <= s.end_date AND coalesce(v.status, '') NOT IN @excluded_volunteer_status
   AND coalesce(v.verification, '') NOT IN @excluded_verification_status
   AND (r.status IS NULL OR r.status IN @effective_status);
 
-INSERT INTO qc_checked
-SELECT 'inactive_months', (SELECT count(*) FROM communities) * (SELECT count(*) FROM qc_months);
+CREATE OR REPLACE TEMP TABLE qc_checked AS
+SELECT 'inactive_months' AS check_id,
+       (SELECT count(*) FROM communities) * (SELECT count(*) FROM qc_months) AS checked;
 
-INSERT INTO qc_failing
-SELECT 'inactive_months', c.community_id, NULL, NULL, NULL, NULL,
-       strftime(m.month, '%Y-%m') || ' 没有活动，也没有有效服务记录 (no activity and no effective service record in the month)',
-       NULL
+CREATE OR REPLACE TEMP TABLE qc_failing AS
+SELECT 'inactive_months' AS check_id, c.community_id AS owner_id, CAST(NULL AS STRING) AS owner_text,
+       CAST(NULL AS INTEGER) AS file_id, CAST(NULL AS BIGINT) AS source_row,
+       CAST(NULL AS STRING) AS column_name,
+       substr(CAST(m.month AS STRING), 1, 7) || ' 没有活动，也没有有效服务记录 (no activity and no effective service record in the month)'
+           AS detail,
+       CAST(NULL AS STRING) AS masked_name
 FROM communities c CROSS JOIN qc_months m
 WHERE NOT EXISTS (SELECT 1 FROM qc_active a WHERE a.community_id = c.community_id AND a.month = m.month);
-DROP TABLE qc_months;
 DROP TABLE qc_active;

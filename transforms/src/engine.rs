@@ -1,0 +1,255 @@
+//! The seam between the SQL and the engine that runs it.
+//!
+//! Every figure is defined once, in `transforms/sql/`, in the SQL that DuckDB and Spark SQL
+//! share. An [`Engine`] runs those files (each statement leaves a temporary table behind) and
+//! then hands the few small tables the Rust side reads (the indicator rows, a check's counts)
+//! over as a local DuckDB connection, where the same reading code runs whatever engine
+//! computed them:
+//!
+//! - DuckDB (the default): the warehouse connection itself; nothing is copied.
+//! - Spark (`--engine spark`, [`crate::spark`]): the statements run on a Spark Connect server
+//!   over the exported Parquet tables, and the tables read afterwards travel back as Arrow.
+//!
+//! The few real differences between the two SQL dialects are handled when a file is rendered
+//! for an engine ([`render`]); see `transforms/sql/README.md` for the subset the files keep to.
+
+use duckdb::Connection;
+
+/// Which SQL dialect a file is rendered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    DuckDb,
+    Spark,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A statement of a SQL file failed on the engine.
+    #[error("{file} 第 {statement} 条语句 (statement {statement}): {message}")]
+    Statement {
+        file: String,
+        statement: usize,
+        message: String,
+    },
+    #[error(transparent)]
+    DuckDb(#[from] duckdb::Error),
+    /// Anything else the engine said (connection, transfer of results).
+    #[error("{0}")]
+    Engine(String),
+}
+
+/// Runs the shared SQL and gives its results back for reading.
+pub trait Engine {
+    fn dialect(&self) -> Dialect;
+
+    /// Runs every statement of one SQL file (status words already written in, see
+    /// [`crate::status::render`]); `file` names it in errors.
+    fn run(&self, file: &str, sql: &str) -> Result<(), EngineError>;
+
+    /// A DuckDB connection on which `tables`, left on the engine by the SQL run so far, can be
+    /// read under the same names.
+    fn fetch(&self, tables: &[&str]) -> Result<&Connection, EngineError>;
+}
+
+impl Engine for Connection {
+    fn dialect(&self) -> Dialect {
+        Dialect::DuckDb
+    }
+
+    fn run(&self, file: &str, sql: &str) -> Result<(), EngineError> {
+        // The file as it is, in one call: the shared SQL is DuckDB's own.
+        self.execute_batch(sql).map_err(|e| EngineError::Statement {
+            file: file.to_string(),
+            statement: 0,
+            message: one_line(&e.to_string()),
+        })
+    }
+
+    fn fetch(&self, _tables: &[&str]) -> Result<&Connection, EngineError> {
+        Ok(self)
+    }
+}
+
+/// An error message on one line (engines answer with stack traces and query plans).
+pub fn one_line(message: &str) -> String {
+    let first = message
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let mut line: String = first.chars().take(400).collect();
+    if first.chars().count() > 400 {
+        line.push('…');
+    }
+    line
+}
+
+/// The statements of a SQL file, rendered for `dialect`.
+///
+/// The files are written in the SQL both engines read. What differs is rewritten here, per
+/// statement:
+/// - `CREATE OR REPLACE TEMP TABLE t AS q` (DuckDB materializes it) becomes, on Spark, a
+///   temporary view that is cached eagerly (`CACHE TABLE t AS q`), after the previous one of
+///   that name is dropped: Spark has no temporary tables, and an uncached view would be
+///   recomputed by every statement that reads it.
+/// - `CREATE OR REPLACE TEMP VIEW` is the same on both.
+/// - `DROP TABLE|VIEW [IF EXISTS] t` is left out on Spark: a Spark view is kept as its text
+///   and resolved again whenever it is read, so a table built from `t` would stop resolving
+///   once `t` is gone (DuckDB's temporary table holds its rows). The engine drops every view
+///   it made when it is done.
+///
+/// Statements are split on `;` outside quotes and comments; comments are dropped.
+pub fn render(sql: &str, dialect: Dialect) -> Vec<String> {
+    split_statements(sql)
+        .iter()
+        .flat_map(|s| render_statement(s, dialect))
+        .collect()
+}
+
+/// One statement of a file (see [`render`]) as the statements `dialect` runs: none, one or two.
+pub fn render_statement(statement: &str, dialect: Dialect) -> Vec<String> {
+    if dialect == Dialect::DuckDb {
+        return vec![statement.to_string()];
+    }
+    let words: Vec<&str> = statement.split_whitespace().collect();
+    let upper: Vec<String> = words.iter().take(7).map(|w| w.to_uppercase()).collect();
+    let starts = |prefix: &[&str]| {
+        upper.len() >= prefix.len() && prefix.iter().zip(&upper).all(|(p, u)| p == u)
+    };
+    if starts(&["CREATE", "OR", "REPLACE", "TEMP", "TABLE"]) && upper.get(6) == Some(&"AS".into()) {
+        let name = words[5];
+        let query = after_words(statement, 7);
+        return vec![
+            format!("DROP VIEW IF EXISTS {name}"),
+            format!("CACHE TABLE {name} AS {query}"),
+        ];
+    }
+    if starts(&["DROP", "TABLE"]) || starts(&["DROP", "VIEW"]) {
+        return Vec::new();
+    }
+    vec![statement.to_string()]
+}
+
+/// The text of `statement` after its first `n` words.
+fn after_words(statement: &str, n: usize) -> &str {
+    let mut rest = statement.trim_start();
+    for _ in 0..n {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest = rest[end..].trim_start();
+    }
+    rest
+}
+
+/// Splits SQL into statements on `;`, outside '…' strings, "…" identifiers and comments;
+/// drops `--` comments and empty statements.
+pub fn split_statements(sql: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                current.push(c);
+                for d in chars.by_ref() {
+                    current.push(d);
+                    // A doubled quote ('') closes and reopens: the same loop handles it.
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        current.push('\n');
+                        break;
+                    }
+                }
+            }
+            ';' => {
+                if !current.trim().is_empty() {
+                    statements.push(current.trim().to_string());
+                }
+                current.clear();
+            }
+            _ => current.push(c),
+        }
+    }
+    if !current.trim().is_empty() {
+        statements.push(current.trim().to_string());
+    }
+    statements
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_split_outside_strings_and_comments() {
+        let sql = "-- a comment; with a semicolon\nSELECT 'a;b', \"c;d\" FROM t; -- end\n\nSELECT 'it''s; ok';";
+        assert_eq!(
+            split_statements(sql),
+            vec!["SELECT 'a;b', \"c;d\" FROM t", "SELECT 'it''s; ok'"]
+        );
+    }
+
+    #[test]
+    fn temp_tables_become_cached_views_on_spark() {
+        let sql = "CREATE OR REPLACE TEMP TABLE persons AS\nSELECT 1 AS a;\nDROP TABLE qc_x;\nCREATE OR REPLACE TEMP VIEW v AS SELECT 2;\nDROP VIEW IF EXISTS v";
+        assert_eq!(
+            render(sql, Dialect::Spark),
+            vec![
+                "DROP VIEW IF EXISTS persons",
+                "CACHE TABLE persons AS SELECT 1 AS a",
+                "CREATE OR REPLACE TEMP VIEW v AS SELECT 2",
+            ]
+        );
+        assert_eq!(
+            render(sql, Dialect::DuckDb),
+            vec![
+                "CREATE OR REPLACE TEMP TABLE persons AS\nSELECT 1 AS a",
+                "DROP TABLE qc_x",
+                "CREATE OR REPLACE TEMP VIEW v AS SELECT 2",
+                "DROP VIEW IF EXISTS v",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_shared_file_renders_for_spark_without_duckdb_only_syntax() {
+        let files = crate::indicators::SQL_FILES
+            .iter()
+            .copied()
+            .chain([
+                crate::progress::PROGRESS_SQL,
+                crate::star_list::STAR_LIST_SQL,
+                crate::quality::SETUP_SQL,
+            ])
+            .chain(crate::quality::CHECKS.iter().map(|c| (c.file, c.sql)));
+        for (file, sql) in files {
+            for statement in render(sql, Dialect::Spark) {
+                let lower = statement.to_lowercase();
+                for duckdb_only in [
+                    "::",
+                    "arg_max(",
+                    "arg_min(",
+                    "grouping(",
+                    "group by all",
+                    "date_trunc(",
+                    "strftime(",
+                    "generate_series(",
+                    "unnest(",
+                    "temp table",
+                    "insert into",
+                    "as varchar",
+                ] {
+                    assert!(
+                        !lower.contains(duckdb_only),
+                        "{file}: `{duckdb_only}` is DuckDB-only: {statement}"
+                    );
+                }
+            }
+        }
+    }
+}
