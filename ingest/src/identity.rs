@@ -99,6 +99,14 @@ impl PseudonymKey {
         self.hash("doc:", &format!("{document_type}|{number}"))
     }
 
+    /// A fingerprint of the key, safe to publish: a keyed hash of a fixed text, from which the
+    /// key cannot be recovered. Two warehouses pseudonymize a person alike exactly when their
+    /// fingerprints match (the Parquet export's manifest carries it).
+    pub fn fingerprint(&self) -> String {
+        self.hash("fingerprint:", "vbrief pseudonymization key")
+            .to_hex()
+    }
+
     /// The person key of a 志愿者编号, used when no ID number is given.
     pub fn person_from_volunteer_no(&self, volunteer_no: &str) -> Key128 {
         self.hash("no:", volunteer_no)

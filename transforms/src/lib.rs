@@ -2,6 +2,8 @@
 //! `transforms/sql/` (one per indicator family, each opening with what it counts); this crate
 //! sets the period and targets, runs them, and returns typed rows.
 
+pub mod dataset;
+pub mod engine;
 pub mod explain;
 pub mod indicators;
 pub mod period;
@@ -9,9 +11,12 @@ pub mod progress;
 pub mod quality;
 pub mod results;
 pub mod score;
+#[cfg(feature = "spark")]
+pub mod spark;
 pub mod star_list;
 pub mod status;
 
+pub use engine::{Dialect, Engine, EngineError};
 pub use indicators::{
     compute, default_period, IndicatorError, IndicatorRow, Indicators, SQL_FILES,
 };
