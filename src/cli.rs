@@ -44,17 +44,65 @@ pub enum Command {
     /// warehouse; writes quality.html, quality.csv, quality_rows.csv and a CSV per community)
     Check(CheckArgs),
     /// 计算指标并写出结果 (compute the indicators for a period and write the output files)
-    Report(ReportArgs),
+    Report(ReportCommandArgs),
     /// 导入 inbox/ 后生成报告 (ingest DIR/inbox, then report)
     Run(ReportArgs),
     /// 说明某社区某指标是如何算出的 (show how one community's figure was obtained)
     Explain(ExplainArgs),
+    /// 把仓库导出为 Parquet，供 Spark 全国汇总 (export the warehouse as partitioned Parquet with a
+    /// manifest, for a national rollup on Spark)
+    Export(ExportArgs),
     /// 在内置示例数据上运行完整流程 (run the whole pipeline on the bundled sample data)
     Demo(DemoArgs),
     /// 生成示例或压测数据 (generate sample or benchmark exports, deterministically)
     Gen(GenArgs),
     /// 启动本机网页版：上传导出、查看数据质量、生成简报 (start the local web app)
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportCommandArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineKind {
+    /// 本机 DuckDB（默认） (this machine's DuckDB; the default)
+    Duckdb,
+    /// Spark 集群，经 Spark Connect (a Spark cluster, through Spark Connect)
+    Spark,
+}
+
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// 计算引擎 (the engine that computes the figures)
+    #[arg(long, value_enum, default_value = "duckdb")]
+    pub engine: EngineKind,
+    /// Spark Connect 地址，如 sc://spark-host:15002 (the Spark Connect server; --engine spark)
+    #[arg(long, value_name = "sc://HOST:PORT", env = "VBRIEF_SPARK_REMOTE")]
+    pub remote: Option<String>,
+    /// vbrief export 导出的 Parquet 目录或 URI，可重复以合并多地 (a folder or URI written by
+    /// `vbrief export --format parquet`; repeat to combine several; instead of the warehouse)
+    #[arg(long, value_name = "DIR_OR_URI")]
+    pub data: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Parquet,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// 导出格式 (the format)
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: ExportFormat,
+    /// 输出目录，须不存在或为空 (the folder to write; must not exist, or be empty)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -26,7 +26,8 @@ fn main() -> ExitCode {
     | cli::Command::Check(_)
     | cli::Command::Report(_)
     | cli::Command::Run(_)
-    | cli::Command::Explain(_) = &cli.command
+    | cli::Command::Explain(_)
+    | cli::Command::Export(_) = &cli.command
     {
         let dir = workdir.clone().unwrap_or_else(|| ".".into());
         if let Some(url) = workdir::workspace::served_by(&dir) {
@@ -56,6 +57,9 @@ fn main() -> ExitCode {
         }
         cli::Command::Run(args) => {
             commands::run::run(&workdir.unwrap_or_else(|| ".".into()), &args)
+        }
+        cli::Command::Export(args) => {
+            commands::export::run(&workdir.unwrap_or_else(|| ".".into()), &args)
         }
         cli::Command::Explain(args) => {
             commands::explain::run(&workdir.unwrap_or_else(|| ".".into()), &args)

@@ -115,7 +115,15 @@ pub fn write_report(
     args: &ReportArgs,
     checks: Option<QualityReport>,
 ) -> anyhow::Result<u8> {
-    let request = workdir::ReportRequest {
+    let request = report_request(args);
+    let outcome = workdir::write_report(ws, &request, checks)?;
+    print_indicators(&outcome.indicators, &outcome.written);
+    Ok(exit::OK)
+}
+
+/// What the command line asks a report for.
+pub fn report_request(args: &ReportArgs) -> workdir::ReportRequest {
+    workdir::ReportRequest {
         period: args.period.clone(),
         district: args.district.clone(),
         out: args.out.clone(),
@@ -123,10 +131,7 @@ pub fn write_report(
         date: args.date.clone(),
         pdf_a: args.pdf_a,
         fonts: args.font.clone(),
-    };
-    let outcome = workdir::write_report(ws, &request, checks)?;
-    print_indicators(&outcome.indicators, &outcome.written);
-    Ok(exit::OK)
+    }
 }
 
 /// Ingest the inbox, then report (`vbrief run`, `vbrief demo`). A partial ingest still

@@ -48,7 +48,40 @@ impl Visit for Label<'_> {
     }
 }
 
+/// The crates whose spans are phases. The libraries below them (the Spark client's gRPC and
+/// HTTP/2 stack) have spans of their own, one per network frame: not phases, and noise.
+const OURS: [&str; 8] = [
+    "vbrief",
+    "ingest",
+    "transforms",
+    "reports",
+    "workdir",
+    "server",
+    "domain",
+    "sample_gen",
+];
+
+fn is_ours(target: &str) -> bool {
+    let krate = target.split("::").next().unwrap_or(target);
+    OURS.contains(&krate)
+}
+
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PhaseTimings {
+    fn register_callsite(
+        &self,
+        metadata: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if is_ours(metadata.target()) {
+            tracing::subscriber::Interest::always()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
+        is_ours(metadata.target())
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let mut label = attrs.metadata().name().to_string();
         attrs.record(&mut Label(&mut label));

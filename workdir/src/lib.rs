@@ -4,10 +4,13 @@
 //! report with its files ([`report`]). Nothing here prints: the callers say what happened.
 
 pub mod cache;
+pub mod export;
 pub mod report;
 pub mod workspace;
 
-pub use report::{resolve_period, write_report, ReportOutcome, ReportRequest};
+pub use report::{
+    resolve_period, write_report, write_report_from, ReportOutcome, ReportRequest, Source,
+};
 pub use workspace::{init_dir, Workspace, CONFIG_FILE, INBOX};
 
 /// What can go wrong in a working folder; each message says what to do.
@@ -23,6 +26,16 @@ pub enum WorkdirError {
     NoDistrict { wanted: String, known: String },
     #[error("--date '{0}': 请写成 YYYY-MM-DD (use YYYY-MM-DD)")]
     BadDate(String),
+    #[error(
+        "{0} 已存在且不是空目录，不会覆盖 (already exists and is not empty: choose a new --out)"
+    )]
+    ExportExists(String),
+    #[error(transparent)]
+    Key(#[from] ingest::identity::KeyError),
+    #[error(transparent)]
+    Dataset(#[from] transforms::dataset::DatasetError),
+    #[error(transparent)]
+    Engine(#[from] transforms::EngineError),
     #[error("cannot write {path}: {detail}")]
     Write { path: String, detail: String },
     #[error(transparent)]

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use transforms::{Indicators, Period, QualityReport};
+use domain::Config;
+use transforms::{Engine, Indicators, Period, QualityReport};
 
 use crate::workspace::Workspace;
 use crate::{Result, WorkdirError};
@@ -33,9 +34,59 @@ pub struct ReportOutcome {
     pub written: Vec<PathBuf>,
 }
 
+/// Where a report's figures are computed.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    /// A working folder's warehouse, with its result cache.
+    Workspace(&'a Workspace),
+    /// An engine over exported Parquet (`--data`: DuckDB or Spark), with the office's
+    /// configuration; `dir` is where `out/` goes by default. Nothing is cached.
+    Engine {
+        engine: &'a dyn Engine,
+        config: &'a Config,
+        dir: &'a Path,
+    },
+}
+
+impl<'a> Source<'a> {
+    fn engine(&self) -> Result<&'a dyn Engine> {
+        match *self {
+            Source::Workspace(ws) => Ok(ws.warehouse()?),
+            Source::Engine { engine, .. } => Ok(engine),
+        }
+    }
+
+    fn config(&self) -> &'a Config {
+        match *self {
+            Source::Workspace(ws) => ws.config(),
+            Source::Engine { config, .. } => config,
+        }
+    }
+
+    fn dir(&self) -> &'a Path {
+        match *self {
+            Source::Workspace(ws) => ws.dir(),
+            Source::Engine { dir, .. } => dir,
+        }
+    }
+
+    /// A result from the working folder's cache under `key` when the warehouse and config
+    /// are unchanged, else computed (and kept for the next run in a working folder).
+    fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+        compute: impl FnOnce(&dyn Engine, &Config) -> Result<T>,
+    ) -> Result<T> {
+        match *self {
+            Source::Workspace(ws) => cached(ws, key, compute),
+            Source::Engine { engine, config, .. } => compute(engine, config),
+        }
+    }
+}
+
 /// The period from `--period` (`2025-ytd` resolved against the records), or the last full
 /// calendar year in the data.
-pub fn resolve_period(conn: &duckdb::Connection, period: Option<&str>) -> Result<Period> {
+pub fn resolve_period(conn: &dyn Engine, period: Option<&str>) -> Result<Period> {
     let today = chrono::Local::now().date_naive();
     match period {
         Some(p) => match Period::ytd_year(p) {
@@ -87,7 +138,7 @@ pub fn checks_if_any(ws: &Workspace, period: Option<&str>) -> Result<Option<Qual
 fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
     ws: &Workspace,
     key: &str,
-    compute: impl FnOnce(&duckdb::Connection, &domain::Config) -> Result<T>,
+    compute: impl FnOnce(&dyn Engine, &domain::Config) -> Result<T>,
 ) -> Result<T> {
     let cache = ws.cache();
     if let Some(hit) = cache.as_ref().and_then(|c| c.get::<T>(key)) {
@@ -102,38 +153,32 @@ fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
 
 /// The indicators for `period`, from the result cache when it can.
 pub fn cached_indicators(ws: &Workspace, period: &Period) -> Result<Indicators> {
-    cached(
-        ws,
-        &format!("indicators-{}", period.label()),
-        |conn, config| Ok(transforms::compute(conn, period, config)?),
-    )
+    Source::Workspace(ws).cached(&format!("indicators-{}", period.label()), |conn, config| {
+        Ok(transforms::compute(conn, period, config)?)
+    })
 }
 
 /// The star certification list of the period, from the result cache when the warehouse and
 /// config are unchanged (recomputing it costs seconds on a city: it scans every record twice).
 /// It holds what the warehouse holds of a person (masked name, 志愿者编号), nothing more.
 fn cached_star_list(
-    ws: &Workspace,
+    source: Source,
     period: &Period,
 ) -> Result<Vec<transforms::star_list::StarListRow>> {
-    cached(
-        ws,
-        &format!("star-list-{}", period.label()),
-        |conn, config| Ok(transforms::star_list::star_list(conn, period, config)?),
-    )
+    source.cached(&format!("star-list-{}", period.label()), |conn, config| {
+        Ok(transforms::star_list::star_list(conn, period, config)?)
+    })
 }
 
 /// Progress toward the year's targets at the period's end (None for a whole year), from the
 /// result cache when it can: it runs the indicator SQL once more, for the year to date.
 fn cached_progress(
-    ws: &Workspace,
+    source: Source,
     period: &Period,
 ) -> Result<Option<transforms::progress::Progress>> {
-    cached(
-        ws,
-        &format!("progress-{}", period.label()),
-        |conn, config| Ok(transforms::progress::compute(conn, period, config)?),
-    )
+    source.cached(&format!("progress-{}", period.label()), |conn, config| {
+        Ok(transforms::progress::compute(conn, period, config)?)
+    })
 }
 
 fn write_error(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> WorkdirError + '_ {
@@ -151,9 +196,18 @@ pub fn write_report(
     request: &ReportRequest,
     checks: Option<QualityReport>,
 ) -> Result<ReportOutcome> {
-    let conn = ws.warehouse()?;
-    let config = ws.config();
-    let period = resolve_period(conn, request.period.as_deref())?;
+    write_report_from(Source::Workspace(ws), request, checks)
+}
+
+/// The report, with its figures computed by `source`.
+pub fn write_report_from(
+    source: Source,
+    request: &ReportRequest,
+    checks: Option<QualityReport>,
+) -> Result<ReportOutcome> {
+    let engine = source.engine()?;
+    let config = source.config();
+    let period = resolve_period(engine, request.period.as_deref())?;
     let date = match &request.date {
         Some(d) => Some(
             chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
@@ -162,7 +216,10 @@ pub fn write_report(
         None => None,
     };
     let phase = tracing::info_span!("report.indicators").entered();
-    let mut indicators = cached_indicators(ws, &period)?;
+    let mut indicators = match source {
+        Source::Workspace(ws) => cached_indicators(ws, &period)?,
+        Source::Engine { .. } => transforms::compute(engine, &period, config)?,
+    };
     drop(phase);
     if let Some(district) = &request.district {
         keep_district(&mut indicators, district)?;
@@ -171,25 +228,30 @@ pub fn write_report(
     let out = request
         .out
         .clone()
-        .unwrap_or_else(|| default_out(ws.dir(), &indicators, request.district.as_deref()));
+        .unwrap_or_else(|| default_out(source.dir(), &indicators, request.district.as_deref()));
     let phase = tracing::info_span!("report.csv_json_quarantine").entered();
     let mut written = reports::indicator_files::write(&out, &indicators, config)
         .map_err(|e| write_error(&out)(&e))?;
     let quarantine = out.join("quarantine.csv");
-    ingest::warehouse::write_quarantine_csv(conn, &quarantine)
+    // The ingest records (files read, rows quarantined), read where they are or brought over.
+    let records = engine.fetch(&["files", "quarantine"])?;
+    ingest::warehouse::write_quarantine_csv(records, &quarantine)
         .map_err(|e| write_error(&quarantine)(&e))?;
     written.push(quarantine);
     drop(phase);
     let phase = tracing::info_span!("report.checks").entered();
-    let quality = ingest::warehouse::quality_summary(conn)?;
+    let quality = ingest::warehouse::quality_summary(records)?;
     let today = chrono::Local::now().date_naive();
-    let checks = match checks {
-        Some(c) if c.period == indicators.period && c.today == today => c,
-        _ => cached_checks(ws, &indicators.period, today)?,
+    let checks = match (checks, source) {
+        (Some(c), _) if c.period == indicators.period && c.today == today => c,
+        (_, Source::Workspace(ws)) => cached_checks(ws, &indicators.period, today)?,
+        (_, Source::Engine { .. }) => {
+            transforms::run_checks(engine, &indicators.period, today, config)?
+        }
     };
     drop(phase);
     let phase = tracing::info_span!("report.star_list").entered();
-    let mut star_list = cached_star_list(ws, &indicators.period)?;
+    let mut star_list = cached_star_list(source, &indicators.period)?;
     if let Some(d) = &district {
         star_list.retain(|r| &r.district == d);
     }
@@ -199,7 +261,7 @@ pub fn write_report(
     written.push(star_path);
     drop(phase);
     let phase = tracing::info_span!("report.progress").entered();
-    let mut progress = cached_progress(ws, &indicators.period)?;
+    let mut progress = cached_progress(source, &indicators.period)?;
     if let (Some(p), Some(d)) = (progress.as_mut(), &district) {
         p.rows.retain(|r| &r.district == d || r.level == "city");
     }

@@ -70,6 +70,14 @@ impl Workspace {
         self.dir.join(ingest::identity::KEY_FILE)
     }
 
+    /// The pseudonymization key of the warehouse (`VBRIEF_KEY`, or `vbrief.key` beside it).
+    pub fn key(&self) -> Result<ingest::identity::PseudonymKey> {
+        if !self.warehouse_path().exists() {
+            return Err(WorkdirError::NoWarehouse(self.dir.display().to_string()));
+        }
+        Ok(ingest::identity::PseudonymKey::load_or_create(&self.dir, &self.warehouse_path())?.0)
+    }
+
     /// Where `vbrief check` writes by default.
     pub fn quality_out(&self) -> PathBuf {
         self.dir.join("out").join("quality")
