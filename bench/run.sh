@@ -66,19 +66,8 @@ generate() {
     echo "$stamp" > "$dir/stamp"
 }
 
-# timed LABEL LOG CMD...: runs CMD under /usr/bin/time -v; prints "wall user rss_kib".
-timed() {
-    local log=$1; shift
-    /usr/bin/time -v -o "$log.time" "$@" > "$log" 2> "$log.err" || {
-        echo "failed: $* (see $log.err)" >&2; tail -5 "$log.err" >&2; exit 1; }
-    awk -F': ' '
-        /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
-        /User time/ { u = $2 }
-        /Maximum resident/ { m = $2 }
-        END { printf "%.2f %.2f %d\n", w, u, m }' "$log.time"
-}
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+# timed and median
+. "$ROOT/bench/lib.sh"
 
 # compare VBRIEF_CSV BASELINE_CSV: the figures both compute, community by community.
 compare() {

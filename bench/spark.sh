@@ -45,20 +45,10 @@ REMOTE=sc://127.0.0.1:$PORT
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/vbrief-spark-bench.XXXXXX")
 trap '"$ROOT/scripts/spark" stop >/dev/null 2>&1 || true' EXIT
 
-# timed LOG CMD...: "wall rss_kib" of CMD under /usr/bin/time -v.
-timed() {
-    local log=$1; shift
-    /usr/bin/time -v -o "$log.time" "$@" > "$log" 2> "$log.err" || {
-        echo "failed: $* (see $log.err)" >&2; tail -5 "$log.err" >&2; exit 1; }
-    awk -F': ' '
-        /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
-        /Maximum resident/ { m = $2 }
-        END { printf "%.2f %d\n", w, m }' "$log.time"
-}
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+. "$ROOT/bench/lib.sh"   # timed, median
 
 echo "== export ($WORK)"
-read -r wall rss < <(timed "$OUT/export.log" "$VBRIEF" export --workdir "$WORK" --format parquet --out "$OUT/parquet")
+read -r wall _ rss < <(timed "$OUT/export.log" "$VBRIEF" export --workdir "$WORK" --format parquet --out "$OUT/parquet")
 bytes=$(du -sb "$OUT/parquet" | cut -f1)
 printf "   export: %.1f s, peak %.0f MiB, %.1f MiB of Parquet (warehouse %.1f MiB)\n" \
     "$wall" "$((rss / 1024))" "$(echo "$bytes / 1048576" | bc -l)" \
@@ -67,14 +57,14 @@ printf "   export: %.1f s, peak %.0f MiB, %.1f MiB of Parquet (warehouse %.1f Mi
 declare -A WALL RSS
 for run in $(seq 1 "$RUNS"); do
     rm -rf "$WORK/.vbrief-cache"
-    read -r w r < <(timed "$OUT/w$run.log" "$VBRIEF" report --workdir "$WORK" --period "$PERIOD" --out "$OUT/duckdb-warehouse-$run")
+    read -r w _ r < <(timed "$OUT/w$run.log" "$VBRIEF" report --workdir "$WORK" --period "$PERIOD" --out "$OUT/duckdb-warehouse-$run")
     WALL[duckdb-warehouse]+="$w "; RSS[duckdb-warehouse]+="$r "
-    read -r w r < <(timed "$OUT/p$run.log" "$VBRIEF" report --workdir "$WORK" --period "$PERIOD" \
+    read -r w _ r < <(timed "$OUT/p$run.log" "$VBRIEF" report --workdir "$WORK" --period "$PERIOD" \
         --engine duckdb --data "$OUT/parquet" --out "$OUT/duckdb-parquet-$run")
     WALL[duckdb-parquet]+="$w "; RSS[duckdb-parquet]+="$r "
     "$ROOT/scripts/spark" stop >/dev/null
     "$ROOT/scripts/spark" start >/dev/null
-    read -r w r < <(timed "$OUT/s$run.log" "$VBRIEF" report --workdir "$WORK" --period "$PERIOD" \
+    read -r w _ r < <(timed "$OUT/s$run.log" "$VBRIEF" report --workdir "$WORK" --period "$PERIOD" \
         --engine spark --remote "$REMOTE" --data "$OUT/parquet" --out "$OUT/spark-$run")
     jvm=$(awk '/VmHWM/ { print $2 }' "/proc/$(cat "${VBRIEF_SPARK_LOG:-/tmp/vbrief-spark}/server.pid")/status")
     WALL[spark]+="$w "; RSS[spark]+="$((r + jvm)) "

@@ -410,39 +410,33 @@ fn bad_inputs_fail_in_one_line_and_write_nothing() {
         assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
         assert!(!env.path().join(out).exists(), "{out} was written");
     };
+    let workdir = env.path().to_str().unwrap();
+    let on_spark = |remote: &str, data: &Path, out: &str| {
+        env.run(&[
+            "report",
+            "--workdir",
+            workdir,
+            "--engine",
+            "spark",
+            "--remote",
+            remote,
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out,
+        ])
+    };
     // No server listens there.
-    let mut args = vec![
-        "report",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--engine",
-        "spark",
-        "--remote",
-        "sc://127.0.0.1:9",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
+    one_line_failure(
+        on_spark("sc://127.0.0.1:9", &data, "x1"),
+        "无法连接 Spark Connect",
         "x1",
-    ];
-    one_line_failure(env.run(&args), "无法连接 Spark Connect", "x1");
+    );
     // A folder that is not an export.
     let empty = env.path().join("not-an-export");
     std::fs::create_dir(&empty).unwrap();
     let remote = remote();
-    args = vec![
-        "report",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--engine",
-        "spark",
-        "--remote",
-        &remote,
-        "--data",
-        empty.to_str().unwrap(),
-        "--out",
-        "x2",
-    ];
-    one_line_failure(env.run(&args), "manifest.json", "x2");
+    one_line_failure(on_spark(&remote, &empty, "x2"), "manifest.json", "x2");
     // An export of another schema version.
     let manifest = data.join("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
@@ -451,20 +445,7 @@ fn bad_inputs_fail_in_one_line_and_write_nothing() {
         text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
     )
     .unwrap();
-    args = vec![
-        "report",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--engine",
-        "spark",
-        "--remote",
-        &remote,
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        "x3",
-    ];
-    one_line_failure(env.run(&args), "99", "x3");
+    one_line_failure(on_spark(&remote, &data, "x3"), "99", "x3");
     // The export refuses to overwrite a folder that holds something.
     env.run(&[
         "export",

@@ -432,7 +432,8 @@ fn run_all(
         if let Some(conn) = keep_rows {
             conn.execute_batch("INSERT INTO qc_failing_all SELECT * FROM qc_failing;")?;
         }
-        // Gone before the next check builds its own: a run holds one check's rows at a time.
+        // Gone before the next check builds its own: on DuckDB a run holds one check's rows at
+        // a time (Spark keeps its views to the end, see engine::render, and spills them).
         engine.run("vbrief (check counts)", "DROP TABLE IF EXISTS qc_failing;")?;
     }
     let checks: Vec<CheckResult> = CHECKS
