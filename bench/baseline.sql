@@ -5,7 +5,7 @@
 --
 --     cd DIR && duckdb -csv < bench/baseline.sql
 --
--- The definitions are DOMAIN.md's: the persons of a community are its registered volunteers at
+-- The definitions are docs/CONTRACT.md's (§4): the persons of a community are its registered volunteers at
 -- the period's end (registered on or before it, status not 注销); hours are the effective
 -- (已生效) hours they served in the period.
 WITH persons AS (

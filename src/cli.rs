@@ -49,6 +49,9 @@ pub enum Command {
     Run(ReportArgs),
     /// 说明某社区某指标是如何算出的 (show how one community's figure was obtained)
     Explain(ExplainArgs),
+    /// 时长核查：找出检查时可能被质疑的服务记录，供本单位自查 (screen the period's hour records
+    /// for padded hours; writes screening.html and screening.xlsx)
+    Screen(ScreenArgs),
     /// 把仓库导出为 Parquet，供 Spark 全国汇总 (export the warehouse as partitioned Parquet with a
     /// manifest, for a national rollup on Spark)
     Export(ExportArgs),
@@ -127,6 +130,13 @@ pub struct ServeArgs {
     /// 启动后用默认浏览器打开登录链接 (open the login link in the default browser)
     #[arg(long)]
     pub open: bool,
+    /// 以 HTTPS 提供服务：证书链（PEM 文件）(serve over HTTPS: the certificate chain, PEM);
+    /// 须与 --tls-key 一起使用
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// HTTPS 的私钥（PEM 文件）(the private key, PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +193,24 @@ pub struct CheckArgs {
     pub encoding: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// 统计期间 (period), as for report; 默认为数据中最近一个完整自然年
+    #[arg(long, short = 'p', value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// 只看一个区县的社区 (one district's communities)
+    #[arg(long, value_name = "DISTRICT")]
+    pub district: Option<String>,
+    /// 输出目录，默认为 DIR/out/screening/<期间> (output folder)
+    #[arg(long, value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// 以 JSON 输出每个社区的结果和列出的记录 (print the communities and records as JSON)
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
 #[derive(Debug, Clone, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct ReportArgs {
@@ -213,7 +241,8 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// 指标名 (indicator), e.g. registration_rate, per_capita_hours, hours, star3
+    /// 指标名 (indicator), e.g. registration_rate, per_capita_hours, hours, star3, score,
+    /// rank; `screening` explains the screening's counts
     #[arg(value_name = "INDICATOR")]
     pub indicator: String,
     /// 社区名称 (community name)
@@ -259,6 +288,11 @@ pub struct GenArgs {
     /// 开始/结束时间、时长状态）(the columns of the volunteer, hour and team exports)
     #[arg(long, value_name = "SHAPE", default_value = "classic", value_parser = ["classic", "2.0"])]
     pub shape: String,
+    /// 植入虚报时长的各种模式，约占志愿者的这一比例（如 0.01），标准答案写入 --truth 的
+    /// screening.csv；须与 --shape 2.0 一起用 (plant patterns of padded hours for about this
+    /// share of the volunteers, with their ground truth; needs --shape 2.0)
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub plant_screening: f64,
 }
 
 fn parse_kind(s: &str) -> Result<ingest::SourceKind, String> {

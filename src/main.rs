@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     | cli::Command::Report(_)
     | cli::Command::Run(_)
     | cli::Command::Explain(_)
+    | cli::Command::Screen(_)
     | cli::Command::Export(_) = &cli.command
     {
         let dir = workdir.clone().unwrap_or_else(|| ".".into());
@@ -60,6 +61,9 @@ fn main() -> ExitCode {
         }
         cli::Command::Export(args) => {
             commands::export::run(&workdir.unwrap_or_else(|| ".".into()), &args)
+        }
+        cli::Command::Screen(args) => {
+            commands::screen::run(&workdir.unwrap_or_else(|| ".".into()), &args)
         }
         cli::Command::Explain(args) => {
             commands::explain::run(&workdir.unwrap_or_else(|| ".".into()), &args)

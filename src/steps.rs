@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use ingest::{IngestOptions, IngestReport, SheetStatus};
+use ingest::{IngestReport, SheetStatus};
 use transforms::QualityReport;
 
 use crate::cli::ReportArgs;
@@ -45,17 +45,13 @@ pub fn ingest_and_summarize(
     request: IngestRequest,
     period: Option<&str>,
 ) -> anyhow::Result<(u8, Option<QualityReport>)> {
-    // The ingest opens the warehouse for writing: no connection of ours may hold it.
-    ws.close_warehouse();
-    let opts = IngestOptions {
-        workdir: ws.dir().to_path_buf(),
-        store: None,
+    let files = workdir::IngestRequest {
         inputs: request.inputs,
         kind: request.kind,
         encoding: request.encoding,
         strict: request.strict,
     };
-    let report = ingest::ingest(&opts, ws.config(), &Bars::new())?;
+    let report = workdir::ingest(ws, &files, &Bars::new())?;
     for sheet in &report.sheets {
         if let SheetStatus::Failed(message) = &sheet.status {
             eprintln!("错误 error: {}: {message}", sheet.path);

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use ingest::{IngestReport, SheetStatus};
+use reports::format::{percent, two};
 use transforms::{Indicators, QualityReport};
 
 /// `in_place`: the warehouse written is the working folder's (not `vbrief check`'s scratch copy).
@@ -94,6 +95,12 @@ pub fn print_ingest_summary(report: &IngestReport, in_place: bool) {
             parts.join(", ")
         );
     }
+    if report.rescued_records > 0 {
+        println!(
+            "此前隔离的 {} 条服务记录已计入：其证件号码属于本次导入的志愿者 (records quarantined earlier now count: their document numbers belong to volunteers imported now)",
+            report.rescued_records
+        );
+    }
     if in_place {
         println!(
             "隔离明细 quarantine details: {}",
@@ -126,8 +133,7 @@ pub fn print_checks(report: &QualityReport) {
             c.status.code(),
             c.failing,
             c.checked,
-            c.share
-                .map_or("—".to_string(), |s| format!("{:.2}%", s * 100.0)),
+            percent(c.share),
             c.id,
             c.status.label_zh(),
             c.name_zh
@@ -142,15 +148,13 @@ pub fn print_indicators(indicators: &Indicators, written: &[PathBuf]) {
         indicators.period_label, indicators.period.start, indicators.period.end, indicators.days
     );
     if let Some(city) = indicators.city() {
-        let pct = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{:.2}%", v * 100.0));
-        let num = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.2}"));
         println!(
             "  全市 city: 注册率 registration {} (目标 target {:.0}%), 人均时长 per capita {} h (目标 {:.2} h), 参与率 participation {}",
-            pct(city.registration_rate),
+            percent(city.registration_rate),
             city.registration_target * 100.0,
-            num(city.per_capita_hours),
+            two(city.per_capita_hours),
             city.per_capita_target,
-            pct(city.participation_rate)
+            percent(city.participation_rate)
         );
         println!(
             "  达标社区 communities meeting: 注册率 {}/{}，人均时长 {}/{}，站点 {}/{}",

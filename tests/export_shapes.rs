@@ -1,4 +1,4 @@
-//! The national system's 2.0 list shapes (DOMAIN.md §2 "Shapes of the 2.0 admin lists"): a
+//! The national system's 2.0 list shapes (docs/CONTRACT.md §2.2 "The national system's 2.0 lists"): a
 //! single region column holding a whole path, identity documents other than the 居民身份证,
 //! 开始时间/结束时间 instead of a date and hours, 时长状态 and 认证状态 words, and an office's own
 //! `[headers]` mapping. Every row's fate and the figures of the period are worked out by hand.
@@ -285,7 +285,8 @@ fn every_row_of_the_2_0_lists_meets_its_fate_and_counts_where_it_should() {
     assert_eq!(counts(&run, "队伍_2.0.xlsx")["kind"], "organizations");
     assert_eq!(
         counts(&run, "时长_2.0.csv")["unused_columns"],
-        serde_json::json!(["岗位", "录入方式", "录入日期"])
+        // 录入日期 is read (for the screening of late entries), never as the day served.
+        serde_json::json!(["岗位", "录入方式"])
     );
     let q = |f: &str, row: i64, reason: &str| (f.to_string(), row, reason.to_string());
     assert_eq!(
@@ -298,6 +299,24 @@ fn every_row_of_the_2_0_lists_meets_its_fate_and_counts_where_it_should() {
         ]
     );
     let wh = env.warehouse();
+    // Start, end and 录入日期 are kept for the screening: 王三's record of 30 December
+    // 14:00–17:00, entered on 3 January.
+    let kept: (String, String, String) = wh
+        .query_row(
+            "SELECT CAST(start_at AS VARCHAR), CAST(end_at AS VARCHAR), CAST(entered_on AS VARCHAR)
+               FROM service_records WHERE served_on = DATE '2025-12-30'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        kept,
+        (
+            "2025-12-30 14:00:00".to_string(),
+            "2025-12-30 17:00:00".to_string(),
+            "2026-01-03".to_string()
+        )
+    );
     // The ambiguous path names both candidates; the column is the region column.
     let (column, candidates): (String, String) = wh
         .query_row(

@@ -149,7 +149,7 @@ fn check(row: &HashMap<String, String>, expected: &[(&str, &str)]) {
 }
 
 /// Long because it is one worked example: every figure of one community computed by hand
-/// from the fixture's rows, in the order DOMAIN.md §4 defines them.
+/// from the fixture's rows, in the order docs/CONTRACT.md §4 defines them.
 #[test]
 fn year_2025_by_hand() {
     let env = Env::new();

@@ -223,10 +223,11 @@ fn million_row_csv_streams() {
     );
     // Peak memory of the ingest process stays well below what loading the file whole into
     // rows of Strings would take (~10x its size), data-quality checks included (here every
-    // record is of a person not in the registry: each one is a failing row).
+    // record is of a person not in the registry: each one is a failing row). Measured: 6.4x
+    // since records keep their start, end and 录入日期 for the screening (5.9x before).
     let peak_kib = peak_child_rss_kib();
     assert!(
-        peak_kib * 1024 < 6 * size as i64,
+        peak_kib * 1024 < 7 * size as i64,
         "peak RSS {peak_kib} KiB for a {size}-byte file"
     );
 }

@@ -39,7 +39,9 @@ fn text_keys_of_an_older_warehouse_become_uuids_that_match_new_rows() {
                                     file_id, source_row)
                  VALUES ('{person_hex}', 'V001', '张*', '男', 1980,
                                             DATE '2024-01-05', 1, '正常', NULL, 1, 9);
-             INSERT INTO service_records VALUES
+             INSERT INTO service_records (k, record_no, person_key, person_from_no,
+                                         volunteer_no, project, served_on, hours, status,
+                                         organization, file_id, source_row) VALUES
                  ('r:R1', 'R1', '{person_hex}', false, NULL, '助老', DATE '2024-05-01', 2.5,
                   '已生效', NULL, 1, 2),
                  ('p:' || md5(concat_ws('|', '{person_hex}', DATE '2024-05-03', '助老',

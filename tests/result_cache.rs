@@ -31,13 +31,28 @@ fn unchanged_warehouse_reads_the_cache_and_a_change_recomputes() {
         "the check counts are cached"
     );
     let before = city_hours(&env, "out1");
+    // The rows' community ids (left out of the published rows) are kept beside them: the web
+    // app links and charts communities by id.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&indicators).unwrap()).unwrap();
+    let rows = json["value"]["indicators"]["rows"].as_array().unwrap();
+    let ids = json["value"]["community_ids"].as_array().unwrap();
+    assert_eq!(ids.len(), rows.len());
+    let community_ids: std::collections::BTreeSet<i64> = rows
+        .iter()
+        .zip(ids)
+        .filter(|(r, _)| r["level"] == "community")
+        .map(|(_, id)| id.as_i64().unwrap())
+        .collect();
+    let communities = rows.iter().filter(|r| r["level"] == "community").count();
+    assert_eq!(community_ids.len(), communities, "one id per community");
 
     // A second run on the same warehouse takes the figures from the cache: a value planted in
     // the cached JSON comes out in the CSV.
     let plant = || {
         let mut json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&indicators).unwrap()).unwrap();
-        for row in json["value"]["rows"].as_array_mut().unwrap() {
+        for row in json["value"]["indicators"]["rows"].as_array_mut().unwrap() {
             if row["level"] == "city" {
                 row["hours"] = serde_json::json!(123456.5);
             }

@@ -4,244 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::server::{job_id, sample, start, start_in};
 use common::{samples, BIN};
-
-/// A running server; killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    login: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One HTTP response.
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn start(extra: &[&str]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    start_in(dir, extra)
-}
-
-fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--workdir",
-            dir.path().to_str().unwrap(),
-            "--bind",
-            "127.0.0.1:0",
-        ])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start vbrief serve");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let login = loop {
-        let line = lines
-            .next()
-            .expect("vbrief serve printed its login link")
-            .unwrap();
-        if let Some(at) = line.find("http://") {
-            break line[at..].trim().to_string();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    let port: u16 = login
-        .trim_start_matches("http://127.0.0.1:")
-        .split('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    Server {
-        child,
-        port,
-        login,
-        dir,
-    }
-}
-
-impl Server {
-    fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
-            head.push_str(&format!("Host: {}\r\n", self.host()));
-        }
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).unwrap();
-        // A refused upload may be answered before the body is all sent.
-        let _ = stream.write_all(body);
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw);
-        parse(&raw)
-    }
-
-    /// Signs in with the printed link; returns the session cookie.
-    fn sign_in(&self) -> String {
-        let path = &self.login[self.login.find("/login").unwrap()..];
-        let r = self.request("GET", path, &[], b"");
-        assert_eq!(r.status, 303, "{}", r.body);
-        let cookie = r
-            .header("set-cookie")
-            .expect("a session cookie")
-            .to_string();
-        assert!(
-            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-            "{cookie}"
-        );
-        cookie.split(';').next().unwrap().to_string()
-    }
-
-    fn get(&self, cookie: &str, path: &str) -> Response {
-        self.request("GET", path, &[("Cookie", cookie)], b"")
-    }
-
-    /// The CSRF token from a page's forms.
-    fn csrf(&self, cookie: &str) -> String {
-        let page = self.get(cookie, "/upload").body;
-        let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-        page[at..at + 64].to_string()
-    }
-
-    /// A multipart upload from this server's own page.
-    fn upload(&self, cookie: &str, csrf: &str, files: &[(&str, Vec<u8>)]) -> Response {
-        let boundary = "----vbriefTestBoundary7d3f";
-        let mut body = Vec::new();
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
-            )
-            .as_bytes(),
-        );
-        for (name, bytes) in files {
-            body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-            );
-            body.extend_from_slice(bytes);
-            body.extend_from_slice(b"\r\n");
-        }
-        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let content_type = format!("multipart/form-data; boundary={boundary}");
-        let origin = format!("http://{}", self.host());
-        self.request(
-            "POST",
-            "/upload",
-            &[
-                ("Cookie", cookie),
-                ("Content-Type", &content_type),
-                ("Origin", &origin),
-                ("Sec-Fetch-Site", "same-origin"),
-            ],
-            &body,
-        )
-    }
-
-    /// Waits for a job to end; returns its page.
-    fn wait_job(&self, cookie: &str, id: usize) -> String {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let page = self.get(cookie, &format!("/jobs/{id}")).body;
-            if page.contains("data-finished=\"true\"") {
-                return page;
-            }
-            assert!(Instant::now() < deadline, "job {id} did not finish");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn uploads(&self) -> Vec<String> {
-        std::fs::read_dir(self.dir.path().join("inbox/uploads"))
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().to_string())
-                    // names.json maps stored names to the client's (display text).
-                    .filter(|n| n != "names.json")
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
-
-fn parse(raw: &[u8]) -> Response {
-    let text = String::from_utf8_lossy(raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    // A 100 Continue comes first when the client sent a body.
-    let (head, body) = if head.starts_with("HTTP/1.1 100") {
-        body.split_once("\r\n\r\n").unwrap_or((body, ""))
-    } else {
-        (head, body)
-    };
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
-    Response {
-        status,
-        headers,
-        body: body.to_string(),
-    }
-}
-
-fn job_id(r: &Response) -> usize {
-    assert_eq!(r.status, 303, "{}", r.body);
-    r.header("location")
-        .and_then(|l| l.strip_prefix("/jobs/"))
-        .and_then(|id| id.parse().ok())
-        .expect("a job")
-}
-
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(samples().join(name)).unwrap()
-}
 
 #[test]
 fn sign_in_is_required_and_the_link_works_once() {
@@ -469,15 +238,26 @@ fn jobs_queue_and_the_cli_is_told_the_server_holds_the_folder() {
 }
 
 #[test]
-fn a_staff_member_uses_it_in_a_real_browser() {
+fn a_newcomer_sets_up_maps_compares_in_a_real_browser() {
     let server = start(&[]);
-    let download = server.dir.path().join("downloaded.pdf");
+    let pdf = server.dir.path().join("downloaded.pdf");
+    let xlsx = server.dir.path().join("downloaded.xlsx");
+    // A population ledger in an office's own words (居委会名称, 人口总数): refused until its
+    // columns are mapped in the page. Older figures (2023): the 2025 figures do not change.
+    let extra = server.dir.path().join("人口台账_本地格式.csv");
+    std::fs::write(
+        &extra,
+        "区县,街道,居委会名称,人口总数,统计年份\n青山区,青云街道,春园社区,5000,2023\n青山区,青云街道,幸福社区,4000,2023\n",
+    )
+    .unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/serve_flow.py");
     let mut args = vec![
         script.to_str().unwrap().to_string(),
         server.login.clone(),
         samples().to_str().unwrap().to_string(),
-        download.to_str().unwrap().to_string(),
+        extra.to_str().unwrap().to_string(),
+        pdf.to_str().unwrap().to_string(),
+        xlsx.to_str().unwrap().to_string(),
         "2025".into(),
         "河东区".into(),
     ];
@@ -497,7 +277,16 @@ fn a_staff_member_uses_it_in_a_real_browser() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    // The downloaded PDF states the district's registration rate of indicators.json.
+    // The settings the pages saved are the folder's, comments kept.
+    let toml = std::fs::read_to_string(server.dir.path().join("vbrief.toml")).unwrap();
+    assert!(toml.contains("name = \"青山市\""), "{toml}");
+    assert!(toml.contains("\"居委会名称\" = \"community\""), "{toml}");
+    assert!(toml.contains("\"老春园\" = \"春园社区\""), "{toml}");
+    assert!(toml.contains("# 城市名称"), "{toml}");
+    // The mapped file was imported from the stored upload, which is gone now.
+    assert!(server.uploads().is_empty(), "{:?}", server.uploads());
+    // The downloaded PDF states the district's registration rate of indicators.json, under
+    // the city's new name.
     let json = std::fs::read_to_string(
         server
             .dir
@@ -511,16 +300,45 @@ fn a_staff_member_uses_it_in_a_real_browser() {
         .as_f64()
         .unwrap();
     let text = Command::new("pdftotext")
-        .args([download.to_str().unwrap(), "-"])
+        .args([pdf.to_str().unwrap(), "-"])
         .output()
         .expect("pdftotext (poppler-utils) is needed");
     let text: String = String::from_utf8_lossy(&text.stdout)
         .split_whitespace()
         .collect();
     assert!(text.contains("河东区"), "the district's briefing");
+    assert!(text.contains("青山市"), "the city's name from the set-up");
     assert!(
         text.contains(&format!("{:.2}%", rate * 100.0)),
         "the PDF lacks the registration rate {rate}"
+    );
+    // The comparison table, read back: every community of the district, the first the one
+    // the page listed first, per-capita hours as numbers, highest first.
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(&xlsx).unwrap();
+    let sheet = book.worksheet_range("社区对比").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[1][2], "社区");
+    let first = std::fs::read_to_string(format!("{}.first", xlsx.display())).unwrap();
+    assert_eq!(rows[2][2], first.trim());
+    let at = rows[1]
+        .iter()
+        .position(|h| h == "人均时长（小时）")
+        .unwrap();
+    let data: Vec<&Vec<String>> = rows[2..]
+        .iter()
+        .filter(|r| r.get(2).is_some_and(|c| !c.is_empty() && c != "合计"))
+        .collect();
+    let hours: Vec<f64> = data.iter().filter_map(|r| r[at].parse().ok()).collect();
+    assert!(hours.windows(2).all(|w| w[0] >= w[1]), "{hours:?}");
+    let communities = json["levels"]["community"].as_array().unwrap().len();
+    assert_eq!(
+        data.len(),
+        communities,
+        "one row per community of the district"
     );
 }
 

@@ -457,3 +457,39 @@ fn bad_inputs_fail_in_one_line_and_write_nothing() {
     .code(1)
     .stderr_has("不会覆盖");
 }
+
+/// The screening's rules are SQL like every figure: the hand-made city of tests/screening.rs
+/// gives the same communities and the same listed records on the warehouse, on DuckDB over
+/// its export and on Spark over it.
+#[test]
+fn the_screening_lists_the_same_records_on_duckdb_and_on_spark() {
+    let env = Env::new();
+    common::screening_city::city(&env);
+    env.ingest(&[]).code(0);
+    let data = export(&env, "export");
+    let screen = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "screen",
+            "--workdir",
+            env.path().to_str().unwrap(),
+            "--period",
+            "2025",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args).code(0).json()
+    };
+    let warehouse = screen(&[]);
+    let data = data.to_str().unwrap();
+    let on_duckdb = screen(&["--engine", "duckdb", "--data", data]);
+    let remote = remote();
+    let on_spark = screen(&["--engine", "spark", "--data", data, "--remote", &remote]);
+    assert!(
+        warehouse["records"].as_array().unwrap().len() > 90,
+        "the city's patterns are listed"
+    );
+    for other in [&on_duckdb, &on_spark] {
+        assert_eq!(warehouse["communities"], other["communities"]);
+        assert_eq!(warehouse["records"], other["records"]);
+    }
+}

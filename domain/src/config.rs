@@ -42,9 +42,74 @@ pub struct Config {
     pub score: Score,
     pub quality: Quality,
     pub status: Status,
+    pub screening: Screening,
     /// `[headers.<kind>]`: an office's own header → canonical field (`"服务开始" = "served_on"`),
     /// on top of the synonyms vbrief knows (`domain::kind`).
     pub headers: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The thresholds of the screening of padded hours (`[screening]`, `vbrief screen`). Each rule
+/// looks at the effective records of the period; the defaults and the reason for each are in
+/// `domain/src/default_config.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Screening {
+    /// Long days: one person's hours on one day above this.
+    pub long_day_hours: f64,
+    /// Streaks: at least this many hours a day …
+    pub streak_daily_hours: f64,
+    /// … on at least this many consecutive days.
+    pub streak_days: u32,
+    /// Identical batches: at least this many records with the same project and team, date,
+    /// start, end and hours …
+    pub batch_records: u32,
+    /// … of at least this many hours each.
+    pub batch_hours: f64,
+    /// Late entry: entered more than this many days after the day served.
+    pub late_entry_days: u32,
+    /// Spikes: the last days of each month looked at …
+    pub month_end_days: u32,
+    /// … and, when an inspection date is set (`YYYY-MM-DD`), the days just before it.
+    pub inspection_date: Option<String>,
+    pub inspection_days: u32,
+    /// A window is flagged when its share of the hours is this many times the community's
+    /// usual share (its other months; before the window) …
+    pub spike_ratio: f64,
+    /// … and it holds at least this many hours.
+    pub spike_min_hours: f64,
+    /// Round repeats: a person with at least this many records in the period, all of the same
+    /// hours.
+    pub round_repeat_records: u32,
+}
+
+impl Default for Screening {
+    fn default() -> Self {
+        Screening {
+            long_day_hours: 12.0,
+            streak_daily_hours: 8.0,
+            streak_days: 10,
+            batch_records: 20,
+            batch_hours: 6.0,
+            late_entry_days: 90,
+            month_end_days: 5,
+            inspection_date: None,
+            inspection_days: 14,
+            spike_ratio: 3.0,
+            spike_min_hours: 50.0,
+            round_repeat_records: 30,
+        }
+    }
+}
+
+impl Screening {
+    /// The inspection date, when one is set.
+    pub fn inspection(&self) -> Option<chrono::NaiveDate> {
+        self.inspection_date
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
 }
 
 /// Which status words count (`[status]`). Words are compared after trimming.
@@ -250,6 +315,15 @@ pub struct City {
     pub office: String,
 }
 
+/// The targets of `[targets.*]`, as vbrief.toml names them.
+pub const TARGET_KEYS: [&str; 5] = [
+    "registration_rate",
+    "per_capita_hours",
+    "organizations_min",
+    "organizations_aim",
+    "station_coverage",
+];
+
 /// One target: its value, unit and where it comes from (shown in the briefing's notes).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -417,7 +491,60 @@ impl Config {
         self.validate_targets(&invalid)?;
         self.validate_categories_and_score(&invalid)?;
         self.validate_quality_and_aliases(&invalid)?;
+        self.validate_screening(&invalid)?;
         self.validate_status_and_headers(&invalid)
+    }
+
+    /// Screening thresholds are positive; an inspection date is a date.
+    fn validate_screening(&self, invalid: &Invalid<'_>) -> Result<(), ConfigError> {
+        let s = &self.screening;
+        for (key, v) in [
+            ("screening.long_day_hours", s.long_day_hours),
+            ("screening.streak_daily_hours", s.streak_daily_hours),
+            ("screening.batch_hours", s.batch_hours),
+            ("screening.spike_ratio", s.spike_ratio),
+            ("screening.spike_min_hours", s.spike_min_hours),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(invalid(key, v.to_string(), "must be a number above 0"));
+            }
+        }
+        for (key, v, least) in [
+            ("screening.streak_days", s.streak_days, 2),
+            ("screening.batch_records", s.batch_records, 2),
+            ("screening.round_repeat_records", s.round_repeat_records, 2),
+            ("screening.month_end_days", s.month_end_days, 1),
+            ("screening.inspection_days", s.inspection_days, 1),
+        ] {
+            if v < least {
+                return Err(invalid(
+                    key,
+                    v.to_string(),
+                    &format!("must be a whole number of at least {least}"),
+                ));
+            }
+        }
+        if s.month_end_days > 27 {
+            return Err(invalid(
+                "screening.month_end_days",
+                s.month_end_days.to_string(),
+                "must be at most 27 (days at the end of a month)",
+            ));
+        }
+        if let Some(d) = s
+            .inspection_date
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+        {
+            if s.inspection().is_none() {
+                return Err(invalid(
+                    "screening.inspection_date",
+                    format!("\"{d}\""),
+                    "must be a date written YYYY-MM-DD, e.g. \"2025-11-15\" (or empty)",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Status lists are non-empty words, a word is not both effective and not; every

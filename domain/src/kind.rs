@@ -1,4 +1,4 @@
-//! The source kinds of DOMAIN.md §2 and the header synonyms each accepts.
+//! The source kinds of docs/CONTRACT.md §2 and the header synonyms each accepts.
 
 use std::fmt;
 
@@ -213,7 +213,8 @@ impl SourceKind {
                 (Phone, PHONE),
                 (Project, &["项目名称", "服务项目", "活动名称", "所属项目"]),
                 // 录入日期/录入时间/发起申请时间/审核时间 say when a record was typed in or
-                // approved, never when it was served: deliberately not here.
+                // approved, never when it was served: deliberately not here (录入日期 is its
+                // own field, EnteredOn, read by the screening of late entries).
                 (ServedOn, &["服务日期", "服务时间", "活动日期", "日期"]),
                 (StartTime, &["开始时间", "服务开始时间", "签到时间"]),
                 (EndTime, &["结束时间", "服务结束时间", "签退时间"]),
@@ -233,6 +234,7 @@ impl SourceKind {
                     Organization,
                     &["团体名称", "所属团体", "服务团体", "所属队伍", "队伍名称"],
                 ),
+                (EnteredOn, &["录入日期", "录入时间"]),
             ],
             SourceKind::Organizations => &[
                 (OrgName, &["团体名称", "队伍名称", "组织名称"]),
@@ -339,10 +341,12 @@ pub enum Field {
     CollectedOn,
     ResolvedOn,
     TrainingName,
+    /// 录入日期 of a service record: when it was typed in (not when it was served).
+    EnteredOn,
 }
 
 impl Field {
-    pub const ALL: [Field; 38] = [
+    pub const ALL: [Field; 39] = [
         Field::District,
         Field::Street,
         Field::Community,
@@ -381,9 +385,10 @@ impl Field {
         Field::CollectedOn,
         Field::ResolvedOn,
         Field::TrainingName,
+        Field::EnteredOn,
     ];
 
-    /// The name used in `[headers.<kind>]` of vbrief.toml (DOMAIN.md §2's canonical field).
+    /// The name used in `[headers.<kind>]` of vbrief.toml (docs/CONTRACT.md §2.1's canonical field).
     pub fn name(self) -> &'static str {
         match self {
             Field::District => "district",
@@ -424,6 +429,7 @@ impl Field {
             Field::CollectedOn => "collected_on",
             Field::ResolvedOn => "resolved_on",
             Field::TrainingName => "training_name",
+            Field::EnteredOn => "entered_on",
         }
     }
 

@@ -90,31 +90,123 @@ pub fn is_blank(s: &str) -> bool {
 
 /// A short excerpt of a cell value that is safe to show in a message: long digit runs (which
 /// could be an ID or phone number put in the wrong column) are masked, and length is capped.
+/// A phone number written in groups (`138-1234-5678`, `138 1234 5678`, `+86 138…`) is one run:
+/// digit groups joined by single separators count together, and 11 digits or more are masked
+/// (a date, even with its time, has fewer: `2025-03-01 09` is 10).
 pub fn safe_excerpt(s: &str) -> String {
+    let chars: Vec<char> = to_half_width(s).chars().collect();
+    let mut masked = vec![false; chars.len()];
+    mark_digit_runs(&chars, &mut masked);
+    mark_grouped_numbers(&chars, &mut masked);
     let mut out = String::new();
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().filter(|c| c.is_ascii_digit()).count() >= 6 {
-            out.push_str(&"*".repeat(run.chars().count().min(8)));
+    let mut i = 0;
+    while i < chars.len() {
+        if masked[i] {
+            let start = i;
+            while i < chars.len() && masked[i] {
+                i += 1;
+            }
+            out.push_str(&"*".repeat((i - start).min(8)));
         } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in to_half_width(s).chars() {
-        if c.is_ascii_digit() || (c == 'X' || c == 'x') && !run.is_empty() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
+            out.push(chars[i]);
+            i += 1;
         }
     }
-    flush(&mut run, &mut out);
     if out.chars().count() > 40 {
         let cut: String = out.chars().take(40).collect();
         format!("{cut}…")
     } else {
         out
+    }
+}
+
+/// Runs of digits (an X may follow inside a run, as in an ID number) with 6 digits or more.
+fn mark_digit_runs(chars: &[char], masked: &mut [bool]) {
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && (chars[i].is_ascii_digit() || matches!(chars[i], 'X' | 'x')) {
+            i += 1;
+        }
+        if chars[start..i]
+            .iter()
+            .filter(|c| c.is_ascii_digit())
+            .count()
+            >= 6
+        {
+            masked[start..i].iter_mut().for_each(|m| *m = true);
+        }
+    }
+}
+
+/// Digit groups joined by single separators (space, `-`, `.`, brackets, a leading `+`) with
+/// 11 digits or more in all: a phone number written for reading.
+fn mark_grouped_numbers(chars: &[char], masked: &mut [bool]) {
+    let separator = |c: char| matches!(c, ' ' | '-' | '.' | '(' | ')' | '+');
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        // Include a `+` or `(` right before the first group.
+        let start = if i > 0 && matches!(chars[i - 1], '+' | '(') {
+            i - 1
+        } else {
+            i
+        };
+        let mut digits = 0;
+        let mut j = i;
+        let end = loop {
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                digits += 1;
+                j += 1;
+            }
+            let end = j;
+            // One separator (a bracket may follow another: `(0571) 8888`) then a digit goes on.
+            let mut k = j;
+            let mut seps = 0;
+            while k < chars.len() && separator(chars[k]) && seps < 2 {
+                k += 1;
+                seps += 1;
+            }
+            if seps > 0 && k < chars.len() && chars[k].is_ascii_digit() {
+                j = k;
+            } else {
+                break end;
+            }
+        };
+        if digits >= 11 {
+            masked[start..end].iter_mut().for_each(|m| *m = true);
+        }
+        i = end.max(i + 1);
+    }
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula (CSV injection, as OWASP describes
+/// it): text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
+/// Numbers, negative ones included, stay numbers.
+pub fn csv_safe(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let risky = matches!(
+        cell.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
+    let number = || {
+        std::str::from_utf8(cell)
+            .ok()
+            .is_some_and(|t| t.trim().parse::<f64>().is_ok_and(f64::is_finite))
+    };
+    if risky && !number() {
+        let mut safe = Vec::with_capacity(cell.len() + 1);
+        safe.push(b'\'');
+        safe.extend_from_slice(cell);
+        std::borrow::Cow::Owned(safe)
+    } else {
+        std::borrow::Cow::Borrowed(cell)
     }
 }
 
@@ -211,8 +303,32 @@ mod tests {
     }
 
     #[test]
+    fn csv_cells_never_start_a_formula() {
+        let safe = |s: &str| String::from_utf8(csv_safe(s.as_bytes()).into_owned()).unwrap();
+        assert_eq!(safe("=1+2"), "'=1+2");
+        assert_eq!(safe("+SUM(A1)"), "'+SUM(A1)");
+        assert_eq!(safe("@cmd"), "'@cmd");
+        assert_eq!(safe("-2+3"), "'-2+3");
+        assert_eq!(safe("\tx"), "'\tx");
+        assert_eq!(safe("\rx"), "'\rx");
+        assert_eq!(safe("-1.5"), "-1.5");
+        assert_eq!(safe("+3"), "+3");
+        assert_eq!(safe("春园社区"), "春园社区");
+        assert_eq!(safe(""), "");
+    }
+
+    #[test]
     fn excerpts_hide_digit_runs() {
         assert_eq!(safe_excerpt("13800138000"), "********");
+        // Phones written in groups, as people write them.
+        assert_eq!(safe_excerpt("138-1234-5678"), "********");
+        assert_eq!(safe_excerpt("电话 138 1234 5678 张"), "电话 ******** 张");
+        assert_eq!(safe_excerpt("+86 138 1234 5678"), "********");
+        assert_eq!(safe_excerpt("(0571) 8888-8888"), "********");
+        assert_eq!(safe_excerpt("１３８－１２３４－５６７８"), "********");
+        // Dates and times stay readable.
+        assert_eq!(safe_excerpt("2025-03-01 09:00:00"), "2025-03-01 09:00:00");
+        assert_eq!(safe_excerpt("2025.3.1"), "2025.3.1");
         assert_eq!(safe_excerpt("2024-13-45"), "2024-13-45");
         assert_eq!(safe_excerpt("11010519491231002X号"), "********号");
     }

@@ -79,3 +79,24 @@ ALTER TABLE volunteers ADD COLUMN IF NOT EXISTS verification VARCHAR;
 -- A community's name as the ledger wrote it (`春园社区居委会`), for lineage; `community` holds
 -- the normalized name every output uses (`春园社区`). Filled for older warehouses when opened.
 ALTER TABLE communities ADD COLUMN IF NOT EXISTS written_as VARCHAR;
+-- When a service record was served and typed in, as the export gives them (NULL when it does
+-- not): 开始时间/结束时间, and 录入日期 (the day it was entered, not served). Read by the
+-- screening of padded hours (transforms/sql/screening/), never by a figure.
+ALTER TABLE service_records ADD COLUMN IF NOT EXISTS start_at TIMESTAMP;
+ALTER TABLE service_records ADD COLUMN IF NOT EXISTS end_at TIMESTAMP;
+ALTER TABLE service_records ADD COLUMN IF NOT EXISTS entered_on DATE;
+
+-- For a volunteer registered with a document other than the ID card (passport, 通行证 …): the
+-- keyed hash of the document's normalized number alone (never the number), so that an hour
+-- record giving only the number (no 证件类型) finds the person (docs/CONTRACT.md §3).
+ALTER TABLE volunteers ADD COLUMN IF NOT EXISTS document_key UUID;
+
+-- Hour records that name a document number nobody registered holds (yet), or several persons
+-- do: quarantined (unknown_document, ambiguous_document, or invalid_id when the number looks
+-- like a mistyped ID number) and kept here, keyed, until a volunteer list registers the
+-- number; then the next ingest counts them. The columns of service_records, and the lookup key.
+CREATE TABLE IF NOT EXISTS held_records (
+    k UUID, record_no VARCHAR, person_key UUID, person_from_no BOOLEAN,
+    volunteer_no VARCHAR, project VARCHAR, served_on DATE, hours DOUBLE, status VARCHAR,
+    organization VARCHAR, file_id INTEGER, source_row BIGINT, start_at TIMESTAMP,
+    end_at TIMESTAMP, entered_on DATE, document_key UUID);

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use duckdb::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, FixedSizeBinaryArray, Float64Builder, Int32Builder,
-    Int64Builder, StringBuilder,
+    Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
-use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
 use duckdb::Connection;
@@ -55,6 +55,7 @@ fn arrow_type(sql_type: &str) -> Option<DataType> {
         "DOUBLE" => DataType::Float64,
         "BOOLEAN" => DataType::Boolean,
         "DATE" => DataType::Date32,
+        "TIMESTAMP" => DataType::Timestamp(TimeUnit::Microsecond, None),
         "UUID" => DataType::FixedSizeBinary(16),
         _ => return None,
     })
@@ -121,6 +122,11 @@ fn column<'v>(field: &Field, values: impl ExactSizeIterator<Item = &'v Value>) -
         DataType::Date32 => build!(Date32Builder::with_capacity(n), values, wrong, {
             Value::Date32(x) => *x,
         }),
+        DataType::Timestamp(TimeUnit::Microsecond, None) => {
+            build!(TimestampMicrosecondBuilder::with_capacity(n), values, wrong, {
+                Value::Timestamp(duckdb::types::TimeUnit::Microsecond, x) => *x,
+            })
+        }
         DataType::FixedSizeBinary(16) => Arc::new(
             FixedSizeBinaryArray::try_from_sparse_iter_with_size(
                 values.map(|v| match v {

@@ -76,6 +76,14 @@ impl ColumnMap {
 /// The vbrief.toml lines that would map the sheet's unused headers closest to each missing
 /// required field (`"服务开始" = "start_time"`), for the error message: staff can paste them.
 pub fn suggested_mappings(map: &ColumnMap) -> Vec<String> {
+    suggested_fields(map)
+        .into_iter()
+        .map(|(header, field)| format!("\"{header}\" = \"{}\"", field.name()))
+        .collect()
+}
+
+/// The sheet's unused header closest to each missing required field, with that field.
+pub fn suggested_fields(map: &ColumnMap) -> Vec<(String, Field)> {
     let unused = map.unused();
     let mut lines = Vec::new();
     let mut taken: Vec<&str> = Vec::new();
@@ -93,7 +101,7 @@ pub fn suggested_mappings(map: &ColumnMap) -> Vec<String> {
             .max_by_key(|(score, _, _)| *score);
         if let Some((_, header, field)) = best {
             taken.push(header);
-            lines.push(format!("\"{header}\" = \"{}\"", field.name()));
+            lines.push((header.to_string(), field));
         }
     }
     lines
@@ -432,7 +440,12 @@ mod tests {
         );
         assert_eq!(map.get(Field::StartTime), Some(6));
         assert_eq!(map.get(Field::Status), Some(10));
-        assert_eq!(map.unused(), vec!["岗位", "录入方式", "录入日期"]);
+        assert_eq!(
+            map.get(Field::EnteredOn),
+            Some(11),
+            "录入日期 is when it was typed in"
+        );
+        assert_eq!(map.unused(), vec!["岗位", "录入方式"]);
         let teams = row(&[
             "队伍名称",
             "队伍类型",

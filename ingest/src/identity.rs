@@ -99,6 +99,13 @@ impl PseudonymKey {
         self.hash("doc:", &format!("{document_type}|{number}"))
     }
 
+    /// The lookup key of a document number alone (normalized, `parse::document`), whatever its
+    /// type: an hour record that names a passport or permit by its number, with no 证件类型,
+    /// finds the registered person holding that number through it (docs/CONTRACT.md §3).
+    pub fn document_number_key(&self, number: &str) -> Key128 {
+        self.hash("docno:", number)
+    }
+
     /// A fingerprint of the key, safe to publish: a keyed hash of a fixed text, from which the
     /// key cannot be recovered. Two warehouses pseudonymize a person alike exactly when their
     /// fingerprints match (the Parquet export's manifest carries it).

@@ -23,6 +23,6 @@ pub use config::Config;
 pub use kind::SourceKind;
 #[cfg(feature = "warehouse")]
 pub use pipeline::{
-    ingest, Counts, IngestError, IngestOptions, IngestReport, NoProgress, Progress, SheetOutcome,
-    SheetStatus,
+    ingest, Counts, HeaderChoice, IngestError, IngestOptions, IngestReport, MappingHelp,
+    NoProgress, Progress, SheetOutcome, SheetStatus,
 };

@@ -14,8 +14,8 @@ use crate::batch::to_record_batch;
 use crate::community::{ledger_key, normalize_community, CommunityEntry, CommunityIndex};
 use crate::config::Config;
 use crate::header::{
-    self, detect_kind_with, missing_required, suggested_mappings, ColumnMap, Vocabulary,
-    HEADER_SEARCH_ROWS,
+    self, detect_kind_with, missing_required, suggested_fields, suggested_mappings, ColumnMap,
+    Vocabulary, HEADER_SEARCH_ROWS,
 };
 use crate::identity::{KeyError, KeySource, PseudonymKey};
 use crate::kind::{Field, SourceKind};
@@ -128,6 +128,89 @@ pub struct SheetOutcome {
     /// 未使用的列 line: a column an office expected to count shows up here.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unused_columns: Vec<String>,
+    /// For a file refused for missing columns: what it looks like, and what its headers could
+    /// be (the web app offers the mapping in a form).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<MappingHelp>,
+}
+
+/// Why a file was refused for missing columns, as data: the kind it looks like, every header
+/// found with the field it maps to or the one suggested, and what is missing.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MappingHelp {
+    /// The kind it looks like (`SourceKind::name`).
+    pub kind: &'static str,
+    /// The sheet (empty for a csv).
+    pub sheet: String,
+    pub headers: Vec<HeaderChoice>,
+    /// Each missing required field group, as its first accepted headers (`证件号码 或 志愿者编号`).
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HeaderChoice {
+    /// The header as vbrief compares it (normalized).
+    pub header: String,
+    /// The field it already maps to (`Field::name`).
+    pub mapped: Option<&'static str>,
+    /// The field suggested for it, when it maps to none.
+    pub suggested: Option<&'static str>,
+}
+
+impl MappingHelp {
+    fn of(sheet: &str, kind: SourceKind, map: &ColumnMap) -> MappingHelp {
+        let suggested = suggested_fields(map);
+        let headers = map
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !h.is_empty())
+            .map(|(i, h)| HeaderChoice {
+                header: h.clone(),
+                mapped: map
+                    .columns
+                    .iter()
+                    .find(|(_, c)| **c == i)
+                    .map(|(f, _)| f.name()),
+                suggested: suggested
+                    .iter()
+                    .find(|(s, _)| s == h)
+                    .map(|(_, f)| f.name()),
+            })
+            .collect();
+        MappingHelp {
+            kind: kind.name(),
+            sheet: sheet.to_string(),
+            headers,
+            missing: missing_required(map)
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|f| f.label_zh(kind))
+                        .collect::<Vec<_>>()
+                        .join(" 或 ")
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Why a file could not be planned: the message, and the mapping help when it is missing
+/// columns.
+#[derive(Debug)]
+struct PlanFailure {
+    message: String,
+    mapping: Option<MappingHelp>,
+}
+
+impl From<String> for PlanFailure {
+    fn from(message: String) -> PlanFailure {
+        PlanFailure {
+            message,
+            mapping: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -140,6 +223,9 @@ pub struct IngestReport {
     pub communities_in_ledger: usize,
     /// Rows quarantined by this run, by reason code, most frequent first.
     pub quarantine_by_reason: Vec<(String, u64)>,
+    /// Hour records of earlier runs, quarantined because nobody registered held the document
+    /// number they named, that this run's volunteers made countable.
+    pub rescued_records: u64,
 }
 
 impl IngestReport {
@@ -253,7 +339,7 @@ fn plan_file(
     hash: &str,
     opts: &IngestOptions,
     vocabulary: &Vocabulary,
-) -> Result<(Vec<PlannedSheet>, Vec<SheetOutcome>), String> {
+) -> Result<(Vec<PlannedSheet>, Vec<SheetOutcome>), PlanFailure> {
     let mut wb = Workbook::open(path, opts.encoding.as_deref()).map_err(|e| e.to_string())?;
     let encoding = wb.encoding();
     let opened = Arc::new(Mutex::new(None));
@@ -296,19 +382,25 @@ fn plan_file(
                     .max_by_key(|(k, m)| (m.columns.len(), std::cmp::Reverse(*k)))
                     .filter(|(_, m)| m.columns.len() >= 2);
                 problems.push(match closest {
-                    Some((k, m)) => missing_columns_message(&sheet, k, &m),
-                    None => format!(
+                    Some((k, m)) => PlanFailure {
+                        message: missing_columns_message(&sheet, k, &m),
+                        mapping: Some(MappingHelp::of(&sheet, k, &m)),
+                    },
+                    None => PlanFailure::from(format!(
                         "{}无法判断数据类型，请用 --kind 指定，或在 vbrief.toml 的 [headers.<kind>] 中说明各列的含义 (cannot tell which kind of export this is; pass --kind, or map the headers in vbrief.toml). 表头 (header): {}",
                         sheet_label(&sheet),
                         header_cells.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>().join(", ")
-                    ),
+                    )),
                 });
                 continue;
             }
         };
         let map = vocabulary.map(kind, &header_cells);
         if !missing_required(&map).is_empty() {
-            problems.push(missing_columns_message(&sheet, kind, &map));
+            problems.push(PlanFailure {
+                message: missing_columns_message(&sheet, kind, &map),
+                mapping: Some(MappingHelp::of(&sheet, kind, &map)),
+            });
             continue;
         }
         planned.push(PlannedSheet {
@@ -333,9 +425,9 @@ fn plan_file(
             return Err(p);
         }
         if let Some((_, msg)) = ignored.first() {
-            return Err(msg.clone());
+            return Err(msg.clone().into());
         }
-        return Err("文件中没有数据 (no data in the file)".into());
+        return Err(String::from("文件中没有数据 (no data in the file)").into());
     }
     if let Some(p) = problems.into_iter().next() {
         return Err(p);
@@ -350,6 +442,7 @@ fn plan_file(
             status: SheetStatus::Ignored(msg),
             counts: Counts::default(),
             unused_columns: Vec::new(),
+            mapping: None,
         })
         .collect();
     Ok((planned, ignored))
@@ -497,6 +590,7 @@ pub fn ingest(
             sheets: outcomes,
             communities_in_ledger: 0,
             quarantine_by_reason: Vec::new(),
+            rescued_records: 0,
         });
     }
     let (key, key_source) = PseudonymKey::load_or_create(opts.store(), &warehouse_path)?;
@@ -523,8 +617,9 @@ pub fn ingest(
         &mut outcomes,
         progress,
     )?;
-    merge_staged(&tx, staged.ledger_merged)?;
+    let rescued_files = merge_staged(&tx, staged.ledger_merged)?;
     settle_counts(&tx, &staged.loaded, &mut outcomes)?;
+    let rescued = warehouse::settle_rescued(&tx, &rescued_files)?;
     let failed = failures(&outcomes);
     if opts.strict && !failed.is_empty() {
         // A file failed part-way through loading: undo everything this run did.
@@ -549,14 +644,16 @@ pub fn ingest(
     }
     commit_run(tx, run.run_id, staged.loaded.len(), failed.len())?;
     warehouse::drop_staging(&conn)?;
-    summarize_run(
+    let mut report = summarize_run(
         &conn,
         opts,
         run.run_id,
         warehouse_path,
         key_source,
         outcomes,
-    )
+    )?;
+    report.rescued_records = rescued;
+    Ok(report)
 }
 
 /// The content hashes of every file the warehouse holds (none when there is no warehouse).
@@ -601,6 +698,7 @@ fn plan_files(
             status: SheetStatus::Failed(msg),
             counts: Counts::default(),
             unused_columns: Vec::new(),
+            mapping: None,
         };
         // (bound first: inside the macro, `display` is tracing's own function)
         let file_name: &str = &display;
@@ -624,7 +722,10 @@ fn plan_files(
                 plan.sheets.extend(sheets);
                 plan.outcomes.extend(ignored);
             }
-            Err(msg) => plan.outcomes.push(failed(msg)),
+            Err(PlanFailure { message, mapping }) => plan.outcomes.push(SheetOutcome {
+                mapping,
+                ..failed(message)
+            }),
         }
     }
     plan
@@ -710,6 +811,7 @@ fn report(
         sheets: outcomes,
         communities_in_ledger: communities_in_ledger as usize,
         quarantine_by_reason,
+        rescued_records: 0,
     })
 }
 
@@ -819,6 +921,7 @@ fn stage_sheets(
             status: SheetStatus::Loaded,
             counts: Counts::default(),
             unused_columns: plan.map.unused(),
+            mapping: None,
         };
         if kind.needs_communities() && index.as_ref().is_some_and(CommunityIndex::is_empty) {
             outcome.status = SheetStatus::Failed(
@@ -908,13 +1011,18 @@ fn stage_sheet(
 /// Stage "merge": every kind's staged rows into the warehouse, deduplicated against what is
 /// there and what this run staged, in dependency order (ledger, volunteers, the records'
 /// person keys, then records and the other ledgers). Guarantees: each staged row is now an
-/// accepted row, a quarantined row, or a row found already known.
-fn merge_staged(tx: &Connection, ledger_merged: bool) -> Result<(), duckdb::Error> {
+/// accepted row, a quarantined row, or a row found already known. Returns the earlier files
+/// whose held records came back (see `warehouse::resolve_document_records`).
+fn merge_staged(tx: &Connection, ledger_merged: bool) -> Result<Vec<i32>, duckdb::Error> {
     let _merge = tracing::info_span!("ingest.merge").entered();
     if !ledger_merged {
         warehouse::merge(tx, SourceKind::Communities)?;
     }
     warehouse::merge(tx, SourceKind::Volunteers)?;
+    let rescued = {
+        let _t = tracing::info_span!("ingest.merge.resolve_document_records").entered();
+        warehouse::resolve_document_records(tx)?
+    };
     {
         let _t = tracing::info_span!("ingest.merge.key_service_records").entered();
         warehouse::key_service_records(tx)?;
@@ -930,7 +1038,8 @@ fn merge_staged(tx: &Connection, ledger_merged: bool) -> Result<(), duckdb::Erro
         let _t = tracing::info_span!("ingest.merge", part = kind.name()).entered();
         warehouse::merge(tx, kind)?;
     }
-    warehouse::finish_staging(tx)
+    warehouse::finish_staging(tx)?;
+    Ok(rescued)
 }
 
 /// Stage "settle": each loaded sheet's counts from what actually landed, written to `files`.
@@ -1282,6 +1391,9 @@ enum Fate {
     Ledger(Row),
     /// Its values are in the batch's record batch.
     Staged,
+    /// Staged, with the quarantine entry it keeps unless the merge finds the document number
+    /// it names (`rows::StagedRow::unless_found`).
+    StagedUnlessFound(u64, Rejection, Whose),
     Quarantined(u64, Rejection, Whose),
 }
 
@@ -1346,9 +1458,14 @@ fn prepare(
         return Fate::Ledger(row);
     }
     match prepare_row(ctx, row.number, &row.cells) {
-        Ok(values) => {
-            staged.push(values);
-            Fate::Staged
+        Ok(row_staged) => {
+            staged.push(row_staged.values);
+            match row_staged.unless_found {
+                None => Fate::Staged,
+                Some(rejection) => {
+                    Fate::StagedUnlessFound(row.number, rejection, ctx.whose(&row.cells))
+                }
+            }
         }
         Err(rejection) => Fate::Quarantined(row.number, rejection, ctx.whose(&row.cells)),
     }
@@ -1377,7 +1494,8 @@ fn load_rows(
                 Fate::Header => counts.skipped_header += 1,
                 Fate::Total => counts.skipped_total += 1,
                 Fate::Staged => {}
-                Fate::Quarantined(number, rejection, whose) => stage
+                Fate::Quarantined(number, rejection, whose)
+                | Fate::StagedUnlessFound(number, rejection, whose) => stage
                     .quarantine(ctx.file_id, number, kind, &rejection, &whose)
                     .map_err(db_err)?,
                 Fate::Ledger(row) => stage_ledger_row(ctx, stage, ledger, &row).map_err(db_err)?,

@@ -17,7 +17,7 @@ use crate::parse::date::{
 };
 use crate::parse::document::{self, DocumentType};
 use crate::parse::hours::parse_hours_text;
-use crate::parse::id_number::IdNumber;
+use crate::parse::id_number::{IdError, IdNumber};
 use crate::parse::text::{clean, compact, compact_owned, mask_name, safe_excerpt};
 use crate::reader::Cell;
 use crate::warehouse::table_of;
@@ -75,6 +75,13 @@ impl<'conn> Stage<'conn> {
         r: &Rejection,
         whose: &Whose,
     ) -> duckdb::Result<()> {
+        debug_assert!(
+            domain::quality::REASONS
+                .iter()
+                .any(|(c, _, _)| *c == r.reason),
+            "quarantine reason {} is not in domain::quality::REASONS",
+            r.reason
+        );
         self.quarantine.append_row(params![
             file_id,
             row as i64,
@@ -399,6 +406,39 @@ impl RowContext<'_> {
         }
     }
 
+    /// Whom a service record names: as [`RowContext::person`], except that a 证件号码 which is
+    /// not a valid ID number, with no 证件类型 to say what it is, is looked up among the
+    /// registered volunteers' other documents (docs/CONTRACT.md §3).
+    fn record_person(&self, cells: &[Cell]) -> Result<RecordPerson, Rejection> {
+        let typed = self
+            .text(cells, Field::IdType)
+            .and_then(|t| document::classify(&t))
+            .is_some();
+        if let (false, Some(Cell::Text(text))) = (typed, self.cell(cells, Field::IdNumber)) {
+            if let Err(e) = IdNumber::parse(text) {
+                let number = document::normalize_number(text);
+                let number = number.trim_start_matches('\'');
+                // Documents have at most 20 characters: a longer cell is a broken ID cell.
+                if e != IdError::Empty && !number.is_empty() && number.chars().count() <= 20 {
+                    let unmatched = if shaped_like_an_id(number) {
+                        self.reject(Some(Field::IdNumber), "invalid_id", e.reason())
+                    } else {
+                        self.reject(
+                            Some(Field::IdNumber),
+                            "unknown_document",
+                            UNKNOWN_DOCUMENT.into(),
+                        )
+                    };
+                    return Ok(RecordPerson::Lookup {
+                        document_key: self.key.document_number_key(number),
+                        unmatched,
+                    });
+                }
+            }
+        }
+        self.person(cells).map(RecordPerson::Known)
+    }
+
     /// The person key from 证件号码 (preferred) or 志愿者编号, with birth year and gender. With
     /// a 证件类型 other than a 居民身份证 (or a residence permit numbered like one), the number
     /// is keyed with its type and never checked against GB 11643.
@@ -424,6 +464,7 @@ impl RowContext<'_> {
                     from_no: false,
                     birth_year: None,
                     gender: None,
+                    document_key: Some(self.key.document_number_key(&number)),
                 });
             }
             let parsed = match cell {
@@ -436,6 +477,7 @@ impl RowContext<'_> {
                     from_no: false,
                     birth_year: Some(id.birth_year()),
                     gender: Some(id.gender()),
+                    document_key: None,
                 }),
                 Err(e) => Err(self.reject(Some(Field::IdNumber), "invalid_id", e.reason())),
             };
@@ -446,6 +488,7 @@ impl RowContext<'_> {
                 from_no: true,
                 birth_year: None,
                 gender: None,
+                document_key: None,
             });
         }
         Err(self.reject(
@@ -461,7 +504,38 @@ struct Person {
     from_no: bool,
     birth_year: Option<i32>,
     gender: Option<&'static str>,
+    /// For a document other than the ID card: the lookup key of its number alone, kept with
+    /// the volunteer so that records naming the number without its type find the person.
+    document_key: Option<Key128>,
 }
+
+/// Whom an hour record names.
+enum RecordPerson {
+    Known(Person),
+    /// A 证件号码 that is not a valid ID number, in an export without 证件类型: perhaps a
+    /// registered volunteer's passport or permit. The record is staged with the number's
+    /// lookup key and the rejection it gets if no registered person holds that number
+    /// (resolved at the merge: `warehouse::resolve_document_records`).
+    Lookup {
+        document_key: Key128,
+        unmatched: Rejection,
+    },
+}
+
+/// Whether a number that failed as an ID number still looks like one (15 to 18 digits, the
+/// last perhaps X, or Excel's scientific notation): if nobody holds it as another document it
+/// is a mistyped ID number (`invalid_id`), not an unknown document.
+fn shaped_like_an_id(number: &str) -> bool {
+    let digits = number.strip_suffix('X').unwrap_or(number);
+    (number.contains('E') && number.contains('+'))
+        || ((15..=18).contains(&number.len()) && digits.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Why a record whose number nobody holds is quarantined (`unknown_document`).
+pub const UNKNOWN_DOCUMENT: &str = "证件号码不是有效的身份证号，也不是已注册志愿者使用的其他证件号；若是护照、通行证等，请导入该志愿者的注册信息（含证件类型），此行将自动计入 (not a valid ID number, nor another document of a registered volunteer)";
+
+/// Why a record whose number several persons hold is quarantined (`ambiguous_document`).
+pub const AMBIGUOUS_DOCUMENT: &str = "证件号码被多名已注册志愿者用作不同类型的证件，无法确定是谁；请在导出中加上证件类型列 (several registered volunteers hold this number as different documents)";
 
 /// A row of the communities ledger, before its community gets an id.
 pub struct LedgerRow {
@@ -503,26 +577,42 @@ pub fn ledger_row(ctx: &RowContext<'_>, cells: &[Cell]) -> Result<LedgerRow, Rej
     })
 }
 
+/// A row prepared for its staging table.
+pub struct StagedRow {
+    /// Its values, in the staging table's column order.
+    pub values: Vec<Value>,
+    /// For a record that names a document number to be looked up at the merge: the
+    /// quarantine entry it keeps if no registered person holds the number (staged with it, and
+    /// removed at the merge when the number is found).
+    pub unless_found: Option<Rejection>,
+}
+
+impl From<Vec<Value>> for StagedRow {
+    fn from(values: Vec<Value>) -> StagedRow {
+        StagedRow {
+            values,
+            unless_found: None,
+        }
+    }
+}
+
 /// The values of a row of any kind but the communities ledger, in its staging table's column
 /// order, or why it goes to quarantine. Pure (no warehouse access): rows are prepared on
 /// several threads while the loading thread appends.
-pub fn prepare_row(
-    ctx: &RowContext<'_>,
-    row: u64,
-    cells: &[Cell],
-) -> Result<Vec<Value>, Rejection> {
+pub fn prepare_row(ctx: &RowContext<'_>, row: u64, cells: &[Cell]) -> Result<StagedRow, Rejection> {
     let f = ctx.file_id;
     let r = row as i64;
-    match ctx.map.kind {
+    let values = match ctx.map.kind {
         SourceKind::Communities => unreachable!("ledger rows are staged by the pipeline"),
         SourceKind::Volunteers => prepare_volunteer(ctx, cells, f, r),
-        SourceKind::ServiceRecords => prepare_service_record(ctx, cells, f, r),
+        SourceKind::ServiceRecords => return prepare_service_record(ctx, cells, f, r),
         SourceKind::Organizations => prepare_organization(ctx, cells, f, r),
         SourceKind::Activities => prepare_activity(ctx, cells, f, r),
         SourceKind::Stations => prepare_station(ctx, cells, f, r),
         SourceKind::Needs => prepare_need(ctx, cells, f, r),
         SourceKind::Trainings => prepare_training(ctx, cells, f, r),
-    }
+    };
+    values.map(StagedRow::from)
 }
 
 /// A volunteer registration (志愿者注册信息).
@@ -569,7 +659,8 @@ fn prepare_volunteer(
         reported,
         f,
         r,
-        ctx.text(cells, Field::Verification)
+        ctx.text(cells, Field::Verification),
+        person.document_key
     ])
 }
 
@@ -579,9 +670,20 @@ fn prepare_service_record(
     cells: &[Cell],
     f: i32,
     r: i64,
-) -> Result<Vec<Value>, Rejection> {
-    let person = ctx.person(cells)?;
-    let (served, hours) = served_and_hours(ctx, cells)?;
+) -> Result<StagedRow, Rejection> {
+    let (person, document_key, unless_found) = match ctx.record_person(cells)? {
+        RecordPerson::Known(p) => (Some(p), None, None),
+        RecordPerson::Lookup {
+            document_key,
+            unmatched,
+        } => (None, Some(document_key), Some(unmatched)),
+    };
+    let Served {
+        on: served,
+        hours,
+        start,
+        end,
+    } = served_and_hours(ctx, cells)?;
     if hours <= 0.0 {
         return Err(ctx.reject(
             Some(Field::Hours),
@@ -605,11 +707,16 @@ fn prepare_service_record(
     // The identity key: from the record number when there is one (the other form needs the
     // person, which may be linked only at merge time: `warehouse::key_service_records`).
     let k = record_no.as_deref().map(record_key);
-    Ok(values![
+    // 录入日期 is kept for the screening only: one that cannot be read is left empty, never a
+    // reason to refuse the record.
+    let entered = ctx.date(cells, Field::EnteredOn).ok().flatten();
+    // The staging table's last column, `document_key`, is staging only (see
+    // `warehouse::create_staging`).
+    let values = values![
         k,
         record_no,
-        person.key,
-        person.from_no,
+        person.as_ref().map(|p| p.key),
+        person.as_ref().is_some_and(|p| p.from_no),
         ctx.text(cells, Field::VolunteerNo).map(compact_owned),
         ctx.text(cells, Field::Project),
         date_value(served),
@@ -617,15 +724,40 @@ fn prepare_service_record(
         status,
         ctx.text(cells, Field::Organization),
         f,
-        r
-    ])
+        r,
+        start.map(timestamp_value),
+        end.map(timestamp_value),
+        entered.map(date_value),
+        document_key
+    ];
+    Ok(StagedRow {
+        values,
+        unless_found,
+    })
+}
+
+/// When a record was served: its date, hours, and its start and end when the export gives them.
+struct Served {
+    on: NaiveDate,
+    hours: f64,
+    start: Option<NaiveDateTime>,
+    end: Option<NaiveDateTime>,
+}
+
+/// A date and time as DuckDB's TIMESTAMP (microseconds since 1970-01-01, no time zone).
+fn timestamp_value(t: NaiveDateTime) -> duckdb::types::Value {
+    duckdb::types::Value::Timestamp(
+        duckdb::types::TimeUnit::Microsecond,
+        t.and_utc().timestamp_micros(),
+    )
 }
 
 /// The date a record was served and its hours. The date: 服务日期 (or 服务时间, 活动日期,
 /// 日期), else the date of 开始时间; never 录入日期 or 审核时间, which say when it was typed in.
 /// The hours: the hours column (服务时长, 录入时长, 认定时长 …), else 结束时间 − 开始时间,
-/// rounded to 0.01 h.
-fn served_and_hours(ctx: &RowContext<'_>, cells: &[Cell]) -> Result<(NaiveDate, f64), Rejection> {
+/// rounded to 0.01 h. The start and end are kept as given (for the screening of overlaps); an
+/// end time that cannot be read beside an hours column is left empty, as before.
+fn served_and_hours(ctx: &RowContext<'_>, cells: &[Cell]) -> Result<Served, Rejection> {
     let start = ctx.datetime(cells, Field::StartTime)?;
     let served = match ctx.date(cells, Field::ServedOn)? {
         Some(d) => d,
@@ -643,7 +775,13 @@ fn served_and_hours(ctx: &RowContext<'_>, cells: &[Cell]) -> Result<(NaiveDate, 
         })?,
     };
     if let Some(hours) = ctx.hours(cells, Field::Hours)? {
-        return Ok((served, hours));
+        let end = ctx.datetime(cells, Field::EndTime).ok().flatten();
+        return Ok(Served {
+            on: served,
+            hours,
+            start,
+            end,
+        });
     }
     let end = ctx.datetime(cells, Field::EndTime)?;
     match (start, end) {
@@ -656,7 +794,12 @@ fn served_and_hours(ctx: &RowContext<'_>, cells: &[Cell]) -> Result<(NaiveDate, 
                     "结束时间不晚于开始时间 (end time is not after the start time)".into(),
                 ));
             }
-            Ok((served, (seconds as f64 / 36.0).round() / 100.0))
+            Ok(Served {
+                on: served,
+                hours: (seconds as f64 / 36.0).round() / 100.0,
+                start: Some(start),
+                end: Some(end),
+            })
         }
         _ => {
             let field = if ctx.map.has(Field::Hours) {

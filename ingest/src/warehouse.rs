@@ -172,6 +172,8 @@ struct MergeRule {
     /// The columns that say whose a row is (for the quality report), or `NULL`.
     community: &'static str,
     person: &'static str,
+    /// Columns of the staging table that are not stored (see `create_staging`).
+    staging_only: &'static [&'static str],
 }
 
 /// `alias.column`, or `NULL` when the table has no such column.
@@ -192,6 +194,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        staging_only: &[],
     },
     MergeRule {
         kind: SourceKind::Volunteers,
@@ -201,6 +204,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "name_masked",
         community: "community_id",
         person: "k",
+        staging_only: &[],
     },
     MergeRule {
         kind: SourceKind::ServiceRecords,
@@ -210,6 +214,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "NULL",
         person: "person_key",
+        staging_only: &["document_key"],
     },
     MergeRule {
         kind: SourceKind::Organizations,
@@ -219,6 +224,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        staging_only: &[],
     },
     MergeRule {
         kind: SourceKind::Activities,
@@ -228,6 +234,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        staging_only: &[],
     },
     MergeRule {
         kind: SourceKind::Stations,
@@ -237,6 +244,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        staging_only: &[],
     },
     MergeRule {
         kind: SourceKind::Needs,
@@ -246,6 +254,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        staging_only: &[],
     },
     MergeRule {
         kind: SourceKind::Trainings,
@@ -255,6 +264,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        staging_only: &[],
     },
 ];
 
@@ -274,6 +284,9 @@ pub fn create_staging(conn: &Connection) -> Result<(), duckdb::Error> {
             "CREATE OR REPLACE TEMP TABLE stg_{t} AS SELECT * FROM {t} LIMIT 0;\n"
         ));
     }
+    // Staging only: the lookup key of a document number a record names without its type
+    // (resolved by `resolve_document_records`, never stored with the record).
+    sql.push_str("ALTER TABLE stg_service_records ADD COLUMN document_key UUID;\n");
     sql.push_str(
         "CREATE OR REPLACE TEMP TABLE stg_quarantine AS SELECT * FROM quarantine LIMIT 0;\n",
     );
@@ -297,6 +310,115 @@ pub fn discard_staged(conn: &Connection, file_ids: &[i32]) -> Result<(), duckdb:
         conn.execute_batch(&sql)?;
     }
     Ok(())
+}
+
+/// Before records are merged, after the volunteers: the records that name a document number
+/// without its type (`rows::RecordPerson::Lookup`) join the one registered person holding that
+/// number; those whose number nobody or several hold keep their quarantine entry (made when
+/// they were staged; several holders make it `ambiguous_document`) and wait in `held_records`.
+/// Records held by earlier runs whose number a volunteer now holds alone come back into
+/// staging and are merged like the run's own; their earlier quarantine entries go. Returns the
+/// files whose rows came back (their counts are settled again after the merge).
+pub fn resolve_document_records(conn: &Connection) -> Result<Vec<i32>, duckdb::Error> {
+    let staged: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM stg_service_records WHERE document_key IS NOT NULL)",
+        [],
+        |r| r.get(0),
+    )?;
+    let held: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM held_records)", [], |r| {
+        r.get(0)
+    })?;
+    if !staged && !held {
+        return Ok(Vec::new());
+    }
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE document_holders AS
+         SELECT document_key, count(DISTINCT k) AS persons, min(k) AS k
+           FROM volunteers WHERE document_key IS NOT NULL GROUP BY document_key;",
+    )?;
+    // Held records whose number several persons now hold say so.
+    conn.execute(
+        "UPDATE quarantine SET reason = 'ambiguous_document', detail = ?
+           FROM (SELECT h.file_id, h.source_row FROM held_records h
+                   JOIN document_holders d ON d.document_key = h.document_key AND d.persons > 1) a
+          WHERE quarantine.file_id = a.file_id AND quarantine.source_row = a.source_row
+            AND quarantine.reason <> 'ambiguous_document'",
+        [crate::rows::AMBIGUOUS_DOCUMENT],
+    )?;
+    conn.execute_batch(
+        "
+         -- Held records whose number one registered person now holds: back into staging.
+         CREATE OR REPLACE TEMP TABLE rescued AS
+         SELECT h.* FROM held_records h
+           JOIN document_holders d ON d.document_key = h.document_key AND d.persons = 1;
+         INSERT INTO stg_service_records BY NAME SELECT * FROM rescued;
+         DELETE FROM held_records USING rescued r
+          WHERE held_records.file_id = r.file_id AND held_records.source_row = r.source_row;
+         DELETE FROM quarantine USING rescued r
+          WHERE quarantine.file_id = r.file_id AND quarantine.source_row = r.source_row;
+
+         CREATE OR REPLACE TEMP TABLE document_fate AS
+         SELECT s.file_id, s.source_row, coalesce(d.persons, 0) AS persons, d.k
+           FROM stg_service_records s
+           LEFT JOIN document_holders d ON d.document_key = s.document_key
+          WHERE s.document_key IS NOT NULL;
+
+         -- Held by one person: the record is theirs, and its quarantine entry goes.
+         UPDATE stg_service_records SET person_key = f.k, document_key = NULL
+           FROM document_fate f
+          WHERE f.persons = 1 AND stg_service_records.file_id = f.file_id
+            AND stg_service_records.source_row = f.source_row;
+         DELETE FROM stg_quarantine USING document_fate f
+          WHERE f.persons = 1 AND stg_quarantine.file_id = f.file_id
+            AND stg_quarantine.source_row = f.source_row;",
+    )?;
+    conn.execute(
+        "UPDATE stg_quarantine SET reason = 'ambiguous_document', detail = ?
+           FROM document_fate f
+          WHERE f.persons > 1 AND stg_quarantine.file_id = f.file_id
+            AND stg_quarantine.source_row = f.source_row",
+        [crate::rows::AMBIGUOUS_DOCUMENT],
+    )?;
+    conn.execute_batch(
+        "-- Held by nobody or by several: kept for a later volunteer list, not merged.
+         INSERT INTO held_records BY NAME
+         SELECT s.* FROM stg_service_records s
+           JOIN document_fate f ON f.persons <> 1 AND s.file_id = f.file_id
+                               AND s.source_row = f.source_row;
+         DELETE FROM stg_service_records USING document_fate f
+          WHERE f.persons <> 1 AND stg_service_records.file_id = f.file_id
+            AND stg_service_records.source_row = f.source_row;",
+    )?;
+    let mut stmt = conn.prepare("SELECT DISTINCT file_id FROM rescued ORDER BY 1")?;
+    let files = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<i32>, _>>()?;
+    conn.execute_batch(
+        "DROP TABLE document_holders; DROP TABLE rescued; DROP TABLE document_fate;",
+    )?;
+    Ok(files)
+}
+
+/// The rows of earlier files that `resolve_document_records` brought back: how many of them
+/// are now accepted records. Their files' counts are settled again from what the warehouse
+/// holds (read = accepted + quarantined + skipped still holds for each).
+pub fn settle_rescued(conn: &Connection, files: &[i32]) -> Result<u64, duckdb::Error> {
+    let mut rescued = 0;
+    for file_id in files {
+        let (accepted_before, accepted, quarantined): (i64, i64, i64) = conn.query_row(
+            "SELECT (SELECT accepted FROM files WHERE file_id = ?1),
+                    (SELECT count(*) FROM service_records WHERE file_id = ?1),
+                    (SELECT count(*) FROM quarantine WHERE file_id = ?1)",
+            [file_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        conn.execute(
+            "UPDATE files SET accepted = ?, quarantined = ? WHERE file_id = ?",
+            duckdb::params![accepted, quarantined, file_id],
+        )?;
+        rescued += (accepted - accepted_before).max(0) as u64;
+    }
+    Ok(rescued)
 }
 
 /// Before records are merged: link records that name only a 志愿者编号 to the person key of the
@@ -415,7 +537,7 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
     let seen_again = seen_again_sql(rule, t);
     sql.push_str(&seen_again.create);
     sql.push_str(&format!(
-        "         INSERT INTO {t} SELECT s.*{replace} FROM stg_{t} s ANTI JOIN fate f
+        "         INSERT INTO {t} SELECT s.*{exclude}{replace} FROM stg_{t} s ANTI JOIN fate f
              ON f.staged = 1 AND f.fate <> 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row{join};
 
          -- Every row that lost to another with the same key, whether staged now or (when a new
@@ -450,6 +572,11 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
         person_from_s = column_of("s", rule.person),
         replace = seen_again.replace,
         join = seen_again.join,
+        exclude = if rule.staging_only.is_empty() {
+            String::new()
+        } else {
+            format!(" EXCLUDE ({})", rule.staging_only.join(", "))
+        },
     ));
     sql.push_str(&seen_again.update_earlier);
     sql.push_str("DROP TABLE fate;");
@@ -579,6 +706,19 @@ pub fn outcome_counts(
     )
 }
 
+/// The columns of quarantine.csv.
+pub const QUARANTINE_COLUMNS: [&str; 9] = [
+    "file",
+    "sheet",
+    "row",
+    "kind",
+    "column",
+    "reason",
+    "detail",
+    "candidates",
+    "masked_name",
+];
+
 /// Writes the whole quarantine table as CSV (UTF-8 with BOM so Excel shows the Chinese).
 pub fn write_quarantine_csv(
     conn: &Connection,
@@ -594,17 +734,7 @@ pub fn write_quarantine_csv(
     let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
     std::io::Write::write_all(&mut file, "\u{FEFF}".as_bytes())?;
     let mut out = csv::Writer::from_writer(file);
-    out.write_record([
-        "file",
-        "sheet",
-        "row",
-        "kind",
-        "column",
-        "reason",
-        "detail",
-        "candidates",
-        "masked_name",
-    ])?;
+    out.write_record(QUARANTINE_COLUMNS)?;
     let mut rows = stmt.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
@@ -617,7 +747,7 @@ pub fn write_quarantine_csv(
                 r.get::<_, String>(i)?
             });
         }
-        out.write_record(&fields)?;
+        out.write_record(fields.iter().map(|f| domain::text::csv_safe(f.as_bytes())))?;
         n += 1;
     }
     out.flush()?;

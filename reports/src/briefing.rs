@@ -11,6 +11,8 @@ use domain::Config;
 use transforms::quality::CheckResult;
 use transforms::{IndicatorRow, Indicators};
 
+use crate::format::{int, percent, period_zh, reason_zh, two};
+
 /// Options from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct BriefingOptions {
@@ -170,21 +172,10 @@ pub struct Fact {
 #[derive(Debug, Clone, Serialize)]
 pub struct Quality {
     /// The data-quality checks (the same as `vbrief check`), one line each.
-    pub checks: Vec<QualityCheckLine>,
+    pub checks: Vec<crate::quality::CheckLine>,
     pub files: Vec<QualityFile>,
     pub reasons: Vec<Fact>,
     pub quarantined: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct QualityCheckLine {
-    pub name: String,
-    pub status: String,
-    /// `pass`, `warn`, `fail` or `na`, for styling.
-    pub class: String,
-    pub checked: String,
-    pub failing: String,
-    pub share: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -212,65 +203,6 @@ pub struct Definition {
 
 /// The star levels' names, in order (一星 … 五星).
 pub const STAR_LEVELS: [&str; 5] = ["一星", "二星", "三星", "四星", "五星"];
-
-pub fn percent(x: Option<f64>) -> String {
-    x.map_or("—".into(), |v| format!("{:.2}%", v * 100.0))
-}
-
-pub fn two(x: Option<f64>) -> String {
-    x.map_or("—".into(), |v| format!("{v:.2}"))
-}
-
-pub fn int(x: i64) -> String {
-    x.to_string()
-}
-
-/// The period as an office writes it: 2025年, 2025年第三季度, 2025年7月, or a date range.
-pub fn period_zh(indicators: &Indicators) -> String {
-    let label = &indicators.period_label;
-    let quarters = ["一", "二", "三", "四"];
-    if label.len() == 4 {
-        format!("{label}年")
-    } else if let Some((y, q)) = label.split_once("-Q") {
-        let q: usize = q.parse().unwrap_or(1);
-        format!("{y}年第{}季度", quarters[q.clamp(1, 4) - 1])
-    } else if label.len() == 7 {
-        let (y, m) = label.split_at(4);
-        format!(
-            "{y}年{}月",
-            m.trim_start_matches('-').trim_start_matches('0')
-        )
-    } else if indicators.period.is_year_to_date() {
-        let e = indicators.period.end;
-        format!("{}年1—{}月", e.year(), e.month())
-    } else {
-        let (s, e) = (indicators.period.start, indicators.period.end);
-        format!(
-            "{}至{}",
-            s.format("%Y年%-m月%-d日"),
-            e.format("%Y年%-m月%-d日")
-        )
-    }
-}
-
-pub(crate) fn reason_zh(code: &str) -> &'static str {
-    match code {
-        "invalid_id" => "证件号码无效",
-        "missing_id" => "缺少证件号码和志愿者编号",
-        "missing_value" => "必填项为空",
-        "bad_date" => "日期无法识别或不存在",
-        "bad_hours" => "时长无法识别",
-        "bad_number" => "数字无法识别",
-        "hours_not_positive" => "时长不大于0",
-        "hours_over_24" => "单条时长超过24小时",
-        "cell_error" => "单元格为错误值",
-        "unknown_community" => "社区不在人口台账中",
-        "ambiguous_community" => "社区重名无法区分",
-        "missing_community" => "社区为空",
-        "duplicate" => "重复记录",
-        _ => "其他",
-    }
-}
 
 fn kind_zh(kind: &str) -> &'static str {
     domain::SourceKind::from_name(kind).map_or("其他", |k| k.label_zh())
@@ -376,7 +308,7 @@ pub fn build(
             .clone()
             .unwrap_or_else(|| format!("{}年第1期", date.format("%Y"))),
         date: date.format("%Y年%-m月%-d日").to_string(),
-        period_label: period_zh(indicators),
+        period_label: period_zh(&indicators.period),
         period_range: format!(
             "{} 至 {}（{} 天）",
             indicators.period.start, indicators.period.end, indicators.days
@@ -751,17 +683,7 @@ fn need_facts(top: &IndicatorRow) -> Vec<Fact> {
 /// The data-quality annex: each check, each ingested sheet, quarantine by reason.
 fn quality_annex(quality: &QualitySummary, checks: &[CheckResult]) -> Quality {
     Quality {
-        checks: checks
-            .iter()
-            .map(|c| QualityCheckLine {
-                name: c.name_zh.to_string(),
-                status: c.status.label_zh().to_string(),
-                class: crate::quality::status_class(c.status).into(),
-                checked: c.checked.to_string(),
-                failing: c.failing.to_string(),
-                share: percent(c.share),
-            })
-            .collect(),
+        checks: checks.iter().map(crate::quality::CheckLine::of).collect(),
         files: quality
             .files
             .iter()

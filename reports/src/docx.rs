@@ -329,8 +329,8 @@ fn annexes(mut doc: Docx, b: &Briefing) -> Docx {
                 .iter()
                 .map(|c| {
                     vec![
-                        c.name.clone(),
-                        c.status.clone(),
+                        c.name.to_string(),
+                        c.status.to_string(),
                         c.checked.clone(),
                         c.failing.clone(),
                         c.share.clone(),

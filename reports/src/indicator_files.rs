@@ -1,4 +1,4 @@
-//! The output contract of DOMAIN.md §5 for the figures: `indicators/community.csv`,
+//! The output contract of docs/CONTRACT.md §6 for the figures: `indicators/community.csv`,
 //! `street.csv`, `district.csv`, `city.csv` (UTF-8 with BOM, one row per unit) and
 //! `indicators.json`. Rates are fractions with 4 decimals, hours have 2; empty = not defined.
 
@@ -128,7 +128,8 @@ pub fn write(
 /// transforms/sql/progress.sql), for a period that is part of a year.
 pub const PROGRESS_FILE: &str = "progress.csv";
 
-const PROGRESS_COLUMNS: [&str; 19] = [
+/// The columns of indicators/progress.csv.
+pub const PROGRESS_COLUMNS: [&str; 19] = [
     "level",
     "district",
     "street",

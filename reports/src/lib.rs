@@ -3,13 +3,16 @@
 
 pub mod briefing;
 pub mod charts;
+pub mod compare;
 pub mod docx;
+pub mod format;
 pub mod html;
 pub mod indicator_files;
 pub mod narrative;
 pub mod pdf;
 pub mod progress;
 pub mod quality;
+pub mod screening;
 pub mod star_list;
 pub mod xlsx;
 
@@ -35,7 +38,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// Writes a CSV (UTF-8 with BOM) atomically: a reader never sees a half-written file.
+/// Writes a CSV (UTF-8 with BOM) atomically: a reader never sees a half-written file. Text
+/// cells that would start a formula are neutralized (`domain::text::csv_safe`).
 pub fn write_csv_bom<I, R>(path: &Path, header: &[&str], rows: I) -> Result<(), ReportError>
 where
     I: IntoIterator<Item = R>,
@@ -56,7 +60,11 @@ where
     let mut writer = csv::Writer::from_writer(file);
     writer.write_record(header).map_err(as_csv)?;
     for row in rows {
-        writer.write_record(row).map_err(as_csv)?;
+        let cells: Vec<Vec<u8>> = row
+            .into_iter()
+            .map(|cell| domain::text::csv_safe(cell.as_ref()).into_owned())
+            .collect();
+        writer.write_record(&cells).map_err(as_csv)?;
     }
     writer.flush().map_err(io)?;
     drop(writer);

@@ -10,6 +10,8 @@ use domain::config::Targets;
 use domain::quality::QualitySummary;
 use transforms::{IndicatorRow, Indicators};
 
+use crate::format::{grouped, hours};
+
 /// The three text sections, each a list of paragraphs.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Narrative {
@@ -27,31 +29,8 @@ pub struct Scope<'a> {
     pub reference: Option<&'a IndicatorRow>,
 }
 
-/// `76,367`: counts are grouped by thousands, as in a printed bulletin.
-pub fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
-/// Hours with two decimals, grouped: `12,345.50`.
-pub fn hours(h: f64) -> String {
-    let cents = (h * 100.0).round() as i64;
-    format!("{}.{:02}", grouped(cents / 100), (cents % 100).abs())
-}
-
 fn percent(x: f64) -> String {
-    crate::briefing::percent(Some(x))
+    crate::format::percent(Some(x))
 }
 
 /// How the previous periods are named: a year is compared with the year before only; a
@@ -205,7 +184,7 @@ fn overview(
     let year = indicators.period_label.len() == 4;
     let mut s = format!(
         "{}，{}有效服务时长{}小时，注册志愿者人均{}小时",
-        crate::briefing::period_zh(indicators),
+        crate::format::period_zh(&indicators.period),
         scope.name,
         hours(top.hours),
         top.per_capita_hours
@@ -394,7 +373,7 @@ fn data_notes(
                 .quarantine_by_reason
                 .iter()
                 .take(3)
-                .map(|(code, n)| format!("{}{}行", crate::briefing::reason_zh(code), grouped(*n)))
+                .map(|(code, n)| format!("{}{}行", crate::format::reason_zh(code), grouped(*n)))
                 .collect();
             s.push_str(&format!(
                 "，其中{}行因数据问题未计入（{}等，明细见 quarantine.csv）",

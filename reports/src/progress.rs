@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use transforms::progress::{Progress, ProgressRow};
 
-use crate::narrative::{grouped, hours};
+use crate::format::{grouped, hours, percent};
 
 /// Communities listed per target in the briefing; all of them are in progress.csv.
 pub const LISTED: usize = 20;
@@ -46,10 +46,6 @@ fn months(m: f64) -> String {
     } else {
         format!("{tenths:.1}")
     }
-}
-
-fn percent(x: Option<f64>) -> String {
-    crate::briefing::percent(x)
 }
 
 fn path(r: &ProgressRow) -> String {

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tera::{Context, Tera};
-use transforms::quality::{CheckStatus, FailingRow, QualityReport, CHECKS};
+use transforms::quality::{CheckResult, CheckStatus, FailingRow, QualityReport, CHECKS};
 
+use crate::format::percent;
 use crate::{write_atomic, write_csv_bom, ReportError};
 
 pub const TEMPLATE: &str = include_str!("../../templates/quality.html.tera");
@@ -48,18 +49,42 @@ struct Page<'a> {
     rows_per_community: usize,
 }
 
-#[derive(Debug, Serialize)]
-struct CheckLine {
-    id: &'static str,
-    name: &'static str,
-    name_en: &'static str,
-    status: &'static str,
-    class: &'static str,
-    checked: String,
-    failing: String,
-    share: String,
-    thresholds: String,
-    fix: &'static str,
+/// One check's result as every page shows it (quality.html, the briefing's annex, the web
+/// app): every number already formatted.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckLine {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub name_en: &'static str,
+    pub status: &'static str,
+    /// `pass`, `warn`, `fail` or `na`, for styling.
+    pub class: &'static str,
+    pub checked: String,
+    pub failing: String,
+    pub share: String,
+    pub thresholds: String,
+    pub fix: &'static str,
+}
+
+impl CheckLine {
+    pub fn of(c: &CheckResult) -> CheckLine {
+        CheckLine {
+            id: c.id,
+            name: c.name_zh,
+            name_en: c.name_en,
+            status: c.status.label_zh(),
+            class: status_class(c.status),
+            checked: c.checked.to_string(),
+            failing: c.failing.to_string(),
+            share: percent(c.share),
+            thresholds: format!(
+                "> {:.2}% 警告，> {:.2}% 不通过",
+                c.warn * 100.0,
+                c.fail * 100.0
+            ),
+            fix: c.fix_zh,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -96,10 +121,6 @@ fn check_name(id: &str) -> &'static str {
     CHECKS.iter().find(|c| c.id == id).map_or("", |c| c.name_zh)
 }
 
-fn percent(share: Option<f64>) -> String {
-    share.map_or("—".into(), |s| format!("{:.2}%", s * 100.0))
-}
-
 /// The CSS class of a check status (`n/a` is not a class name).
 pub fn status_class(status: CheckStatus) -> &'static str {
     match status {
@@ -123,7 +144,8 @@ pub fn file_stem(owner: &str) -> String {
     stem.trim_matches('_').to_string()
 }
 
-const ROW_HEADER: [&str; 13] = [
+/// The columns of quality_rows.csv and of each community's file.
+pub const ROW_HEADER: [&str; 13] = [
     "district",
     "street",
     "community",
@@ -138,6 +160,73 @@ const ROW_HEADER: [&str; 13] = [
     "detail",
     "masked_name",
 ];
+
+/// The Chinese header of each column of [`ROW_HEADER`].
+const ROW_HEADER_ZH: [&str; 13] = [
+    "区县",
+    "街道",
+    "社区",
+    "台账中的写法",
+    "检查项",
+    "检查项名称",
+    "结果",
+    "文件",
+    "工作表",
+    "行",
+    "列",
+    "说明",
+    "姓名（已掩码）",
+];
+
+/// A community's list of rows to fix (its CSV under [`BY_COMMUNITY_DIR`]) as an xlsx workbook
+/// with Chinese headers: every cell text, a frozen header row, a filter.
+pub fn rows_xlsx(csv_text: &str) -> Result<Vec<u8>, QualityOutputError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let failed = |e: &dyn std::fmt::Display| QualityOutputError::Template(e.to_string());
+    let text = csv_text.trim_start_matches('\u{FEFF}');
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| failed(&e))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("问题行").map_err(|e| failed(&e))?;
+    let bold = Format::new().set_bold();
+    for (i, h) in header.iter().enumerate() {
+        let zh = ROW_HEADER
+            .iter()
+            .position(|c| c == h)
+            .map_or(h.as_str(), |at| ROW_HEADER_ZH[at]);
+        sheet
+            .write_string_with_format(0, i as u16, zh, &bold)
+            .map_err(|e| failed(&e))?;
+    }
+    let mut rows = 0u32;
+    for record in reader.records() {
+        let record = record.map_err(|e| failed(&e))?;
+        rows += 1;
+        for (i, cell) in record.iter().enumerate() {
+            // The CSV neutralized formulas with a leading ': in a cell that is text anyway.
+            let cell = cell
+                .strip_prefix('\'')
+                .filter(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r']))
+                .unwrap_or(cell);
+            sheet
+                .write_string(rows, i as u16, cell)
+                .map_err(|e| failed(&e))?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(|e| failed(&e))?;
+    if !header.is_empty() {
+        sheet
+            .autofilter(0, 0, rows.max(1), (header.len() - 1) as u16)
+            .map_err(|e| failed(&e))?;
+    }
+    book.save_to_buffer().map_err(|e| failed(&e))
+}
 
 fn row_fields(r: &FailingRow) -> Vec<String> {
     vec![
@@ -179,7 +268,7 @@ impl CsvFile {
 
     fn write(&mut self, fields: &[String]) -> Result<(), QualityOutputError> {
         self.writer
-            .write_record(fields)
+            .write_record(fields.iter().map(|f| domain::text::csv_safe(f.as_bytes())))
             .map_err(csv_error(&self.path))
     }
 
@@ -361,26 +450,7 @@ impl QualityWriter {
             today: report.today.to_string(),
             overall: worst.label_zh(),
             overall_class: worst.code(),
-            checks: report
-                .checks
-                .iter()
-                .map(|c| CheckLine {
-                    id: c.id,
-                    name: c.name_zh,
-                    name_en: c.name_en,
-                    status: c.status.label_zh(),
-                    class: status_class(c.status),
-                    checked: c.checked.to_string(),
-                    failing: c.failing.to_string(),
-                    share: percent(c.share),
-                    thresholds: format!(
-                        "> {:.2}% 警告，> {:.2}% 不通过",
-                        c.warn * 100.0,
-                        c.fail * 100.0
-                    ),
-                    fix: c.fix_zh,
-                })
-                .collect(),
+            checks: report.checks.iter().map(CheckLine::of).collect(),
             files: files
                 .files
                 .iter()

@@ -3,6 +3,7 @@
 //! larger counts, data sets for benchmarks. `manifest.json` beside the files says how many of
 //! each defect were planted, so tests can check that every row meets the right fate.
 
+mod plant;
 mod rng;
 mod shape;
 mod write;
@@ -52,6 +53,9 @@ pub struct GenSpec {
     pub truth: Option<PathBuf>,
     /// The columns the volunteer, hour and team exports come in (the same facts either way).
     pub shape: Shape,
+    /// Plant patterns of padded hours for about this share of the persons (2.0 shape only;
+    /// see [`plant`]), with their ground truth in the truth's `screening.csv`. 0: none.
+    pub plant_screening: f64,
 }
 
 impl GenSpec {
@@ -64,6 +68,7 @@ impl GenSpec {
             csv_only: false,
             truth: None,
             shape: Shape::Classic,
+            plant_screening: 0.0,
         }
     }
 }
@@ -87,12 +92,19 @@ pub struct Manifest {
     pub planted_overlap_record: usize,
     pub planted_unknown_person_record: usize,
     pub ineffective_records: usize,
+    /// Records planted for the screening (`--plant-screening`); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub planted_screening_records: usize,
     pub organizations: usize,
     pub activities: usize,
     pub stations: usize,
     pub needs: usize,
     pub trainings: usize,
     pub files: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 const DISTRICTS: [(&str, &[&str]); 4] = [
@@ -202,6 +214,9 @@ struct Person {
     registered: NaiveDate,
     community: usize,
     cancelled: bool,
+    /// In the 2.0 shape, about one person in a hundred registers with another document
+    /// (证件类型, number) instead of the ID card; their hour records name the number alone.
+    document: Option<(&'static str, String)>,
 }
 
 const fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -667,6 +682,9 @@ impl<'a> Generator<'a> {
                 registered: day(2025, 12, 31) - Duration::days(back),
                 community,
                 cancelled: rng.chance(0.02),
+                document: (spec.shape == Shape::V2)
+                    .then(|| shape::other_document(i))
+                    .flatten(),
             });
         }
         m.persons = persons.len();
@@ -720,7 +738,7 @@ impl<'a> Generator<'a> {
             let (row, in_csv, accepted) = self.registration_row(i, p);
             let row = match self.spec.shape {
                 Shape::Classic => row,
-                Shape::V2 => shape::v2_volunteer(i, row, p.registered),
+                Shape::V2 => shape::v2_volunteer(i, row, p.registered, p.document.as_ref()),
             };
             if in_csv {
                 qingshan.push(row)?;
@@ -860,7 +878,7 @@ impl<'a> Generator<'a> {
             ];
             let row = match self.spec.shape {
                 Shape::Classic => row,
-                Shape::V2 => shape::v2_volunteer(n, row, later),
+                Shape::V2 => shape::v2_volunteer(n, row, later, p.document.as_ref()),
             };
             if c.district == DISTRICTS[0].0 {
                 qingshan.push(row)?;
@@ -970,6 +988,15 @@ impl<'a> Generator<'a> {
             self.plant_record_defect(&mut r, produced);
             self.write_truth_record(&r)?;
             self.push_record(r, produced, &mut rec2024, &mut rec2025)?;
+        }
+        if self.spec.plant_screening > 0.0 {
+            let planted = plant::plan(
+                self.spec.plant_screening,
+                persons,
+                &self.comms,
+                orgs_by_community,
+            );
+            self.push_planted(&planted, persons, &mut rec2025)?;
         }
         rec2024.finish()?;
         self.m.files.push(file2024);
@@ -1138,6 +1165,99 @@ impl<'a> Generator<'a> {
         Ok(())
     }
 
+    /// Writes the planted records into the 2025 export (2.0 shape: by document number, with
+    /// start times and entry dates), into the truth's `records.csv` like any accepted record,
+    /// and what was planted into the truth's `screening.csv`.
+    fn push_planted(
+        &mut self,
+        planted: &plant::Planted,
+        persons: &[Person],
+        rec2025: &mut Sink,
+    ) -> Result<()> {
+        let mut screening = match &self.spec.truth {
+            Some(dir) => {
+                let path = dir.join("screening.csv");
+                let file = std::fs::File::create(&path).map_err(|source| GenError::Create {
+                    path: path.clone(),
+                    source,
+                })?;
+                let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+                w.write_record([
+                    "rule",
+                    "record_no",
+                    "district",
+                    "street",
+                    "community",
+                    "month",
+                ])?;
+                Some(w)
+            }
+            None => None,
+        };
+        for r in &planted.records {
+            let p = &persons[r.person];
+            let person = match &p.document {
+                Some((_, number)) => number.clone(),
+                None => p.id.clone(),
+            };
+            let date_cell = Value::Date(r.date);
+            let hours_cell = Value::Number(r.hours);
+            let row = shape::V2Record {
+                record_no: r.record_no,
+                person: Value::text(person),
+                name: &p.name,
+                project: &r.project,
+                date: r.date,
+                date_cell: &date_cell,
+                hours_cell: &hours_cell,
+                hours: r.hours,
+                status: "已生效",
+                org: &r.org,
+                start: Some(r.start),
+                entered: Some(r.entered),
+            }
+            .by_id();
+            rec2025.push(row)?;
+            self.m.record_rows += 1;
+            self.m.planted_screening_records += 1;
+            if let Some(t) = self.truth.as_mut() {
+                t.records.write_record([
+                    r.record_no.to_string().as_str(),
+                    p.volunteer_no.as_str(),
+                    &r.date.format("%Y-%m-%d").to_string(),
+                    &r.hours.to_string(),
+                    "已生效",
+                ])?;
+            }
+            if let Some(w) = screening.as_mut() {
+                let c = &self.comms[p.community];
+                w.write_record([
+                    r.rule,
+                    &r.record_no.to_string(),
+                    c.district,
+                    c.street,
+                    &c.name,
+                    "",
+                ])?;
+            }
+        }
+        if let Some(w) = screening.as_mut() {
+            for (community, month) in &planted.windows {
+                let c = &self.comms[*community];
+                w.write_record([
+                    "spikes_window",
+                    "",
+                    c.district,
+                    c.street,
+                    &c.name,
+                    &month.format("%Y-%m").to_string(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Ok(())
+    }
+
     /// Writes the record into the export(s) of its year: a 2024 record from the overlap
     /// window into both, the `produced`th now and then twice (a planted duplicate).
     fn push_record(
@@ -1162,7 +1282,12 @@ impl<'a> Generator<'a> {
             ..
         } = r;
         let m = &mut self.m;
-        let id = p.id.clone();
+        // The 2.0 hour list has no 证件类型: a person registered with another document is
+        // named by its number alone.
+        let id = match &p.document {
+            Some((_, number)) => number.clone(),
+            None => p.id.clone(),
+        };
         let shape = self.spec.shape;
         let v2 = |person: Value| shape::V2Record {
             record_no,
@@ -1175,6 +1300,8 @@ impl<'a> Generator<'a> {
             hours: r_hours,
             status,
             org: &org,
+            start: None,
+            entered: None,
         };
         // In the classic shape both exports have the same columns, the person in the second.
         let classic = |person: String| {

@@ -1,6 +1,6 @@
-//! The shapes exports come in. `Classic` is the first list of DOMAIN.md §2 (separate district,
+//! The shapes exports come in. `Classic` is the first list of docs/CONTRACT.md §2.1 (separate district,
 //! street and community columns, a service date and hours). `V2` is the national system's 2.0
-//! team-admin lists (DOMAIN.md §2 "Shapes of the 2.0 admin lists"): 证件类型, coded gender,
+//! team-admin lists (docs/CONTRACT.md §2.2 "The national system's 2.0 lists"): 证件类型, coded gender,
 //! 认证状态/账户状态, one region column holding the whole path, 开始时间/结束时间 and
 //! 时长状态. The same facts are written either way, so the ground truth is the same and a
 //! 2.0-shaped data set must give the same figures.
@@ -49,9 +49,36 @@ pub fn region_path(i: usize, district: &Value, street: &Value, community: &Value
     Value::text(parts.join(SEPARATORS[i % SEPARATORS.len()]))
 }
 
+/// The document the `i`th person registers with instead of the ID card, for one person in a
+/// hundred (none of whom has a planted ID defect or a duplicate registration): a passport, a
+/// Hong Kong/Macao permit, a Taiwan permit (8 digits) or a foreigner's permanent residence card
+/// (18 characters starting with 9, whose last is not a GB 11643 check character: shaped like an
+/// ID number, and not one).
+pub fn other_document(i: usize) -> Option<(&'static str, String)> {
+    if i % 100 != 41 {
+        return None;
+    }
+    Some(match (i / 100) % 4 {
+        0 => ("护照", format!("E{:08}", i % 100_000_000)),
+        1 => ("港澳居民来往内地通行证", format!("H{:010}", i)),
+        2 => ("台湾居民来往大陆通行证", format!("{:08}", i % 100_000_000)),
+        _ => {
+            let body = format!("93{:015}", i);
+            let check = crate::check_char(&body);
+            let wrong = if check == '0' { '1' } else { '0' };
+            ("外国人永久居留身份证", format!("{body}{wrong}"))
+        }
+    })
+}
+
 /// A classic registration row (志愿者编号, 姓名, 证件号码, 手机号码, 性别, 注册时间, 区县, 街道,
-/// 社区, 状态) in the 2.0 list's columns.
-pub fn v2_volunteer(i: usize, row: Vec<Value>, registered: NaiveDate) -> Vec<Value> {
+/// 社区, 状态) in the 2.0 list's columns, with the person's other document when they have one.
+pub fn v2_volunteer(
+    i: usize,
+    row: Vec<Value>,
+    registered: NaiveDate,
+    document: Option<&(&'static str, String)>,
+) -> Vec<Value> {
     let mut cells = row.into_iter();
     let mut next = || cells.next().unwrap_or(Value::Empty);
     let (no, name, id, phone, gender) = (next(), next(), next(), next(), next());
@@ -66,10 +93,14 @@ pub fn v2_volunteer(i: usize, row: Vec<Value>, registered: NaiveDate) -> Vec<Val
         Value::Text(s) if s == "注销" => "停用",
         _ => "启用",
     };
+    let (id_type, id) = match document {
+        Some((kind, number)) => (*kind, Value::text(number.clone())),
+        None => ("居民身份证", id),
+    };
     vec![
         no,
         name,
-        Value::text("居民身份证"),
+        Value::text(id_type),
         id,
         phone,
         gender,
@@ -81,8 +112,8 @@ pub fn v2_volunteer(i: usize, row: Vec<Value>, registered: NaiveDate) -> Vec<Val
 }
 
 /// The hour-list headers of the 2.0 lists: the older export names people by 志愿者编号 and
-/// has no hours column (hours are 结束时间 − 开始时间); the newer one by 证件类型 + 证件号码,
-/// with 服务时长（小时）.
+/// has no hours column (hours are 结束时间 − 开始时间); the newer one (时长查询) by 证件号码
+/// alone — no 证件类型, as the national system exports it — with 服务时长（小时）.
 pub const V2_RECORDS_BY_NUMBER: [&str; 9] = [
     "时长编号",
     "志愿者编号",
@@ -94,9 +125,8 @@ pub const V2_RECORDS_BY_NUMBER: [&str; 9] = [
     "所属队伍",
     "录入日期",
 ];
-pub const V2_RECORDS_BY_ID: [&str; 11] = [
+pub const V2_RECORDS_BY_ID: [&str; 10] = [
     "时长编号",
-    "证件类型",
     "证件号码",
     "志愿者姓名",
     "所属项目",
@@ -109,23 +139,28 @@ pub const V2_RECORDS_BY_ID: [&str; 11] = [
 ];
 
 /// A record's 开始时间 and 结束时间 from its date cell (as the classic export wrote it, odd
-/// forms and planted bad dates included) and its hours cell; the entry date three days later.
-fn times(date: NaiveDate, date_cell: &Value, hours_cell: &Value, hours: f64) -> [Value; 3] {
-    let day = match date_cell {
+/// forms and planted bad dates included) and its hours cell, starting at 9 o'clock unless a
+/// start is given; the entry date three days later unless one is given.
+fn times(r: &V2Record<'_>) -> [Value; 3] {
+    let day = match r.date_cell {
         Value::Date(d) => d.to_string(),
         Value::Text(t) => t.clone(),
         Value::Number(n) => format!("{n:.0}"),
         Value::Empty => String::new(),
     };
-    let length = match hours_cell {
+    let length = match r.hours_cell {
         Value::Number(h) => *h,
-        _ => hours,
+        _ => r.hours,
     };
-    let start = format!("{day} 09:00:00");
-    let end = date.and_hms_opt(9, 0, 0).expect("9 o'clock")
-        + Duration::seconds((length * 3600.0).round() as i64);
+    let begin = r
+        .start
+        .unwrap_or_else(|| r.date.and_hms_opt(9, 0, 0).expect("9 o'clock"));
+    let start = format!("{day} {}", begin.format("%H:%M:%S"));
+    let end = begin + Duration::seconds((length * 3600.0).round() as i64);
     let end = end.format("%Y-%m-%d %H:%M:%S").to_string();
-    let entered = (date + Duration::days(3))
+    let entered = r
+        .entered
+        .unwrap_or(r.date + Duration::days(3))
         .format("%Y-%m-%d 18:00:00")
         .to_string();
     [Value::text(start), Value::text(end), Value::text(entered)]
@@ -152,11 +187,15 @@ pub struct V2Record<'a> {
     pub hours: f64,
     pub status: &'a str,
     pub org: &'a str,
+    /// When it started (default: 9 o'clock on its date).
+    pub start: Option<chrono::NaiveDateTime>,
+    /// When it was entered (default: three days after its date).
+    pub entered: Option<NaiveDate>,
 }
 
 impl V2Record<'_> {
     pub fn by_number(&self) -> Vec<Value> {
-        let [start, end, entered] = times(self.date, self.date_cell, self.hours_cell, self.hours);
+        let [start, end, entered] = times(self);
         vec![
             Value::Number(self.record_no as f64),
             self.person.clone(),
@@ -171,10 +210,9 @@ impl V2Record<'_> {
     }
 
     pub fn by_id(&self) -> Vec<Value> {
-        let [start, end, entered] = times(self.date, self.date_cell, self.hours_cell, self.hours);
+        let [start, end, entered] = times(self);
         vec![
             Value::Number(self.record_no as f64),
-            Value::text("居民身份证"),
             self.person.clone(),
             Value::text(self.name),
             Value::text(self.project),

@@ -34,7 +34,7 @@ document.addEventListener("DOMContentLoaded", function () {
       document.getElementById("stage").textContent = j.stage;
       var bar = document.getElementById("percent");
       if (bar && j.percent !== null && j.percent !== undefined) bar.value = j.percent;
-      if (j.status === "done" || j.status === "failed") { source.close(); window.location.reload(); }
+      if (j.status === "done" || j.status === "partial" || j.status === "failed") { source.close(); window.location.reload(); }
     });
   }
 });

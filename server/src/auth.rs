@@ -140,9 +140,12 @@ fn session_id(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-fn with_cookie(id: &str, to: &str) -> Response {
-    let cookie =
-        format!("{COOKIE_NAME}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}");
+/// The session cookie: HttpOnly, SameSite=Strict, and Secure when served over TLS.
+fn with_cookie(id: &str, to: &str, secure: bool) -> Response {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{COOKIE_NAME}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}{secure}"
+    );
     let mut response = Redirect::to(to).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(SET_COOKIE, value);
@@ -161,7 +164,7 @@ pub async fn login_page(State(app): State<AppState>, Query(q): Query<LoginQuery>
     if let Some(token) = q.token {
         if app.auth.take_token(&token) {
             let (id, _) = app.auth.start_session();
-            return with_cookie(&id, "/");
+            return with_cookie(&id, "/", app.tls);
         }
         return app
             .pages
@@ -191,7 +194,7 @@ pub async fn login_post(State(app): State<AppState>, Form(form): Form<LoginForm>
         .unwrap_or(false);
     if ok {
         let (id, _) = app.auth.start_session();
-        return with_cookie(&id, "/");
+        return with_cookie(&id, "/", app.tls);
     }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     app.pages

@@ -1,22 +1,27 @@
-//! The one worker that touches the warehouse. Jobs (ingest, report) run one at a time in
-//! arrival order on a thread of their own (DuckDB has one writer); each leaves a [`Snapshot`]
-//! of what the pages show — the warehouse's files and rows, the headline figures of the
-//! default period, the checks and every community's failing-row counts — so pages never wait
-//! for a job. A lock file tells CLI commands that the server holds the folder.
+//! The job queue: the one worker that touches the warehouse. Jobs (ingest, report) run one at
+//! a time in arrival order on a thread of their own (DuckDB has one writer); after each that
+//! changes the folder, the worker recomputes the folder's view ([`crate::view`]) that pages
+//! render from, so pages never wait for a job. Short questions (a community's inputs, the
+//! figures of a period) go through the same queue and are answered at once. A lock file tells
+//! CLI commands that the server holds the folder.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
+use transforms::Indicators;
 
+use crate::view::{display_name, FolderView};
 use crate::ServeError;
 
 /// Written into the working folder while the server runs; CLI commands refuse to touch the
 /// warehouse while it exists (and its process is alive).
 pub const LOCK_FILE: &str = workdir::workspace::SERVE_LOCK_FILE;
+
+type Reply<T> = tokio::sync::oneshot::Sender<Result<T, String>>;
 
 pub enum Job {
     Ingest {
@@ -27,11 +32,23 @@ pub enum Job {
         id: usize,
         request: workdir::ReportRequest,
     },
+    /// The folder's view again (after the settings changed).
+    Refresh,
     /// What `vbrief explain` counts for one community: answered at once, not listed as a job.
     Explain {
         community_id: i32,
         period: transforms::Period,
-        reply: tokio::sync::oneshot::Sender<Result<transforms::explain::Breakdown, String>>,
+        reply: Reply<transforms::explain::Breakdown>,
+    },
+    /// Every unit's figures for a period (as `--period` takes it): answered at once.
+    Figures {
+        period: String,
+        reply: Reply<Arc<Indicators>>,
+    },
+    /// The screening of a period: answered at once.
+    Screening {
+        period: String,
+        reply: Reply<Arc<transforms::screening::Screening>>,
     },
 }
 
@@ -40,8 +57,21 @@ pub enum Job {
 pub enum JobStatus {
     Queued,
     Running,
+    /// Everything asked was done (every file imported).
     Done,
+    /// Some files were imported, some were not.
+    Partial,
+    /// Nothing could be done.
     Failed,
+}
+
+impl JobStatus {
+    pub fn finished(&self) -> bool {
+        matches!(
+            self,
+            JobStatus::Done | JobStatus::Partial | JobStatus::Failed
+        )
+    }
 }
 
 /// One line of an ingest's summary: what happened to one file or sheet.
@@ -51,11 +81,18 @@ pub struct FileLine {
     pub sheet: String,
     pub kind: String,
     pub status: String,
+    /// The line was not imported.
+    pub failed: bool,
     pub read: u64,
     pub accepted: u64,
     pub quarantined: u64,
     pub skipped: u64,
     pub message: String,
+    /// The stored upload it came from, when that upload is kept for another try (its mapping
+    /// and discard links name it).
+    pub stored: String,
+    /// The file lacked columns: its headers can be mapped on the mapping page.
+    pub mappable: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,7 +101,7 @@ pub struct JobInfo {
     /// 导入 or 报告.
     pub kind: String,
     pub status: JobStatus,
-    /// What it is doing now: the file being read.
+    /// What it is doing now: the file being read; at the end, the outcome in words.
     pub stage: String,
     pub rows: u64,
     pub percent: Option<u8>,
@@ -75,68 +112,24 @@ pub struct JobInfo {
     pub outputs: Vec<String>,
     /// Uploaded files refused before the ingest (client name, reason).
     pub refused: Vec<(String, String)>,
+    /// Files imported and files not imported (refused uploads included).
+    pub imported: usize,
+    pub not_imported: usize,
     /// Upload names as the client gave them, by stored file name (display text only).
     #[serde(skip)]
     pub names: BTreeMap<String, String>,
-}
-
-/// What the pages show, as of the last job.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Snapshot {
-    pub has_warehouse: bool,
-    pub files: Vec<FileFacts>,
-    pub rows_accepted: u64,
-    pub rows_quarantined: u64,
-    pub period: String,
-    pub period_label: String,
-    pub headline: Vec<reports::briefing::Headline>,
-    pub checks: Vec<CheckLine>,
-    pub communities: Vec<CommunityQuality>,
-    /// Every unit's figures for the default period (the community page reads them).
+    /// The stored uploads the job reads (kept from the sweep while it is queued or running).
     #[serde(skip)]
-    pub indicators: Option<transforms::Indicators>,
-    pub districts: Vec<String>,
-    pub years: Vec<i32>,
-    pub error: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FileFacts {
-    /// The file as stored in the warehouse's records (its path in the folder, and sheet).
-    pub name: String,
-    pub kind: String,
-    pub accepted: u64,
-    pub quarantined: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckLine {
-    pub id: String,
-    pub name: String,
-    pub status: String,
-    pub class: String,
-    pub checked: i64,
-    pub failing: i64,
-    pub share: String,
-    pub fix: String,
-}
-
-/// One community's failing rows, counted per check (in the order of `Snapshot::checks`).
-#[derive(Debug, Clone, Serialize)]
-pub struct CommunityQuality {
-    pub owner: String,
-    pub counts: Vec<i64>,
-    pub total: i64,
-    /// Its CSV's name under out/quality/quality_by_community/: the page's address.
-    pub file_name: String,
-    /// The community's CSV under out/quality/quality_by_community/.
-    #[serde(skip)]
-    pub file: Option<PathBuf>,
+    pub files: Vec<PathBuf>,
 }
 
 struct Shared {
     jobs: Mutex<Vec<JobInfo>>,
-    snapshot: RwLock<Arc<Snapshot>>,
+    view: RwLock<Arc<FolderView>>,
+    /// Figures of other periods computed since the last change, by period as asked.
+    figures: Mutex<HashMap<String, Arc<Indicators>>>,
+    /// Screenings computed since the last change, by period as asked.
+    screenings: Mutex<HashMap<String, Arc<transforms::screening::Screening>>>,
     /// Bumped on every change, for the progress streams.
     version: tokio::sync::watch::Sender<u64>,
     /// An explain request is queued or running: pages do not queue another.
@@ -151,8 +144,9 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// Takes the folder (lock file), computes the first snapshot, starts the worker.
-    pub fn start(workdir: &Path, addr: SocketAddr) -> Result<Jobs, ServeError> {
+    /// Takes the folder (lock file), sweeps the uploads left behind, computes the first view,
+    /// starts the worker.
+    pub fn start(workdir: &Path, addr: SocketAddr, scheme: &str) -> Result<Jobs, ServeError> {
         if let Some(other) = workdir::workspace::served_by(workdir) {
             return Err(ServeError::Busy(format!(
                 "这个工作目录已由另一个 vbrief serve 使用 (already served): {other}"
@@ -161,12 +155,16 @@ impl Jobs {
         std::fs::create_dir_all(workdir.join(workdir::INBOX))?;
         std::fs::write(
             workdir.join(LOCK_FILE),
-            format!("{}\nhttp://{addr}\n", std::process::id()),
+            format!("{}\n{scheme}://{addr}\n", std::process::id()),
         )?;
+        // Nothing runs yet: every upload not kept for another try is left from a crash.
+        crate::pending::sweep(workdir, &[]);
         let (version, _) = tokio::sync::watch::channel(0);
         let shared = Arc::new(Shared {
             jobs: Mutex::new(Vec::new()),
-            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            view: RwLock::new(Arc::new(FolderView::default())),
+            figures: Mutex::new(HashMap::new()),
+            screenings: Mutex::new(HashMap::new()),
             version,
             explaining: std::sync::atomic::AtomicBool::new(false),
         });
@@ -180,7 +178,7 @@ impl Jobs {
                 for job in receiver {
                     let id = match &job {
                         Job::Ingest { id, .. } | Job::Report { id, .. } => Some(*id),
-                        Job::Explain { .. } => None,
+                        _ => None,
                     };
                     survive(&worker_shared, id, || run(&dir, &worker_shared, job));
                 }
@@ -197,8 +195,9 @@ impl Jobs {
         &self.workdir
     }
 
-    pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.shared.snapshot.read().expect("snapshot lock").clone()
+    /// The folder as of the last job.
+    pub fn view(&self) -> Arc<FolderView> {
+        self.shared.view.read().expect("view lock").clone()
     }
 
     pub fn job(&self, id: usize) -> Option<JobInfo> {
@@ -216,6 +215,28 @@ impl Jobs {
         jobs.iter().rev().take(n).cloned().collect()
     }
 
+    /// Whether a job is queued or running.
+    pub fn busy(&self) -> bool {
+        self.shared
+            .jobs
+            .lock()
+            .expect("jobs lock")
+            .iter()
+            .any(|j| !j.status.finished())
+    }
+
+    /// The uploads that queued or running jobs will read.
+    pub fn files_in_use(&self) -> Vec<PathBuf> {
+        self.shared
+            .jobs
+            .lock()
+            .expect("jobs lock")
+            .iter()
+            .filter(|j| !j.status.finished())
+            .flat_map(|j| j.files.clone())
+            .collect()
+    }
+
     pub fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
         self.shared.version.subscribe()
     }
@@ -228,9 +249,17 @@ impl Jobs {
         refused: Vec<(String, String)>,
     ) -> usize {
         let id = self.add("导入", names);
-        update(&self.shared, id, |j| j.refused = refused);
+        update(&self.shared, id, |j| {
+            j.refused = refused;
+            j.files = files.clone();
+        });
         self.send(Job::Ingest { id, files });
         id
+    }
+
+    /// Recomputes the folder's view (after a settings change), behind the queued jobs.
+    pub fn refresh(&self) {
+        self.send(Job::Refresh);
     }
 
     /// The inputs and exclusions behind a community's figures, computed by the worker (None
@@ -241,18 +270,11 @@ impl Jobs {
         period: transforms::Period,
     ) -> Option<tokio::sync::oneshot::Receiver<Result<transforms::explain::Breakdown, String>>>
     {
-        let busy = self
-            .shared
-            .jobs
-            .lock()
-            .expect("jobs lock")
-            .iter()
-            .any(|j| matches!(j.status, JobStatus::Queued | JobStatus::Running));
         let already = self
             .shared
             .explaining
             .swap(true, std::sync::atomic::Ordering::SeqCst);
-        if busy || already {
+        if self.busy() || already {
             if !already {
                 self.shared
                     .explaining
@@ -267,6 +289,68 @@ impl Jobs {
             reply,
         });
         Some(answer)
+    }
+
+    /// Every unit's figures for `period` (as the CLI's `--period` takes it): the view's own
+    /// for its period, those computed before, or computed by the worker (None while a job is
+    /// queued or running: the page says so instead of waiting).
+    pub async fn figures(&self, period: &str) -> Option<Result<Arc<Indicators>, String>> {
+        let view = self.view();
+        if let Some(ind) = view.indicators.as_ref() {
+            if period.is_empty() || period == view.period_label {
+                return Some(Ok(ind.clone()));
+            }
+        }
+        if let Some(hit) = self
+            .shared
+            .figures
+            .lock()
+            .expect("figures lock")
+            .get(period)
+        {
+            return Some(Ok(hit.clone()));
+        }
+        if self.busy() {
+            return None;
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.send(Job::Figures {
+            period: period.to_string(),
+            reply,
+        });
+        match tokio::time::timeout(std::time::Duration::from_secs(60), answer).await {
+            Ok(Ok(result)) => Some(result),
+            _ => Some(Err("计算超时，请稍后刷新 (timed out)".into())),
+        }
+    }
+
+    /// The screening of `period` (empty: the default period): computed before, or by the
+    /// worker (None while a job is queued or running).
+    pub async fn screening(
+        &self,
+        period: &str,
+    ) -> Option<Result<Arc<transforms::screening::Screening>, String>> {
+        if let Some(hit) = self
+            .shared
+            .screenings
+            .lock()
+            .expect("screenings lock")
+            .get(period)
+        {
+            return Some(Ok(hit.clone()));
+        }
+        if self.busy() {
+            return None;
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.send(Job::Screening {
+            period: period.to_string(),
+            reply,
+        });
+        match tokio::time::timeout(std::time::Duration::from_secs(120), answer).await {
+            Ok(Ok(result)) => Some(result),
+            _ => Some(Err("计算超时，请稍后刷新 (timed out)".into())),
+        }
     }
 
     pub fn report(&self, request: workdir::ReportRequest) -> usize {
@@ -290,7 +374,10 @@ impl Jobs {
             out: String::new(),
             outputs: Vec::new(),
             refused: Vec::new(),
+            imported: 0,
+            not_imported: 0,
             names,
+            files: Vec::new(),
         });
         drop(jobs);
         self.shared.version.send_modify(|v| *v += 1);
@@ -373,18 +460,6 @@ impl ingest::Progress for JobProgress<'_> {
     }
 }
 
-/// A stored upload's name as the client gave it (display text), else the text itself.
-pub fn display_name(names: &BTreeMap<String, String>, label: &str) -> String {
-    let mut shown = label.to_string();
-    for (stored, name) in names {
-        let in_folder = format!("{}/{}/{stored}", workdir::INBOX, crate::upload::UPLOAD_DIR);
-        shown = shown
-            .replace(&in_folder, name)
-            .replace(stored.as_str(), name);
-    }
-    shown
-}
-
 fn run(dir: &Path, shared: &Shared, job: Job) {
     match job {
         Job::Explain {
@@ -407,65 +482,50 @@ fn run(dir: &Path, shared: &Shared, job: Job) {
                 .explaining
                 .store(false, std::sync::atomic::Ordering::SeqCst);
         }
-        Job::Ingest { id, files } => {
-            let stored = files.clone();
-            update(shared, id, |j| {
-                j.status = JobStatus::Running;
-                j.stage = "开始导入 starting".into();
-            });
-            let names = shared
-                .jobs
-                .lock()
-                .expect("jobs lock")
-                .iter()
-                .find(|j| j.id == id)
-                .map(|j| j.names.clone())
-                .unwrap_or_default();
-            let result = workdir::Workspace::open(dir)
-                .map_err(|e| e.to_string())
+        Job::Figures { period, reply } => {
+            if reply.is_closed() {
+                return;
+            }
+            let answer = workdir::Workspace::open(dir)
                 .and_then(|ws| {
-                    let opts = ingest::IngestOptions {
-                        workdir: dir.to_path_buf(),
-                        store: None,
-                        inputs: files,
-                        kind: None,
-                        encoding: None,
-                        strict: false,
-                    };
-                    let progress = JobProgress {
-                        shared,
-                        id,
-                        names: names.clone(),
-                        total: Mutex::new(None),
-                    };
-                    ingest::ingest(&opts, ws.config(), &progress).map_err(|e| e.to_string())
-                });
-            match result {
-                Ok(report) => {
-                    let lines = report.sheets.iter().map(|s| file_line(s, &names)).collect();
-                    update(shared, id, |j| {
-                        j.lines = lines;
-                        j.stage = "更新数据质量与指标 checking".into();
-                    });
-                    refresh(dir, shared);
-                    update(shared, id, |j| {
-                        j.status = JobStatus::Done;
-                        j.stage = "完成 done".into();
-                        j.percent = Some(100);
-                    });
-                }
-                Err(e) => update(shared, id, |j| {
-                    j.status = JobStatus::Failed;
-                    j.error = e;
-                    j.stage = "失败 failed".into();
-                }),
+                    let asked = (!period.is_empty()).then_some(period.as_str());
+                    let p = workdir::resolve_period(ws.warehouse()?, asked)?;
+                    workdir::report::cached_indicators(&ws, &p)
+                })
+                .map(Arc::new)
+                .map_err(|e| e.to_string());
+            if let Ok(figures) = &answer {
+                shared
+                    .figures
+                    .lock()
+                    .expect("figures lock")
+                    .insert(period, figures.clone());
             }
-            // The uploads hold ID and phone numbers in the clear: once read, they go. (The
-            // warehouse keeps keyed hashes only; names.json keeps the file names to show.)
-            for path in stored {
-                let _ = std::fs::remove_file(path);
-            }
+            let _ = reply.send(answer);
         }
+        Job::Screening { period, reply } => {
+            if reply.is_closed() {
+                return;
+            }
+            let answer = workdir::Workspace::open(dir)
+                .and_then(|ws| {
+                    let asked = (!period.is_empty()).then_some(period.as_str());
+                    let p = workdir::resolve_period(ws.warehouse()?, asked)?;
+                    workdir::screen::cached_screening(&ws, &p)
+                })
+                .map(Arc::new)
+                .map_err(|e| e.to_string());
+            if let Ok(s) = &answer {
+                shared
+                    .screenings
+                    .lock()
+                    .expect("screenings lock")
+                    .insert(period, s.clone());
+            }
+            let _ = reply.send(answer);
+        }
+        Job::Refresh => refresh(dir, shared),
+        Job::Ingest { id, files } => run_ingest(dir, shared, id, files),
         Job::Report { id, request } => {
             update(shared, id, |j| {
                 j.status = JobStatus::Running;
@@ -503,12 +563,141 @@ fn run(dir: &Path, shared: &Shared, job: Job) {
     }
 }
 
+/// An ingest of stored uploads. An upload imported (or already imported) is deleted: it holds
+/// ID and phone numbers in the clear. One that was not is kept for another try (see
+/// [`crate::pending`]). The job ends as 完成 only when every file was imported.
+fn run_ingest(dir: &Path, shared: &Shared, id: usize, files: Vec<PathBuf>) {
+    update(shared, id, |j| {
+        j.status = JobStatus::Running;
+        j.stage = "开始导入 starting".into();
+    });
+    let (names, refused) = shared
+        .jobs
+        .lock()
+        .expect("jobs lock")
+        .iter()
+        .find(|j| j.id == id)
+        .map(|j| (j.names.clone(), j.refused.len()))
+        .unwrap_or_default();
+    let result = workdir::Workspace::open(dir)
+        .map_err(|e| e.to_string())
+        .and_then(|mut ws| {
+            let request = workdir::IngestRequest {
+                inputs: files.clone(),
+                ..Default::default()
+            };
+            let progress = JobProgress {
+                shared,
+                id,
+                names: names.clone(),
+                total: Mutex::new(None),
+            };
+            workdir::ingest(&mut ws, &request, &progress).map_err(|e| e.to_string())
+        });
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            // Nothing was imported: every upload is kept for another try.
+            for path in &files {
+                let stored = stored_name(path);
+                let name = names
+                    .get(&stored)
+                    .cloned()
+                    .unwrap_or_else(|| stored.clone());
+                crate::pending::keep(dir, &stored, crate::pending::refused(&name, &e, None));
+            }
+            update(shared, id, |j| {
+                j.status = JobStatus::Failed;
+                j.not_imported = files.len() + refused;
+                j.error = display_name(&names, &e);
+                j.stage = format!("失败：{} 个文件未导入 (failed)", j.not_imported);
+            });
+            return;
+        }
+    };
+    let mut lines: Vec<FileLine> = report.sheets.iter().map(|s| file_line(s, &names)).collect();
+    let mut not_imported = refused;
+    let mut imported = 0;
+    for path in &files {
+        let stored = stored_name(path);
+        let failed: Vec<&ingest::SheetOutcome> = report
+            .sheets
+            .iter()
+            .filter(|s| {
+                matches!(s.status, ingest::SheetStatus::Failed(_)) && s.path.ends_with(&stored)
+            })
+            .collect();
+        match failed.first() {
+            None => {
+                imported += 1;
+                crate::pending::discard(dir, &stored);
+            }
+            Some(outcome) => {
+                not_imported += 1;
+                let reason = match &outcome.status {
+                    ingest::SheetStatus::Failed(m) => display_name(&names, m),
+                    _ => String::new(),
+                };
+                let name = names
+                    .get(&stored)
+                    .cloned()
+                    .unwrap_or_else(|| stored.clone());
+                crate::pending::keep(
+                    dir,
+                    &stored,
+                    crate::pending::refused(&name, &reason, outcome.mapping.as_ref()),
+                );
+                for line in lines.iter_mut().filter(|l| l.failed && l.stored == stored) {
+                    line.mappable = outcome.mapping.is_some();
+                    if line.mappable {
+                        line.message = crate::pending::without_config_advice(&line.message);
+                    }
+                }
+            }
+        }
+    }
+    // Lines of stored uploads name them (for the mapping and discard links) only when kept.
+    for line in lines.iter_mut().filter(|l| !l.failed) {
+        line.stored.clear();
+    }
+    update(shared, id, |j| {
+        j.lines = lines;
+        j.imported = imported;
+        j.not_imported = not_imported;
+        j.stage = "更新数据质量与指标 checking".into();
+    });
+    if imported > 0 {
+        refresh(dir, shared);
+    }
+    update(shared, id, |j| {
+        j.percent = Some(100);
+        (j.status, j.stage) = match (imported, not_imported) {
+            (_, 0) => (JobStatus::Done, "完成 done".to_string()),
+            (0, n) => (
+                JobStatus::Failed,
+                format!("失败：{n} 个文件都未导入 (nothing was imported)"),
+            ),
+            (i, n) => (
+                JobStatus::Partial,
+                format!("部分完成：导入 {i} 个文件，{n} 个未导入 (partly done)"),
+            ),
+        };
+    });
+}
+
+/// The file name of a stored upload.
+fn stored_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
 fn file_line(s: &ingest::SheetOutcome, names: &BTreeMap<String, String>) -> FileLine {
-    let (status, message) = match &s.status {
-        ingest::SheetStatus::Loaded => ("已导入", String::new()),
-        ingest::SheetStatus::Unchanged => ("未变化（已导入过）", String::new()),
-        ingest::SheetStatus::Failed(m) => ("失败", display_name(names, m)),
-        ingest::SheetStatus::Ignored(m) => ("略过", m.clone()),
+    let (status, message, failed) = match &s.status {
+        ingest::SheetStatus::Loaded => ("已导入", String::new(), false),
+        ingest::SheetStatus::Unchanged => ("未变化（已导入过）", String::new(), false),
+        ingest::SheetStatus::Failed(m) => ("未导入", display_name(names, m), true),
+        ingest::SheetStatus::Ignored(m) => ("略过", m.clone(), false),
     };
     let c = &s.counts;
     FileLine {
@@ -520,137 +709,29 @@ fn file_line(s: &ingest::SheetOutcome, names: &BTreeMap<String, String>) -> File
             .map_or("—", |k| k.label_zh())
             .to_string(),
         status: status.into(),
+        failed,
         read: c.read,
         accepted: c.accepted,
         quarantined: c.quarantined,
         skipped: c.read - c.accepted - c.quarantined,
         message,
+        stored: Path::new(&s.path)
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        mappable: false,
     }
 }
 
-/// Recomputes the snapshot from the warehouse (after a job, and at start).
+/// Recomputes the folder's view (after a job, and at start); figures of other periods are
+/// computed again when next asked.
 fn refresh(dir: &Path, shared: &Shared) {
-    let snapshot = compute_snapshot(dir).unwrap_or_else(|e| Snapshot {
+    let view = crate::view::compute(dir).unwrap_or_else(|e| FolderView {
         error: e,
-        ..Snapshot::default()
+        ..FolderView::default()
     });
-    *shared.snapshot.write().expect("snapshot lock") = Arc::new(snapshot);
+    *shared.view.write().expect("view lock") = Arc::new(view);
+    shared.figures.lock().expect("figures lock").clear();
+    shared.screenings.lock().expect("screenings lock").clear();
     shared.version.send_modify(|v| *v += 1);
-}
-
-fn compute_snapshot(dir: &Path) -> Result<Snapshot, String> {
-    let ws = workdir::Workspace::open(dir).map_err(|e| e.to_string())?;
-    if !ws.warehouse_path().exists() {
-        return Ok(Snapshot::default());
-    }
-    let conn = ws.warehouse().map_err(|e| e.to_string())?;
-    let config = ws.config();
-    let summary = ingest::warehouse::quality_summary(conn).map_err(|e| e.to_string())?;
-    let uploads =
-        crate::upload::known_names(&dir.join(workdir::INBOX).join(crate::upload::UPLOAD_DIR));
-    let files: Vec<FileFacts> = summary
-        .files
-        .iter()
-        .map(|f| FileFacts {
-            name: {
-                let path = display_name(&uploads, &f.path);
-                if f.sheet.is_empty() {
-                    path
-                } else {
-                    format!("{path}（{}）", f.sheet)
-                }
-            },
-            kind: domain::SourceKind::from_name(&f.kind)
-                .map_or("—", |k| k.label_zh())
-                .to_string(),
-            accepted: f.accepted as u64,
-            quarantined: f.quarantined as u64,
-        })
-        .collect();
-    let period = workdir::resolve_period(conn, None).map_err(|e| e.to_string())?;
-    let indicators = workdir::report::cached_indicators(&ws, &period).map_err(|e| e.to_string())?;
-    // The checks with their rows: written to out/quality/ (the same files as `vbrief check`),
-    // and counted per community for the quality page.
-    let today = chrono::Local::now().date_naive();
-    let out = ws.quality_out();
-    let mut writer = reports::quality::QualityWriter::create(&out).map_err(|e| e.to_string())?;
-    let mut per_owner: BTreeMap<String, BTreeMap<&'static str, i64>> = BTreeMap::new();
-    let mut on_row = |row: transforms::quality::FailingRow| -> Result<(), String> {
-        *per_owner
-            .entry(row.owner())
-            .or_default()
-            .entry(row.check)
-            .or_default() += 1;
-        writer.row(&row).map_err(|e| e.to_string())
-    };
-    let quality =
-        transforms::quality::run_checks_with_rows(conn, &period, today, config, Some(&mut on_row))
-            .map_err(|e| e.to_string())?;
-    let community_files = writer.community_files();
-    writer
-        .finish(&quality, &summary, &config.city.name)
-        .map_err(|e| e.to_string())?;
-    let checks: Vec<CheckLine> = quality
-        .checks
-        .iter()
-        .map(|c| CheckLine {
-            id: c.id.to_string(),
-            name: c.name_zh.to_string(),
-            status: c.status.label_zh().to_string(),
-            class: reports::quality::status_class(c.status).to_string(),
-            checked: c.checked,
-            failing: c.failing,
-            share: c.share.map_or("—".into(), |s| format!("{:.2}%", s * 100.0)),
-            fix: c.fix_zh.to_string(),
-        })
-        .collect();
-    let by_community = out.join(reports::quality::BY_COMMUNITY_DIR);
-    let communities = per_owner
-        .into_iter()
-        .map(|(owner, counts)| {
-            let file_name = community_files.get(&owner).cloned().unwrap_or_default();
-            let file = by_community.join(&file_name);
-            CommunityQuality {
-                counts: checks
-                    .iter()
-                    .map(|c| counts.get(c.id.as_str()).copied().unwrap_or(0))
-                    .collect(),
-                total: counts.values().sum(),
-                file: (!file_name.is_empty() && file.exists()).then_some(file),
-                file_name,
-                owner,
-            }
-        })
-        .collect();
-    let model = reports::briefing::build(
-        &indicators,
-        config,
-        &summary,
-        &quality.checks,
-        &reports::briefing::BriefingOptions::default(),
-    );
-    let years: Vec<i32> = conn
-        .prepare(
-            "SELECT DISTINCT CAST(year(served_on) AS INTEGER) FROM service_records ORDER BY 1 DESC",
-        )
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .map_err(|e: duckdb::Error| e.to_string())?;
-    Ok(Snapshot {
-        has_warehouse: true,
-        rows_accepted: files.iter().map(|f| f.accepted).sum(),
-        rows_quarantined: files.iter().map(|f| f.quarantined).sum(),
-        files,
-        period: model.period_label.clone(),
-        period_label: indicators.period_label.clone(),
-        headline: model.headline,
-        checks,
-        communities,
-        districts: indicators
-            .level("district")
-            .map(|r| r.district.clone())
-            .collect(),
-        indicators: Some(indicators),
-        years,
-        error: String::new(),
-    })
 }

@@ -12,8 +12,11 @@ mod assets;
 mod auth;
 mod guard;
 mod jobs;
+mod listen;
 mod pages;
+mod pending;
 mod upload;
+mod view;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,6 +43,8 @@ pub struct ServeOptions {
     pub max_unzipped: u64,
     /// Open the login URL in the default browser.
     pub open: bool,
+    /// Serve over HTTPS with this certificate chain and private key (PEM files).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +62,8 @@ pub enum ServeError {
     },
     #[error("{0}")]
     Busy(String),
+    #[error("TLS 证书或私钥 {path} 无法使用 (cannot use the TLS certificate or key): {detail}")]
+    Tls { path: String, detail: String },
     #[error(transparent)]
     Workdir(#[from] workdir::WorkdirError),
     #[error("server failed: {0}")]
@@ -71,6 +78,8 @@ pub(crate) struct App {
     pub pages: pages::Templates,
     /// The bound address (with the real port when 0 was asked for).
     pub addr: SocketAddr,
+    /// Served over TLS (the session cookie is `Secure`).
+    pub tls: bool,
 }
 
 pub(crate) type AppState = Arc<App>;
@@ -98,6 +107,10 @@ async fn run(
         None if !loopback => return Err(ServeError::NeedsPassword(options.bind)),
         None => None,
     };
+    let tls = match &options.tls {
+        Some((cert, key)) => Some(listen::tls_acceptor(cert, key)?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
         .map_err(|source| ServeError::Bind {
@@ -105,11 +118,12 @@ async fn run(
             source,
         })?;
     let addr = listener.local_addr()?;
-    let jobs = jobs::Jobs::start(&options.workdir, addr)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let jobs = jobs::Jobs::start(&options.workdir, addr, scheme)?;
     let auth = auth::Auth::new(password);
     let login_url = match auth.one_time_token() {
-        Some(token) => format!("http://{addr}/login?token={token}"),
-        None => format!("http://{addr}/login"),
+        Some(token) => format!("{scheme}://{addr}/login?token={token}"),
+        None => format!("{scheme}://{addr}/login"),
     };
     let app = Arc::new(App {
         pages: pages::Templates::new(),
@@ -117,25 +131,36 @@ async fn run(
         auth,
         jobs,
         addr,
+        tls: tls.is_some(),
     });
     let router = router(app.clone());
+    // Refused uploads past their retention go while the server runs, not only at start.
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            let in_use = sweeper.jobs.files_in_use();
+            let dir = sweeper.jobs.workdir().to_path_buf();
+            let _ = tokio::task::spawn_blocking(move || pending::sweep(&dir, &in_use)).await;
+        }
+    });
     started(&addr, &login_url);
     if app.options.open {
         open_browser(&login_url);
     }
     let lock = app.jobs.workdir().join(LOCK_FILE);
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
+    let stop = async move {
+        shutdown_signal().await;
+        // A second Ctrl-C does not wait for the running job (the warehouse stays as it
+        // was: an ingest is one transaction).
+        tokio::spawn(async move {
             shutdown_signal().await;
-            // A second Ctrl-C does not wait for the running job (the warehouse stays as it
-            // was: an ingest is one transaction).
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                let _ = std::fs::remove_file(&lock);
-                std::process::exit(130);
-            });
-        })
-        .await;
+            let _ = std::fs::remove_file(&lock);
+            std::process::exit(130);
+        });
+    };
+    let served = listen::serve(listener, router, tls, listen::Limits::default(), stop).await;
     // Let the running job finish, then release the folder (also when serving failed).
     app.jobs.shut_down();
     served?;
@@ -145,24 +170,9 @@ async fn run(
 fn router(app: AppState) -> Router {
     use tower_http::timeout::TimeoutLayer;
     let timed = Router::new()
-        .route("/", get(pages::overview))
+        .merge(pages::routes())
         .route("/login", get(auth::login_page).post(auth::login_post))
         .route("/logout", post(auth::logout))
-        .route("/upload", get(pages::upload_page))
-        .route("/jobs/{id}", get(pages::job_page))
-        .route("/quality", get(pages::quality))
-        .route("/quality/community/{name}", get(pages::quality_community))
-        .route(
-            "/quality/community/{name}/rows.csv",
-            get(pages::quality_community_csv),
-        )
-        .route(
-            "/briefing",
-            get(pages::briefing_page).post(pages::briefing_post),
-        )
-        .route("/reports/{id}/{*name}", get(pages::briefing_file))
-        .route("/community", get(pages::community))
-        .route("/settings", get(pages::settings))
         .route("/assets/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .layer(TimeoutLayer::with_status_code(

@@ -25,6 +25,11 @@ use crate::AppState;
 
 /// Where uploads are stored, inside the inbox.
 pub const UPLOAD_DIR: &str = "uploads";
+
+/// The uploads folder of the working folder `workdir`.
+pub fn upload_dir(workdir: &Path) -> PathBuf {
+    workdir.join(workdir::INBOX).join(UPLOAD_DIR)
+}
 /// More zip entries than any export has.
 const MAX_ENTRIES: usize = 10_000;
 /// Above this declared size, a compression ratio over [`MAX_RATIO`] is refused.
@@ -36,7 +41,7 @@ pub async fn receive(
     Extension(session): Extension<Session>,
     mut multipart: Multipart,
 ) -> Response {
-    let dir = app.jobs.workdir().join(workdir::INBOX).join(UPLOAD_DIR);
+    let dir = upload_dir(app.jobs.workdir());
     if let Err(e) = tokio::fs::create_dir_all(&dir).await {
         return app.pages.message(
             StatusCode::INTERNAL_SERVER_ERROR,

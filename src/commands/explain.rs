@@ -8,11 +8,14 @@ use workdir::resolve_period;
 use workdir::Workspace;
 
 pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
+    if args.indicator == "screening" {
+        return explain_screening(workdir, args);
+    }
     let Some((files, definition)) = transforms::explain::definition(&args.indicator) else {
         anyhow::bail!(
             "未知指标 '{}' (unknown indicator); e.g. registered, registration_rate, hours, per_capita_hours, \
              active_volunteers, participation_rate, activities, category_coverage, organizations, has_station, \
-             needs_resolved, trainings, star1 … star5; for a period inside a year: projected_per_capita_hours, \
+             needs_resolved, trainings, star1 … star5, score, rank_in_district; for a period inside a year: projected_per_capita_hours, \
              hours_needed_per_month, projected_registration_rate, registrations_needed_per_month",
             args.indicator
         );
@@ -26,8 +29,14 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
     let row = find_community(indicators.level("community"), args, |r| {
         (&r.district, &r.street, &r.community)
     })?;
-    let value = transforms::explain::value_of(row, &args.indicator).unwrap_or_else(|| "—".into());
-    println!("{} = {value}", args.indicator);
+    // `rank` is the short name of `rank_in_district`.
+    let indicator = if args.indicator == "rank" {
+        "rank_in_district"
+    } else {
+        args.indicator.as_str()
+    };
+    let value = transforms::explain::value_of(row, indicator).unwrap_or_else(|| "—".into());
+    println!("{indicator} = {value}");
     println!(
         "  社区 community: {}/{}/{}",
         row.district, row.street, row.community
@@ -40,6 +49,11 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
         period.days()
     );
     print_definition(definition, files);
+    match indicator {
+        "score" => return explain_score(&ws, row),
+        "rank_in_district" => return explain_rank(&indicators, row),
+        _ => {}
+    }
     let b =
         transforms::explain::breakdown(ws.warehouse()?, &period, ws.config(), row.community_id)?;
     println!("  输入 inputs:");
@@ -107,6 +121,62 @@ pub fn run(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
+/// The score's components: each one's attainment, weight and share of the score.
+fn explain_score(ws: &Workspace, row: &transforms::IndicatorRow) -> anyhow::Result<u8> {
+    let components =
+        transforms::explain::score_components(ws.warehouse()?, ws.config(), row.community_id)?;
+    let total: f64 = components.iter().map(|c| c.weight).sum();
+    println!("  各项完成度 components (attainment 0–1 × weight):");
+    for c in &components {
+        println!(
+            "    {:<22} {:<12} 完成度 {:.4} × 权重 {} = {:.4}",
+            c.component,
+            c.name_zh,
+            c.attainment,
+            c.weight,
+            c.attainment * c.weight
+        );
+    }
+    let weighted: f64 = components.iter().map(|c| c.attainment * c.weight).sum();
+    println!(
+        "  得分 score = {weighted:.4} ÷ 权重合计 {total} × 100 = {}",
+        row.score.map_or("—".to_string(), |s| format!("{s:.1}"))
+    );
+    Ok(exit::OK)
+}
+
+/// The community's place among the communities of its district, with their scores.
+fn explain_rank(
+    indicators: &transforms::Indicators,
+    row: &transforms::IndicatorRow,
+) -> anyhow::Result<u8> {
+    let mut district: Vec<&transforms::IndicatorRow> = indicators
+        .level("community")
+        .filter(|r| r.district == row.district)
+        .collect();
+    district.sort_by_key(|r| (r.rank_in_district, r.community.clone()));
+    println!(
+        "  {} 的社区按综合得分 communities of the district by score:",
+        row.district
+    );
+    for r in district {
+        println!(
+            "    {}{:>3}  {:>5}  {}/{}",
+            if r.community_id == row.community_id {
+                "→"
+            } else {
+                " "
+            },
+            r.rank_in_district
+                .map_or("—".to_string(), |n| n.to_string()),
+            r.score.map_or("—".to_string(), |s| format!("{s:.1}")),
+            r.street,
+            r.community
+        );
+    }
+    Ok(exit::OK)
+}
+
 /// A progress figure (progress.sql): the value, the rule and the year-to-date inputs.
 fn explain_progress(
     ws: &Workspace,
@@ -162,6 +232,72 @@ fn explain_progress(
         show(row.registration_rate),
         show(row.projected_registration_rate),
         row.registration_target
+    );
+    Ok(exit::OK)
+}
+
+/// What the screening found in one community: each rule's standard, its count and hours, and
+/// the community's per-capita hours with and without the flagged records.
+fn explain_screening(workdir: &Path, args: &ExplainArgs) -> anyhow::Result<u8> {
+    let ws = Workspace::open(workdir)?;
+    let period = resolve_period(ws.warehouse()?, args.period.as_deref())?;
+    let screening = workdir::screen::cached_screening(&ws, &period)?;
+    let c = find_community(screening.communities.iter(), args, |c| {
+        (&c.district, &c.street, &c.community)
+    })?;
+    println!(
+        "screening — 社区 community: {}/{}/{}",
+        c.district, c.street, c.community
+    );
+    println!(
+        "  期间 period: {} ({} .. {})",
+        period.label(),
+        period.start,
+        period.end
+    );
+    println!(
+        "  规则 rules: transforms/sql/screening/*.sql；标准 thresholds: vbrief.toml [screening]"
+    );
+    println!(
+        "  核查的记录 records screened: {} 条，{:.2} 小时（期内本社区在册志愿者的有效记录，与各项指标相同 the records the figures count）",
+        c.records, c.hours
+    );
+    for rule in transforms::screening::RULES {
+        let (records, hours) = c
+            .by_rule
+            .iter()
+            .find(|(id, _, _)| id == rule.id)
+            .map_or((0, 0.0), |(_, n, h)| (*n, *h));
+        println!(
+            "  {:<20} {:>6} 条 records, {:>9.2} 小时 — {}：{}（{}）",
+            rule.id,
+            records,
+            hours,
+            rule.name_zh,
+            reports::screening::threshold(rule.id, ws.config()),
+            rule.file
+        );
+    }
+    println!(
+        "  被列 flagged (every rule but late_entry, each record once): {} 条，{:.2} 小时，占 {}",
+        c.flagged_records,
+        c.flagged_hours,
+        reports::format::percent(c.flagged_share)
+    );
+    println!(
+        "  事后补录 late entry: {:.2} 小时，占 {}",
+        c.late_hours,
+        reports::format::percent(c.late_share)
+    );
+    println!(
+        "  人均时长 per capita: {} → 去掉被列时长后 without the flagged hours: {}（在册 {} 人 registered）",
+        reports::format::two(c.per_capita_hours),
+        reports::format::two(c.per_capita_hours_unflagged),
+        c.registered
+    );
+    println!(
+        "  逐条记录 the records: vbrief screen --period {} （screening.xlsx）",
+        period.label()
     );
     Ok(exit::OK)
 }

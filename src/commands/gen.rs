@@ -5,6 +5,14 @@ use crate::exit;
 use sample_gen::{generate, GenSpec, Shape};
 
 pub fn run(args: &GenArgs) -> anyhow::Result<u8> {
+    if args.plant_screening > 0.0 && args.shape != "2.0" {
+        anyhow::bail!(
+            "--plant-screening 需要 --shape 2.0（核查规则要用开始/结束时间和录入日期）(needs --shape 2.0: the rules read start and end times and 录入日期)"
+        );
+    }
+    if !(0.0..=0.2).contains(&args.plant_screening) {
+        anyhow::bail!("--plant-screening: 请写 0 到 0.2 之间的比例 (a share between 0 and 0.2)");
+    }
     let spec = GenSpec {
         volunteers: args.volunteers,
         records: args.records,
@@ -16,6 +24,7 @@ pub fn run(args: &GenArgs) -> anyhow::Result<u8> {
         } else {
             Shape::Classic
         },
+        plant_screening: args.plant_screening,
     };
     let manifest = generate(&spec, &args.out)?;
     println!(

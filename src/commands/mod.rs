@@ -7,4 +7,5 @@ pub mod ingest;
 pub mod init;
 pub mod report;
 pub mod run;
+pub mod screen;
 pub mod serve;

@@ -11,58 +11,53 @@ use workdir::Workspace;
 
 pub fn run(workdir: &Path, args: &ReportCommandArgs) -> anyhow::Result<u8> {
     let ws = Workspace::open(workdir)?;
-    let engine = &args.engine;
+    let Some(engine) = engine_over_export(&args.engine)? else {
+        return write_report(&ws, &args.report, None);
+    };
+    let request = report_request(&args.report);
+    let source = workdir::Source::Engine {
+        engine: engine.as_ref(),
+        config: ws.config(),
+        dir: ws.dir(),
+    };
+    let outcome = workdir::write_report_from(source, &request, None)?;
+    crate::summary::print_indicators(&outcome.indicators, &outcome.written);
+    Ok(crate::exit::OK)
+}
+
+/// The engine that `--engine`/`--data`/`--remote` ask for over an export, or None for the
+/// working folder's own warehouse (no `--data`).
+pub fn engine_over_export(
+    engine: &crate::cli::EngineArgs,
+) -> anyhow::Result<Option<Box<dyn transforms::Engine>>> {
     if engine.engine == EngineKind::Spark && engine.data.is_empty() {
         bail!("--engine spark 需要 --data：先用 `vbrief export --format parquet --out DIR` 导出 (Spark reads an export: give --data DIR)");
     }
     // --remote (or VBRIEF_SPARK_REMOTE, set once for an office's Spark) only matters to Spark.
     if engine.data.is_empty() {
-        return write_report(&ws, &args.report, None);
+        return Ok(None);
     }
-    let request = report_request(&args.report);
-    let outcome = match engine.engine {
+    Ok(Some(match engine.engine {
         EngineKind::Duckdb => {
             let dataset = transforms::dataset::Dataset::open_local(&engine.data)?;
-            let conn = transforms::dataset::open_duckdb(&dataset)?;
-            report_on(&ws, &conn, &request)?
+            Box::new(transforms::dataset::open_duckdb(&dataset)?)
         }
-        EngineKind::Spark => spark_report(&ws, engine, &request)?,
-    };
-    crate::summary::print_indicators(&outcome.indicators, &outcome.written);
-    Ok(crate::exit::OK)
-}
-
-fn report_on(
-    ws: &Workspace,
-    engine: &dyn transforms::Engine,
-    request: &workdir::ReportRequest,
-) -> anyhow::Result<workdir::ReportOutcome> {
-    let source = workdir::Source::Engine {
-        engine,
-        config: ws.config(),
-        dir: ws.dir(),
-    };
-    Ok(workdir::write_report_from(source, request, None)?)
+        EngineKind::Spark => spark(engine)?,
+    }))
 }
 
 #[cfg(feature = "spark")]
-fn spark_report(
-    ws: &Workspace,
-    engine: &crate::cli::EngineArgs,
-    request: &workdir::ReportRequest,
-) -> anyhow::Result<workdir::ReportOutcome> {
+fn spark(engine: &crate::cli::EngineArgs) -> anyhow::Result<Box<dyn transforms::Engine>> {
     let Some(remote) = &engine.remote else {
         bail!("--engine spark 需要 --remote sc://HOST:PORT（或环境变量 VBRIEF_SPARK_REMOTE） (give the Spark Connect server)");
     };
-    let spark = transforms::spark::SparkEngine::connect(remote, &engine.data)?;
-    report_on(ws, &spark, request)
+    Ok(Box::new(transforms::spark::SparkEngine::connect(
+        remote,
+        &engine.data,
+    )?))
 }
 
 #[cfg(not(feature = "spark"))]
-fn spark_report(
-    _ws: &Workspace,
-    _engine: &crate::cli::EngineArgs,
-    _request: &workdir::ReportRequest,
-) -> anyhow::Result<workdir::ReportOutcome> {
+fn spark(_engine: &crate::cli::EngineArgs) -> anyhow::Result<Box<dyn transforms::Engine>> {
     bail!("这个 vbrief 编译时没有 Spark 支持 (built without the `spark` feature: build with `cargo build --features spark`)")
 }

@@ -15,6 +15,7 @@ pub fn run(workdir: &Path, args: &ServeArgs) -> anyhow::Result<u8> {
         max_upload: args.max_upload_mb << 20,
         max_unzipped: args.max_unzipped_mb << 20,
         open: args.open,
+        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
     };
     let loopback = args.bind.ip().is_loopback();
     server::serve(options, |addr, login| {
@@ -26,7 +27,12 @@ pub fn run(workdir: &Path, args: &ServeArgs) -> anyhow::Result<u8> {
             println!("在本机浏览器中打开这个登录链接（只能用一次）open this link once:");
             println!("  {login}");
         } else {
-            println!("局域网内其他电脑用浏览器打开 other PCs open: http://{addr}/ （用密码登录 sign in with the password）");
+            let scheme = if login.starts_with("https") {
+                "https"
+            } else {
+                "http"
+            };
+            println!("局域网内其他电脑用浏览器打开 other PCs open: {scheme}://{addr}/ （用密码登录 sign in with the password）");
         }
         println!("按 Ctrl+C 停止 (Ctrl+C stops it; a running import finishes first)");
     })?;

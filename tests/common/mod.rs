@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 
 use rust_xlsxwriter::Workbook;
 
+pub mod screening_city;
+pub mod server;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_vbrief");
 
 /// A temporary working folder (initialized with `vbrief init`).

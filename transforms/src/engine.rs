@@ -226,7 +226,12 @@ mod tests {
                 crate::star_list::STAR_LIST_SQL,
                 crate::quality::SETUP_SQL,
             ])
-            .chain(crate::quality::CHECKS.iter().map(|c| (c.file, c.sql)));
+            .chain(crate::quality::CHECKS.iter().map(|c| (c.file, c.sql)))
+            .chain(crate::screening::SQL_FILES)
+            .chain([
+                crate::indicators::YEARS_SQL,
+                crate::status::STATUS_WORDS_SQL,
+            ]);
         for (file, sql) in files {
             for statement in render(sql, Dialect::Spark) {
                 let lower = statement.to_lowercase();

@@ -12,7 +12,7 @@ pub use crate::results::{round_to, IndicatorRow, Indicators, MonthPoint};
 use domain::Config;
 
 /// The indicator SQL, in the order it runs. Each file starts with what it counts, in words.
-pub const SQL_FILES: [(&str, &str); 9] = [
+pub const SQL_FILES: [(&str, &str); 10] = [
     ("01_scope.sql", include_str!("../sql/01_scope.sql")),
     (
         "02_population.sql",
@@ -40,6 +40,7 @@ pub const SQL_FILES: [(&str, &str); 9] = [
         include_str!("../sql/08_indicators.sql"),
     ),
     ("09_monthly.sql", include_str!("../sql/09_monthly.sql")),
+    ("10_score.sql", include_str!("../sql/10_score.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -213,7 +214,8 @@ pub(crate) fn set_period_and_settings(
          SELECT {registration} AS registration_target, {per_capita} AS per_capita_target_year,
                 {organizations_min} AS organizations_min, {organizations_aim} AS organizations_aim,
                 {categories} AS standard_categories,
-                {s1} AS star1, {s2} AS star2, {s3} AS star3, {s4} AS star4, {s5} AS star5;",
+                {s1} AS star1, {s2} AS star2, {s3} AS star3, {s4} AS star4, {s5} AS star5,
+                {weights};",
         start = date_literal(period.start),
         end = date_literal(period.end),
         days = period.days(),
@@ -227,9 +229,23 @@ pub(crate) fn set_period_and_settings(
         s3 = d(stars[2]),
         s4 = d(stars[3]),
         s5 = d(stars[4]),
+        weights = score_weights(config),
     );
     engine.run("vbrief (period and settings)", &sql)?;
     Ok(())
+}
+
+/// The score's weights as columns of `settings` (`weight_<component>`, 0 for a component
+/// without a weight), read by 10_score.sql.
+fn score_weights(config: &Config) -> String {
+    domain::config::SCORE_COMPONENTS
+        .iter()
+        .map(|c| {
+            let w = config.score.weights.get(*c).copied().unwrap_or(0.0);
+            format!("{} AS weight_{c}", double_literal(w))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Sets the period and targets the SQL reads, then runs every file.
@@ -251,10 +267,11 @@ pub(crate) fn run_sql(
             .run(file, &crate::status::render(sql, config))
             .map_err(IndicatorError::Sql)?;
     }
-    read_indicator_rows(engine.fetch(&["indicators"])?)
+    read_indicator_rows(engine.fetch(&["indicators", "score"])?)
 }
 
-/// The `indicators` table the SQL files left, as typed rows (rounded as DOMAIN.md §4 says).
+/// The `indicators` and `score` tables the SQL files left, as typed rows (rounded as the data
+/// contract says: rates to 4 decimals, hours to 2; the score comes rounded to 1).
 fn read_indicator_rows(conn: &Connection) -> Result<Vec<IndicatorRow>, IndicatorError> {
     let mut stmt = conn.prepare(
         "SELECT level, district, street, community_id, community, communities, population,
@@ -268,8 +285,9 @@ fn read_indicator_rows(conn: &Connection) -> Result<Vec<IndicatorRow>, Indicator
                 communities_meeting_registration, communities_meeting_per_capita_hours,
                 communities_meeting_organizations_min, communities_meeting_organizations_aim,
                 communities_meeting_station, meets_registration, meets_per_capita_hours,
-                meets_organizations_min, meets_organizations_aim
+                meets_organizations_min, meets_organizations_aim, score, rank_in_district
            FROM indicators
+           JOIN score USING (level, district, street, community_id)
           ORDER BY CASE level WHEN 'community' THEN 0 WHEN 'street' THEN 1 WHEN 'district' THEN 2 ELSE 3 END,
                    district, street, community, community_id",
     )?;
@@ -334,7 +352,9 @@ fn read_indicator_rows(conn: &Connection) -> Result<Vec<IndicatorRow>, Indicator
             share_meeting_registration: share(meeting(37)?),
             share_meeting_per_capita_hours: share(meeting(38)?),
             share_meeting_station: share(meeting(41)?),
-            // Score, rank and comparison columns are filled in by `compute`.
+            score: r.get::<_, Option<f64>>(46)?.map(|s| round_to(s, 1)),
+            rank_in_district: r.get(47)?,
+            // The comparison columns are filled in by `compute`.
             ..IndicatorRow::empty()
         };
         row.level = level;
@@ -440,7 +460,7 @@ fn key(r: &IndicatorRow) -> UnitKey {
     )
 }
 
-/// Computes every indicator for `period`, with comparison columns and scores.
+/// Computes every indicator for `period`, with its comparison columns.
 pub fn compute(
     engine: &dyn Engine,
     period: &Period,
@@ -484,9 +504,7 @@ pub fn compute(
             row.per_capita_hours_yoy = y.per_capita_hours;
             row.active_volunteers_yoy = Some(y.active_volunteers);
         }
-        row.score = Some(round_to(crate::score::score(row, config), 1));
     }
-    crate::score::rank_within_districts(&mut rows);
     let last_record = last_record_date(engine, "true")?;
     let extends_past_data = last_record
         .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
@@ -502,6 +520,19 @@ pub fn compute(
         monthly,
         monthly_year_earlier,
     })
+}
+
+/// transforms/sql/years.sql: the years with service records.
+pub const YEARS_SQL: (&str, &str) = ("years.sql", include_str!("../sql/years.sql"));
+
+/// The calendar years with service records, newest first (`YEARS_SQL`).
+pub fn years_with_records(engine: &dyn Engine) -> Result<Vec<i32>, IndicatorError> {
+    let (file, sql) = YEARS_SQL;
+    engine.run(file, sql).map_err(IndicatorError::Sql)?;
+    let conn = engine.fetch(&["record_years"])?;
+    let mut stmt = conn.prepare("SELECT year FROM record_years ORDER BY year DESC")?;
+    let years = stmt.query_map([], |r| r.get(0))?;
+    Ok(years.collect::<Result<Vec<i32>, _>>()?)
 }
 
 /// The default period: the last calendar year that has ended (before `today`) and has

@@ -10,7 +10,7 @@ pub mod period;
 pub mod progress;
 pub mod quality;
 pub mod results;
-pub mod score;
+pub mod screening;
 #[cfg(feature = "spark")]
 pub mod spark;
 pub mod star_list;

@@ -50,7 +50,7 @@ pub const CHECKS: [CheckDef; 11] = [
         "01_id_number.sql",
         "证件号码无效或缺失",
         "invalid or missing ID number",
-        "核对证件号码（18位、校验位、出生日期）；Excel中请把该列设为文本，避免变成科学计数法"
+        "核对证件号码（18位、校验位、出生日期）；Excel中请把该列设为文本，避免变成科学计数法；护照、通行证等其他证件，请导入该志愿者的注册信息（含证件类型）"
     ),
     check!(
         "duplicate_person",

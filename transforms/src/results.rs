@@ -1,6 +1,5 @@
 //! The typed results of a computation: one row per unit with every indicator, and the
-//! monthly trend. Plain data: the SQL fills them in (`indicators`), the score reads them
-//! (`score`), reports render them.
+//! monthly trend. Plain data: the SQL fills them in (`indicators`), reports render them.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -18,7 +17,8 @@ pub struct MonthPoint {
     pub active_volunteers: i64,
 }
 
-/// One unit (community, street, district or city) and every indicator of DOMAIN.md §4.
+/// One unit (community, street, district or city) and every indicator of the data contract
+/// (docs/CONTRACT.md §4).
 /// Rates are fractions rounded to 4 decimals, hours are rounded to 2. `None` = not defined
 /// (e.g. a rate whose denominator is zero): an empty CSV cell, `null` in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,7 +77,8 @@ pub struct IndicatorRow {
     pub share_meeting_registration: f64,
     pub share_meeting_per_capita_hours: f64,
     pub share_meeting_station: f64,
-    /// Composite score 0–100 (a local convention, weights in vbrief.toml [score]).
+    /// Composite score 0–100 (a local convention, weights in vbrief.toml [score];
+    /// transforms/sql/10_score.sql).
     pub score: Option<f64>,
     /// Rank by score among the communities of the same district (communities only).
     pub rank_in_district: Option<i64>,

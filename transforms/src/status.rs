@@ -47,6 +47,41 @@ fn quoted_list(words: &[String]) -> String {
     }
 }
 
+/// transforms/sql/status_words.sql: the status words of the records and their lists.
+pub const STATUS_WORDS_SQL: (&str, &str) =
+    ("status_words.sql", include_str!("../sql/status_words.sql"));
+
+/// A status word the records carry.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StatusWord {
+    pub word: String,
+    pub records: i64,
+    /// `effective`, `not_effective` or `unknown`.
+    pub list: String,
+}
+
+/// Every status word in the service records, most frequent first.
+pub fn words_in_records(
+    engine: &dyn crate::Engine,
+    config: &Config,
+) -> Result<Vec<StatusWord>, crate::IndicatorError> {
+    let (file, sql) = STATUS_WORDS_SQL;
+    engine
+        .run(file, &render(sql, config))
+        .map_err(crate::IndicatorError::Sql)?;
+    let conn = engine.fetch(&["status_words"])?;
+    let mut stmt =
+        conn.prepare("SELECT word, records, list FROM status_words ORDER BY records DESC, word")?;
+    let words = stmt.query_map([], |r| {
+        Ok(StatusWord {
+            word: r.get(0)?,
+            records: r.get(1)?,
+            list: r.get(2)?,
+        })
+    })?;
+    Ok(words.collect::<Result<Vec<_>, _>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,13 +1,14 @@
 //! Results of the expensive queries (indicators, data-quality checks, the star list, the
-//! year's progress) kept beside the warehouse, so that running again on unchanged data costs
+//! year's progress, the screening) kept beside the warehouse, so that running again on unchanged data costs
 //! seconds however large the warehouse is.
 //!
 //! An entry is valid only for the exact warehouse file it was computed from: its size and
 //! modification time (any ingest that changes something rewrites the file; one that finds
 //! nothing new leaves it untouched), the configuration text, and the SQL and version of this
 //! build. Anything else, and the result is computed again. The entries hold aggregates, and
-//! the star list's masked names and 志愿者编号 (what 星级认定名单.xlsx shows; never an ID,
-//! document or phone number); deleting `.vbrief-cache/` is always safe.
+//! the star list's and the screening's masked names and 志愿者编号 (what 星级认定名单.xlsx and
+//! screening.xlsx show; never an ID, document or phone number); deleting `.vbrief-cache/` is
+//! always safe.
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +58,10 @@ impl ResultCache {
         hasher.update(transforms::quality::SETUP_SQL.1.as_bytes());
         for check in &transforms::quality::CHECKS {
             hasher.update(check.sql.as_bytes());
+        }
+        for (file, sql) in transforms::screening::SQL_FILES {
+            hasher.update(file.as_bytes());
+            hasher.update(sql.as_bytes());
         }
         hasher.update(&meta.len().to_le_bytes());
         hasher.update(&modified.to_le_bytes());

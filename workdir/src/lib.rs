@@ -1,13 +1,20 @@
 //! A vbrief working folder and what is done with it, shared by the CLI and the web app: the
 //! folder's `vbrief.toml`, key and warehouse ([`Workspace`]), the result cache
-//! ([`cache`]), and the steps that read it — the period, the data-quality checks, and the
-//! report with its files ([`report`]). Nothing here prints: the callers say what happened.
+//! ([`cache`]), and the operations on it that every front end shares — ingesting and checking
+//! ([`check`]), the report with its files ([`report`]), the web app's view of the folder
+//! ([`snapshot`]) and the Parquet export ([`export`]). Nothing here prints: the callers say what
+//! happened.
 
 pub mod cache;
+pub mod check;
 pub mod export;
 pub mod report;
+pub mod screen;
+pub mod settings;
+pub mod snapshot;
 pub mod workspace;
 
+pub use check::{check, ingest, CheckOutcome, CheckRequest, IngestRequest, QualityFiles};
 pub use report::{
     resolve_period, write_report, write_report_from, ReportOutcome, ReportRequest, Source,
 };
@@ -50,6 +57,8 @@ pub enum WorkdirError {
     Quality(#[from] transforms::quality::QualityError),
     #[error(transparent)]
     Briefing(#[from] reports::BriefingError),
+    #[error(transparent)]
+    Ingest(#[from] ingest::IngestError),
     #[error("warehouse query failed: {0}")]
     Db(#[from] duckdb::Error),
 }

@@ -49,21 +49,21 @@ pub enum Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    fn engine(&self) -> Result<&'a dyn Engine> {
+    pub(crate) fn engine(&self) -> Result<&'a dyn Engine> {
         match *self {
             Source::Workspace(ws) => Ok(ws.warehouse()?),
             Source::Engine { engine, .. } => Ok(engine),
         }
     }
 
-    fn config(&self) -> &'a Config {
+    pub(crate) fn config(&self) -> &'a Config {
         match *self {
             Source::Workspace(ws) => ws.config(),
             Source::Engine { config, .. } => config,
         }
     }
 
-    fn dir(&self) -> &'a Path {
+    pub(crate) fn dir(&self) -> &'a Path {
         match *self {
             Source::Workspace(ws) => ws.dir(),
             Source::Engine { dir, .. } => dir,
@@ -151,11 +151,32 @@ fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
     Ok(computed)
 }
 
+/// The indicators as the cache keeps them: the rows' community ids are not part of the
+/// published row (the output files leave them out), so they are kept beside it, in row order.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedIndicators {
+    indicators: Indicators,
+    community_ids: Vec<i32>,
+}
+
 /// The indicators for `period`, from the result cache when it can.
 pub fn cached_indicators(ws: &Workspace, period: &Period) -> Result<Indicators> {
-    Source::Workspace(ws).cached(&format!("indicators-{}", period.label()), |conn, config| {
-        Ok(transforms::compute(conn, period, config)?)
-    })
+    let cached = Source::Workspace(ws).cached(
+        &format!("indicators-{}", period.label()),
+        |conn, config| {
+            let indicators = transforms::compute(conn, period, config)?;
+            let community_ids = indicators.rows.iter().map(|r| r.community_id).collect();
+            Ok(CachedIndicators {
+                indicators,
+                community_ids,
+            })
+        },
+    )?;
+    let mut indicators = cached.indicators;
+    for (row, id) in indicators.rows.iter_mut().zip(cached.community_ids) {
+        row.community_id = id;
+    }
+    Ok(indicators)
 }
 
 /// The star certification list of the period, from the result cache when the warehouse and
@@ -305,20 +326,23 @@ pub fn write_report_from(
 fn default_out(workdir: &Path, indicators: &Indicators, district: Option<&str>) -> PathBuf {
     let mut name = indicators.period_label.clone();
     if let Some(d) = district {
-        let safe: String = d
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
         name.push('-');
-        name.push_str(&safe);
+        name.push_str(&safe_file_name(d));
     }
     workdir.join("out").join(name)
+}
+
+/// A name made safe for a file name: anything but letters, digits, `-` and `_` becomes `_`.
+pub fn safe_file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The district's name as the ledger writes it (after `keep_district`).

@@ -1,4 +1,4 @@
-//! Identity documents other than the 居民身份证 (DOMAIN.md §3): with a `证件类型` column, a
+//! Identity documents other than the 居民身份证 (docs/CONTRACT.md §2.2, §3): with a `证件类型` column, a
 //! passport or a 通行证 is a valid identity, keyed by type and normalized number and never
 //! checked against GB 11643.
 
@@ -36,7 +36,8 @@ const OTHER_DOCUMENTS: &[(&str, &[&str])] = &[
     ),
 ];
 
-const RESIDENT_ID: &[&str] = &[
+/// `证件类型` texts read as a 居民身份证 (numbered by GB 11643).
+pub const RESIDENT_ID: &[&str] = &[
     "居民身份证",
     "身份证",
     "二代身份证",
@@ -76,6 +77,12 @@ pub fn classify(type_text: &str) -> Option<DocumentType> {
         .find(|(_, names)| names.contains(&t.as_str()))
         .map_or(t.clone(), |(name, _)| name.to_string());
     Some(DocumentType::Other(canonical))
+}
+
+/// The other documents vbrief knows, each with the spellings exports use (the canonical name
+/// first).
+pub fn known_documents() -> &'static [(&'static str, &'static [&'static str])] {
+    OTHER_DOCUMENTS
 }
 
 /// A document number as compared: half-width, no spaces or dashes, upper case.

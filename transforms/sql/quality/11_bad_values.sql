@@ -13,6 +13,7 @@ SELECT 'bad_values' AS check_id, owner_id, owner_text, file_id, source_row, colu
        masked_name
 FROM qc_quarantine
 WHERE kind <> 'communities'
-  AND reason NOT IN ('invalid_id', 'missing_id', 'unknown_community', 'ambiguous_community',
-                     'missing_community', 'hours_not_positive', 'hours_over_24')
+  AND reason NOT IN ('invalid_id', 'missing_id', 'unknown_document', 'ambiguous_document',
+                     'unknown_community', 'ambiguous_community', 'missing_community',
+                     'hours_not_positive', 'hours_over_24')
   AND NOT (reason = 'duplicate' AND kind = 'volunteers');
