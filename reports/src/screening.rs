@@ -103,7 +103,7 @@ pub fn threshold(rule: &str, config: &domain::Config) -> String {
         "before_registration" => "服务日期早于注册日期".into(),
         "overlaps" => "同一人时间重叠、项目或队伍不同（有开始和结束时间的记录）".into(),
         "identical_batches" => format!(
-            "至少 {} 条同项目同队伍、同一天、起止时间和时长相同，且每条至少 {} 小时",
+            "至少 {} 条同项目同队伍（无队伍的在同一社区内）、同一天、起止时间和时长相同，且每条至少 {} 小时",
             s.batch_records, s.batch_hours
         ),
         "late_entry" => format!("录入日期晚于服务日期 {} 天以上", s.late_entry_days),

@@ -10,10 +10,10 @@ mod write;
 
 pub use shape::Shape;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use serde::Serialize;
 
 use rng::Rng;
@@ -519,6 +519,22 @@ const START: NaiveDate = day(2024, 1, 1);
 const SPAN_DAYS: u64 = 731;
 /// The first day of the 2025 export's own year.
 const SPLIT: NaiveDate = day(2025, 1, 1);
+/// The most hours a generated record has (`draw_record`'s choices).
+const MAX_RECORD_HOURS: f64 = 8.0;
+/// The most hours the generator gives one person on one day (2.0 shape).
+const DAY_HOURS_MAX: f64 = 10.0;
+/// Start times of a day's first record (2.0 shape); records over 5 hours start by 9:30.
+const DAY_STARTS: [(u32, u32); 8] = [
+    (8, 0),
+    (8, 30),
+    (9, 0),
+    (9, 0),
+    (9, 30),
+    (14, 0),
+    (14, 30),
+    (15, 0),
+];
+
 /// The 2025 export starts two weeks early: records from this day on are in both exports.
 const OVERLAP_FROM: NaiveDate = day(2024, 12, 16);
 
@@ -569,6 +585,8 @@ struct Record<'p> {
     accepted: bool,
     /// In the two weeks both exports hold: no defects are planted there.
     in_overlap: bool,
+    /// When it started (2.0 shape; the lists' default, 9 o'clock, when `None`).
+    start: Option<NaiveDateTime>,
 }
 
 impl<'a> Generator<'a> {
@@ -975,6 +993,12 @@ impl<'a> Generator<'a> {
         let [(mut rec2024, file2024), (mut rec2025, file2025)] = self.open_record_sinks()?;
         let mut produced = 0;
         let mut serial = 0u64;
+        // The 2.0 lists carry start and end times: a person's records of one day follow each
+        // other, and a day holds at most DAY_HOURS_MAX (a second record only after a short
+        // morning one), as real records do; the screening's rules must not find the generated
+        // city padded. The hours and the end of each (person, day) drawn so far.
+        let mut days: HashMap<(usize, NaiveDate), (f64, NaiveDateTime)> = HashMap::new();
+        let timed = self.spec.shape == Shape::V2;
         while produced < self.spec.records && !weighted.is_empty() {
             serial += 1;
             let pi = *self.rng.pick(&weighted);
@@ -983,8 +1007,35 @@ impl<'a> Generator<'a> {
             if date < p.registered {
                 continue;
             }
+            let earlier = if timed {
+                days.get(&(pi, date)).copied()
+            } else {
+                None
+            };
+            if let Some((used, end)) = earlier {
+                if used + MAX_RECORD_HOURS > DAY_HOURS_MAX || end.hour() >= 13 {
+                    continue;
+                }
+            }
             produced += 1;
             let mut r = self.draw_record(p, date, serial, orgs_by_community);
+            if timed {
+                let (used, start) = match earlier {
+                    // An hour after the earlier record ends.
+                    Some((used, end)) => (used, end + Duration::hours(1)),
+                    None => {
+                        let (hour, minute) = *self.rng.pick(&DAY_STARTS);
+                        let hour = if r.hours > 5.0 { hour.min(9) } else { hour };
+                        (
+                            0.0,
+                            date.and_hms_opt(hour, minute, 0).expect("a start time"),
+                        )
+                    }
+                };
+                let end = start + Duration::minutes((r.hours * 60.0).round() as i64);
+                r.start = Some(start);
+                days.insert((pi, date), (used + r.hours, end));
+            }
             self.plant_record_defect(&mut r, produced);
             self.write_truth_record(&r)?;
             self.push_record(r, produced, &mut rec2024, &mut rec2025)?;
@@ -1096,6 +1147,7 @@ impl<'a> Generator<'a> {
             volunteer: p.volunteer_no.clone(),
             accepted: true,
             in_overlap: date >= OVERLAP_FROM && date < SPLIT,
+            start: None,
         }
     }
 
@@ -1279,6 +1331,7 @@ impl<'a> Generator<'a> {
             hours_cell,
             volunteer,
             in_overlap,
+            start,
             ..
         } = r;
         let m = &mut self.m;
@@ -1300,7 +1353,7 @@ impl<'a> Generator<'a> {
             hours: r_hours,
             status,
             org: &org,
-            start: None,
+            start,
             entered: None,
         };
         // In the classic shape both exports have the same columns, the person in the second.

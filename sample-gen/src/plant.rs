@@ -13,7 +13,8 @@
 //! - overlaps: 09:00–13:00 and 11:00–15:00 on one day, in two projects;
 //! - identical_batches: 25 persons of one community, the same project, team, day, 08:00–16:00;
 //! - late_entry: 3 h entered 120 days after the day served;
-//! - spikes: 150 records of 6 h in a community's last 5 days of September (a window);
+//! - spikes: 150 records of 5–7 h (varied projects and starts) in a community's last 5 days
+//!   of September (a window);
 //! - round_repeats: 35 records of exactly 4 h for one person.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
@@ -97,7 +98,9 @@ pub(crate) fn plan(
     let mut cursor = 0usize;
     let mut next_late = late_registered.iter().copied();
     let mut used_communities = vec![false; comms.len()];
-    let mut serial = 29_000_000u64;
+    // Above every record number the generator gives (24,000,000 + its draws): a planted
+    // record is never taken for a duplicate of a generated one.
+    let mut serial = 90_000_000u64;
     let mut record = |out: &mut Planted,
                       rule: &'static str,
                       person: usize,
@@ -167,16 +170,21 @@ pub(crate) fn plan(
                         "留守儿童课业辅导",
                         "助残服务",
                     ];
+                    // Ordinary-looking records (varied projects, starts and lengths), only
+                    // too many of them: a rush, not a bulk entry.
+                    let starts = [(8, 0), (8, 30), (9, 0), (13, 0), (14, 0)];
                     for n in 0..150 {
                         let date =
                             NaiveDate::from_ymd_opt(2025, 9, 26 + (n / 30) as u32).expect("a date");
                         let p = members[n % 30];
+                        let (hour, minute) = starts[(n / 5) % starts.len()];
+                        let start = date.and_hms_opt(hour, minute, 0).expect("a start time");
                         record(
                             &mut out,
                             rule,
                             p,
-                            at(date, 8),
-                            6.0,
+                            start,
+                            [5.0, 6.0, 7.0][n % 3],
                             projects[n % projects.len()],
                             None,
                         );

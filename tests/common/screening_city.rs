@@ -246,6 +246,18 @@ pub fn city(env: &Env) {
     }
     // 白鹭's month ends hold at most a few of M's and N's 4 h records: under 50 h.
 
+    // --- 秋实 and 白鹭: one project, no team ---
+    // Look-alike: T01–T12 of 秋实 and U01–U12 of 白鹭 each serve 08:00–16:00, 8 h, in 文明交通劝导
+    // with no team on 16 August: 24 identical records in the city, but records without a team
+    // form a batch only within their community: 12 and 12, under 20. (Not at a month end: 秋实's
+    // August is 66 + 96 h, 60 at the end, below its usual share.)
+    for n in 1..=12 {
+        let t = c.person(&format!("T{n:02}"), QS, reg);
+        c.record(&t, "2025-08-16", (8, 0), 8.0, "文明交通劝导", "", None);
+        let u = c.person(&format!("U{n:02}"), BL, reg);
+        c.record(&u, "2025-08-16", (8, 0), 8.0, "文明交通劝导", "", None);
+    }
+
     env.csv(
         "人口台账.csv",
         &[

@@ -104,7 +104,9 @@ async fn screening_page(
     let records: Vec<reports::screening::RecordLine> = s
         .records_of(community, rule)
         .filter(|r| names.contains_key(&r.community_id))
-        .take(2000)
+        // The whole city's list is for the workbook; a page shows a sample of it, and all of
+        // one community's (up to a long page).
+        .take(if community.is_some() { 2000 } else { 200 })
         .map(|r| reports::screening::record_line(r, names.get(&r.community_id).map_or("", |n| n)))
         .collect();
     let shown = s

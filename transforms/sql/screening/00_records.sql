@@ -13,8 +13,8 @@ JOIN persons ps ON ps.person_key = r.person_key, period p
 WHERE r.served_on BETWEEN p.start_date AND p.end_date
   AND (r.status IS NULL OR r.status IN @effective_status);
 
--- Each person's effective hours per day (long days, streaks).
+-- Each person's effective hours and records per day (long days, streaks, overlaps).
 CREATE OR REPLACE TEMP TABLE scr_days AS
-SELECT person_key, served_on, sum(hours) AS day_hours
+SELECT person_key, served_on, sum(hours) AS day_hours, count(*) AS records
 FROM scr_records
 GROUP BY person_key, served_on;

@@ -3,11 +3,14 @@
 -- once. Only records with both 开始时间 and 结束时间, compared within the same day served.
 -- Each record of such a pair is listed once; measure = how many records it overlaps.
 
+-- Only days on which the person has more than one record can hold an overlap.
 CREATE OR REPLACE TEMP TABLE scr_timed AS
-SELECT file_id, source_row, community_id, person_key, served_on, start_at, end_at,
-       coalesce(project, '') AS project, coalesce(organization, '') AS organization
-FROM scr_records
-WHERE start_at IS NOT NULL AND end_at IS NOT NULL AND end_at > start_at;
+SELECT r.file_id, r.source_row, r.community_id, r.person_key, r.served_on, r.start_at, r.end_at,
+       coalesce(r.project, '') AS project, coalesce(r.organization, '') AS organization
+FROM scr_records r
+JOIN scr_days d ON d.person_key = r.person_key AND d.served_on = r.served_on
+WHERE d.records > 1
+  AND r.start_at IS NOT NULL AND r.end_at IS NOT NULL AND r.end_at > r.start_at;
 
 CREATE OR REPLACE TEMP TABLE scr_rule_overlaps AS
 SELECT 'overlaps' AS rule, a.file_id, a.source_row, max(a.community_id) AS community_id,
