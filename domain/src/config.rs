@@ -506,7 +506,11 @@ impl Config {
             ("screening.spike_min_hours", s.spike_min_hours),
         ] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(invalid(key, v.to_string(), "must be a number above 0"));
+                return Err(invalid(
+                    key,
+                    v.to_string(),
+                    "须为大于 0 的数 (must be a number above 0)",
+                ));
             }
         }
         for (key, v, least) in [
@@ -520,7 +524,9 @@ impl Config {
                 return Err(invalid(
                     key,
                     v.to_string(),
-                    &format!("must be a whole number of at least {least}"),
+                    &format!(
+                        "须为不小于 {least} 的整数 (must be a whole number of at least {least})"
+                    ),
                 ));
             }
         }
@@ -528,7 +534,7 @@ impl Config {
             return Err(invalid(
                 "screening.month_end_days",
                 s.month_end_days.to_string(),
-                "must be at most 27 (days at the end of a month)",
+                "最多 27 天 (must be at most 27: days at the end of a month)",
             ));
         }
         if let Some(d) = s
@@ -540,7 +546,7 @@ impl Config {
                 return Err(invalid(
                     "screening.inspection_date",
                     format!("\"{d}\""),
-                    "must be a date written YYYY-MM-DD, e.g. \"2025-11-15\" (or empty)",
+                    "须为日期，写成 2025-11-15 的样子，或不填 (must be a date written YYYY-MM-DD, e.g. \"2025-11-15\", or empty)",
                 ));
             }
         }
@@ -554,7 +560,7 @@ impl Config {
             return Err(invalid(
                 "status.effective",
                 format!("{:?}", self.status.effective),
-                "must list at least one status word that counts, e.g. [\"已生效\"]",
+                "至少要有一个计入时长的状态词，如“已生效” (must list at least one status word that counts, e.g. [\"已生效\"])",
             ));
         }
         for word in &self.status.effective {
@@ -567,7 +573,7 @@ impl Config {
                 return Err(invalid(
                     "status.not_effective",
                     format!("\"{word}\""),
-                    "is also in status.effective; a word either counts or does not",
+                    "同时在“计入”中：一个状态词要么计入，要么不计入 (is also in status.effective; a word either counts or does not)",
                 ));
             }
         }
@@ -632,7 +638,7 @@ impl Config {
                 Err(invalid(
                     key,
                     v.to_string(),
-                    "must be a fraction above 0 and at most 1 (e.g. 0.15 for 15%)",
+                    "须大于 0、不超过 100%，如 15% 或 0.15 (must be a fraction above 0 and at most 1, e.g. 0.15 for 15%)",
                 ))
             }
         };
@@ -644,14 +650,18 @@ impl Config {
             ("targets.organizations_aim.value", t.organizations_aim.value),
         ] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(invalid(key, v.to_string(), "must be a positive number"));
+                return Err(invalid(
+                    key,
+                    v.to_string(),
+                    "须为正数 (must be a positive number)",
+                ));
             }
         }
         if t.organizations_aim.value < t.organizations_min.value {
             return Err(invalid(
                 "targets.organizations_aim.value",
                 t.organizations_aim.value.to_string(),
-                "must not be below targets.organizations_min.value",
+                "不能低于组织数下限 (must not be below targets.organizations_min.value)",
             ));
         }
         let th = &self.stars.thresholds;
@@ -662,7 +672,7 @@ impl Config {
             return Err(invalid(
                 "stars.thresholds",
                 format!("{th:?}"),
-                "must be 5 increasing positive hour values, e.g. [100, 300, 600, 1000, 1500]",
+                "须为 5 个递增的正数（小时），如 100、300、600、1000、1500 (must be 5 increasing positive hour values, e.g. [100, 300, 600, 1000, 1500])",
             ));
         }
         Ok(())
@@ -704,7 +714,7 @@ impl Config {
                 return Err(invalid(
                     &format!("score.weights.{component}"),
                     weight.to_string(),
-                    "must be a number ≥ 0",
+                    "须为不小于 0 的数 (must be a number ≥ 0)",
                 ));
             }
         }
@@ -712,7 +722,7 @@ impl Config {
             return Err(invalid(
                 "score.weights",
                 "{}".into(),
-                "needs at least one weight above 0",
+                "至少要有一项权重大于 0 (needs at least one weight above 0)",
             ));
         }
         Ok(())
@@ -754,7 +764,7 @@ impl Config {
                 return Err(invalid(
                     &format!("communities.aliases.\"{alias}\""),
                     format!("\"{target}\""),
-                    "must be a community name, or a path 区县/街道/社区 or 区县/社区",
+                    "须为社区名称，或写成 区县/街道/社区、区县/社区 (must be a community name, or a path 区县/街道/社区 or 区县/社区)",
                 ));
             }
         }

@@ -23,7 +23,7 @@ pub enum KeyError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the warehouse {warehouse} exists but its key file {key} is missing: without the key, people cannot be matched to earlier runs. Restore the key file (or set {KEY_ENV}), or start a new working folder")]
+    #[error("仓库 {warehouse} 已存在，但它的密钥文件 {key} 不见了：没有密钥，新导入的人员无法与已有数据对应。请从备份中恢复这个文件（或设置 {KEY_ENV}），或者新建一个工作目录重新导入 (the warehouse exists but its key file is missing: restore it from a backup, or start a new working folder)")]
     MissingForWarehouse { warehouse: PathBuf, key: PathBuf },
     #[error("cannot get random bytes for a new key: {0}")]
     Random(String),

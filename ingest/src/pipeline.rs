@@ -387,7 +387,7 @@ fn plan_file(
                         mapping: Some(MappingHelp::of(&sheet, k, &m)),
                     },
                     None => PlanFailure::from(format!(
-                        "{}无法判断数据类型，请用 --kind 指定，或在 vbrief.toml 的 [headers.<kind>] 中说明各列的含义 (cannot tell which kind of export this is; pass --kind, or map the headers in vbrief.toml). 表头 (header): {}",
+                        "{}无法判断数据类型：表头与任何一类导出都对不上。请在设置的“表头对应”中说明各列的含义（网页版“设置”页；命令行可用 --kind 指定类型）(cannot tell which kind of export this is: map the headers in the settings, or pass --kind). 表头 (header): {}",
                         sheet_label(&sheet),
                         header_cells.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>().join(", ")
                     )),

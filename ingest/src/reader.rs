@@ -76,9 +76,9 @@ pub enum ReadError {
     Password,
     #[error("不是有效的Excel文件，可能已损坏或被截断 (not a valid Excel file, or truncated): {0}")]
     BadWorkbook(String),
-    #[error("无法识别文件编码，请另存为UTF-8或使用 --encoding gbk (unrecognized text encoding: save as UTF-8 or pass --encoding)")]
+    #[error("无法识别文件编码：请在 Excel 中另存为 xlsx 或“CSV UTF-8”后重新导入（命令行也可用 --encoding gbk）(unrecognized text encoding: save as xlsx or UTF-8 CSV, or pass --encoding)")]
     UnknownEncoding,
-    #[error("第{row}行含有不符合{encoding}编码的字节，请用 --encoding 指定正确编码 (row {row} has bytes invalid in {encoding}; pass the right --encoding)")]
+    #[error("第{row}行含有不符合{encoding}编码的字节：请在 Excel 中另存为 xlsx 或“CSV UTF-8”后重新导入（命令行也可用 --encoding 指定编码）(row {row} has bytes invalid in {encoding}: save as xlsx or UTF-8 CSV, or pass the right --encoding)")]
     BadBytes { row: u64, encoding: &'static str },
     #[error("读取出错 (read error) at row {row}: {message}")]
     Corrupt { row: u64, message: String },

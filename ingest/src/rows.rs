@@ -355,7 +355,7 @@ impl RowContext<'_> {
                     Some(field),
                     "unknown_community",
                     format!(
-                        "人口台账中没有社区 '{}'{} (community not in the communities ledger; add an alias in vbrief.toml if it is an old name)",
+                        "人口台账中没有社区 '{}'{}；若是旧称，请在设置的“社区别名”中添加 (community not in the communities ledger; an old name: add an alias in the settings)",
                         safe_excerpt(&shown),
                         district.as_deref().map(|d| format!("（{}）", safe_excerpt(d))).unwrap_or_default()
                     ),
@@ -688,14 +688,20 @@ fn prepare_service_record(
         return Err(ctx.reject(
             Some(Field::Hours),
             "hours_not_positive",
-            format!("服务时长 {hours} 不大于0 (hours must be positive)"),
+            format!(
+                "服务时长 {} 不大于0 (hours must be positive)",
+                safe_excerpt(&hours.to_string())
+            ),
         ));
     }
     if hours > 24.0 {
         return Err(ctx.reject(
             Some(Field::Hours),
             "hours_over_24",
-            format!("单条记录服务时长 {hours} 超过24小时 (more than 24 hours in one record)"),
+            format!(
+                "单条记录服务时长 {} 超过24小时 (more than 24 hours in one record)",
+                safe_excerpt(&hours.to_string())
+            ),
         ));
     }
     let status = if ctx.map.has(Field::Status) {

@@ -341,7 +341,7 @@ fn annexes(mut doc: Docx, b: &Briefing) -> Docx {
             WIDE_TABLE_SIZE,
         ))
         .add_paragraph(note(
-            "逐行问题清单（按社区分组）用 vbrief check 生成：quality.html、quality_rows.csv。",
+            "逐行问题清单（按社区分组）见网页版“数据质量”页（可按社区下载），或用 vbrief check 生成 quality.html、quality_rows.csv。",
         ))
         .add_paragraph(text(&format!(
             "隔离（未计入）的行共 {} 行，明细见 quarantine.csv。",

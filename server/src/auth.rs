@@ -170,7 +170,7 @@ pub async fn login_page(State(app): State<AppState>, Query(q): Query<LoginQuery>
             .pages
             .login(
                 app.auth.password_hash.is_some(),
-                "登录链接无效或已使用过。请重新启动 vbrief serve，使用它打印的新链接。",
+                "登录链接无效或已使用过。请启动本服务的同事重新启动它（vbrief serve），用它给出的新链接登录。",
             )
             .with_status(StatusCode::FORBIDDEN);
     }

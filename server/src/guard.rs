@@ -30,7 +30,7 @@ pub async fn guard(State(app): State<AppState>, mut request: Request, next: Next
     if !host_allowed(&app, &host) {
         return refuse(
             StatusCode::MISDIRECTED_REQUEST,
-            "这个地址不在允许列表中 (Host not allowed): 请用启动时打印的地址访问，或用 --allowed-host 加入",
+            "这个地址不在允许列表中 (Host not allowed): 请用启动本服务时给出的地址访问（启动时可用 --allowed-host 加入其他地址）",
         );
     }
     let path = request.uri().path().to_string();

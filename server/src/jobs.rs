@@ -493,7 +493,7 @@ fn run(dir: &Path, shared: &Shared, job: Job) {
                     workdir::report::cached_indicators(&ws, &p)
                 })
                 .map(Arc::new)
-                .map_err(|e| e.to_string());
+                .map_err(page_error);
             if let Ok(figures) = &answer {
                 shared
                     .figures
@@ -514,7 +514,7 @@ fn run(dir: &Path, shared: &Shared, job: Job) {
                     workdir::screen::cached_screening(&ws, &p)
                 })
                 .map(Arc::new)
-                .map_err(|e| e.to_string());
+                .map_err(page_error);
             if let Ok(s) = &answer {
                 shared
                     .screenings
@@ -734,4 +734,16 @@ fn refresh(dir: &Path, shared: &Shared) {
     shared.figures.lock().expect("figures lock").clear();
     shared.screenings.lock().expect("screenings lock").clear();
     shared.version.send_modify(|v| *v += 1);
+}
+
+/// An error of the figures or the screening as a page shows it: the CLI's advice to run a
+/// command becomes the page to go to.
+fn page_error(e: workdir::WorkdirError) -> String {
+    match e {
+        workdir::WorkdirError::NoWarehouse(_) => {
+            "还没有导入数据：请先到“导入”页上传文件 (nothing imported yet: upload files first)."
+                .into()
+        }
+        other => other.to_string(),
+    }
 }

@@ -155,7 +155,7 @@ fn abort(app: &AppState, stored: &[PathBuf], status: StatusCode, detail: &str) -
         (
             "文件太大，未保存".to_string(),
             format!(
-                "一次上传最多 {} MB（可用 vbrief serve --max-upload-mb 调整）。没有保存任何文件。",
+                "一次上传最多 {} MB。请分几次上传，或请启动本服务的同事调大上限（--max-upload-mb）。没有保存任何文件。",
                 app.options.max_upload >> 20
             ),
         )

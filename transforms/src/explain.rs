@@ -13,7 +13,7 @@ pub fn definition(indicator: &str) -> Option<(&'static [&'static str], &'static 
     let base = indicator.trim_end_matches("_prev").trim_end_matches("_yoy");
     Some(match base {
         "population" | "population_flagged" => (&["02_population.sql"], "最近一期（统计日期不晚于期末）的常住人口 latest 常住人口 dated on or before the period's end"),
-        "registered" => (&["01_scope.sql", "03_volunteers.sql"], "期末在册志愿者：去重后属于本社区、注册日期不晚于期末、未注销或停用、实名认证未被排除（vbrief.toml [status]）registered persons of the community at the period's end"),
+        "registered" => (&["01_scope.sql", "03_volunteers.sql"], "期末在册志愿者：去重后属于本社区、注册日期不晚于期末、未注销或停用、实名认证未被排除（设置中的“状态词”，vbrief.toml [status]）registered persons of the community at the period's end"),
         "registration_rate" | "registration_gap" | "meets_registration" => (&["02_population.sql", "03_volunteers.sql", "08_indicators.sql"], "注册率 = 在册志愿者 / 常住人口；缺口 = max(0, ⌈目标×人口⌉ − 在册) registered / population; gap = volunteers still needed"),
         "hours" => (&["01_scope.sql", "03_volunteers.sql"], "期内本社区在册志愿者的有效（已生效）服务时长之和 effective hours served in the period by the community's persons"),
         "per_capita_hours" | "annualized_per_capita_hours" | "hours_gap" | "meets_per_capita_hours" | "per_capita_target" => (&["03_volunteers.sql", "08_indicators.sql"], "人均时长 = 时长 / 在册志愿者；年化 = 人均 × 365 / 天数；目标按期长折算 hours / registered; annualized × 365 / days; target pro-rated"),
@@ -26,11 +26,11 @@ pub fn definition(indicator: &str) -> Option<(&'static [&'static str], &'static 
         "star1" | "star2" | "star3" | "star4" | "star5" => (&["04_stars.sql"], "按截至期末的累计有效时长达到的最高星级（具备资格人数）persons by the highest star level their cumulative effective hours reach"),
         "per_capita_hours_ytd" | "projected_per_capita_hours" | "hours_needed_per_month" | "misses_per_capita_hours" => (&["progress.sql", "03_volunteers.sql", "08_indicators.sql"], "进度推算：年初至期末的人均时长 ÷ 全年已过比例（按月计：6月30日为 6/12）= 年末预计；每月还需 = max(0, 全年目标 − 至今人均) ÷ 剩余月数 year-to-date per-capita hours ÷ share of the year passed = projected; needed per month = (year target − so far) ÷ remaining months"),
         "registered_at_start" | "projected_registration_rate" | "registrations_needed" | "registrations_needed_per_month" | "misses_registration" => (&["progress.sql", "01_scope.sql", "08_indicators.sql"], "进度推算：年末预计注册率 = （年初在册 + 今年新增 ÷ 全年已过比例）÷ 常住人口；每月还需注册 = 缺口 ÷ 剩余月数 projected rate = (registered before 1 Jan + new this year ÷ share of the year passed) / population; needed per month = gap ÷ remaining months"),
-        "registration_target" => (&["08_indicators.sql"], "注册率目标（vbrief.toml [targets.registration_rate]，默认 15%）the registration target, from vbrief.toml"),
+        "registration_target" => (&["08_indicators.sql"], "注册率目标（设置中的“目标与出处”，默认 15%）the registration target, from vbrief.toml"),
         "organizations_per_community" => (&["06_organizations_stations.sql", "08_indicators.sql"], "每个社区的志愿服务组织数 = 组织数 ÷ 社区数 organizations per community"),
         "station_coverage" => (&["06_organizations_stations.sql", "08_indicators.sql"], "建有志愿服务站的社区占比 = 有站点的社区数 ÷ 社区数 share of communities with a station"),
         "communities_meeting_registration" | "communities_meeting_per_capita_hours" | "communities_meeting_organizations_min" | "communities_meeting_organizations_aim" | "communities_meeting_station" | "share_meeting_registration" | "share_meeting_per_capita_hours" | "share_meeting_station" => (&["08_indicators.sql"], "街道、区县、全市中达到该项目标的社区数及其占比（每个社区按自己的数字判断，与社区行的“达标”相同）communities of the unit meeting the target, each judged on its own figures, and their share"),
-        "score" => (&["10_score.sql", "08_indicators.sql"], "综合得分（本地惯例，非官方指数）= Σ 权重 × 完成度 ÷ Σ 权重 × 100，保留一位小数；完成度 = 指标 ÷ 目标，限于 0–1（注册率 ÷ 目标注册率，年化人均时长 ÷ 25 小时，参与率，服务类别覆盖率，需求解决率，每社区组织数 ÷ 2），权重见 vbrief.toml [score.weights] composite score (a local convention, not an official index): weighted mean of each component's attainment of its target, capped at 1, × 100"),
+        "score" => (&["10_score.sql", "08_indicators.sql"], "综合得分（本地惯例，非官方指数）= Σ 权重 × 完成度 ÷ Σ 权重 × 100，保留一位小数；完成度 = 指标 ÷ 目标，限于 0–1（注册率 ÷ 目标注册率，年化人均时长 ÷ 25 小时，参与率，服务类别覆盖率，需求解决率，每社区组织数 ÷ 2），权重见设置中的“综合得分权重”（vbrief.toml [score.weights]） composite score (a local convention, not an official index): weighted mean of each component's attainment of its target, capped at 1, × 100"),
         "rank_in_district" | "rank" => (&["10_score.sql"], "区内排名：同一区县的社区按综合得分（一位小数）从高到低排列，得分相同者名次相同（1、1、3）rank by score among the communities of the same district; equal scores share a rank"),
         _ => return None,
     })

@@ -64,7 +64,7 @@ pub const CHECKS: [CheckDef; 11] = [
         "03_community_match.sql",
         "社区无法匹配或重名",
         "community unknown, ambiguous or empty",
-        "按人口台账的名称填写社区，并填写区县、街道；旧称可在 vbrief.toml 中设别名"
+        "按人口台账的名称填写社区，并填写区县、街道；旧称可在设置的“社区别名”中添加"
     ),
     check!(
         "date_range",

@@ -23,7 +23,8 @@ const SERIAL_MAX: f64 = 73_415.0;
 pub fn from_excel_serial(serial: f64) -> Result<NaiveDate, DateError> {
     if !serial.is_finite() || !(SERIAL_MIN..=SERIAL_MAX).contains(&serial) {
         return Err(DateError(format!(
-            "数字 {serial} 不是合理的Excel日期序号 (not a plausible Excel date serial)"
+            "数字 {} 不是合理的Excel日期序号 (not a plausible Excel date serial)",
+            domain::text::safe_excerpt(&serial.to_string())
         )));
     }
     Ok(excel_epoch() + chrono::Days::new(serial.floor() as u64))
