@@ -223,8 +223,9 @@ fn million_row_csv_streams() {
     );
     // Peak memory of the ingest process stays well below what loading the file whole into
     // rows of Strings would take (~10x its size), data-quality checks included (here every
-    // record is of a person not in the registry: each one is a failing row). Measured: 6.4x
-    // since records keep their start, end and 录入日期 for the screening (5.9x before).
+    // record is of a person not in the registry: each one is a failing row). Measured on this
+    // 71 MB file (release builds, 2026-12-06): 5.8x (410 MB) before records kept their start,
+    // end, 录入日期 and document key (screening, other documents), 6.6x (470 MB) since.
     let peak_kib = peak_child_rss_kib();
     assert!(
         peak_kib * 1024 < 7 * size as i64,
