@@ -463,3 +463,53 @@ fn explain_shows_inputs_and_exclusions() {
     ])
     .code(1);
 }
+
+/// The composite score (transforms/sql/10_score.sql) explained component by component, with
+/// the default weights (registration 0.4, per-capita hours 0.4, participation 0.2), and the
+/// community's place in its district.
+#[test]
+fn explain_score_and_rank_show_how_they_are_made() {
+    let env = Env::new();
+    world(&env);
+    let explain = |indicator: &str| {
+        env.run(&[
+            "explain",
+            indicator,
+            "--community",
+            "甲社区",
+            "--period",
+            "2025",
+            "--workdir",
+            env.path().to_str().unwrap(),
+        ])
+        .code(0)
+        .stdout
+    };
+    // 甲 2025 (see year_2025_by_hand): registration 0.04 of the target 0.15 → 0.2667; per
+    // capita 9.75 h a year of 25 → 0.39; participation 0.75. (0.4 × 0.26667 + 0.4 × 0.39 +
+    // 0.2 × 0.75) ÷ 1.0 × 100 = 41.27 → 41.3.
+    let score = explain("score");
+    for needle in [
+        "transforms/sql/10_score.sql",
+        "完成度 0.2667 × 权重 0.4",
+        "完成度 0.3900 × 权重 0.4",
+        "完成度 0.7500 × 权重 0.2",
+        "= 41.3",
+    ] {
+        assert!(score.contains(needle), "lacks {needle:?}:\n{score}");
+    }
+    // 甲 and 乙 are 东区's communities; 甲 is marked, with its score.
+    let rank = explain("rank");
+    let marked = rank
+        .lines()
+        .find(|l| l.contains('→'))
+        .unwrap_or_else(|| panic!("no marked line:\n{rank}"));
+    assert!(
+        marked.contains("41.3") && marked.contains("甲社区"),
+        "{rank}"
+    );
+    assert!(
+        rank.contains("乙社区") && !rank.contains("丙社区"),
+        "{rank}"
+    );
+}
