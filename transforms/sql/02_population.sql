@@ -2,7 +2,7 @@
 -- without a date counts as always valid. When every figure is dated after E, the earliest one
 -- is used and the row is flagged (population_flagged = true).
 
-CREATE OR REPLACE TEMP TABLE m_population AS
+CREATE OR REPLACE TEMP VIEW m_population AS
 SELECT h.community_id,
        coalesce(
            max_by(p.population, coalesce(p.as_of, DATE '1900-01-01'))

@@ -2,7 +2,7 @@
 -- hours: sum of effective hours served in the period by persons of the community.
 -- active_volunteers: persons of the community with at least one effective record in the period.
 
-CREATE OR REPLACE TEMP TABLE m_volunteers AS
+CREATE OR REPLACE TEMP VIEW m_volunteers AS
 WITH registered AS (
     SELECT community_id, count(*) AS registered FROM persons GROUP BY community_id
 ), served AS (

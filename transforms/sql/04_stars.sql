@@ -17,7 +17,7 @@ SELECT ps.person_key, ps.community_id, coalesce(h.hours, 0) AS hours
 FROM persons ps
 LEFT JOIN hours_per_person h USING (person_key);
 
-CREATE OR REPLACE TEMP TABLE m_stars AS
+CREATE OR REPLACE TEMP VIEW m_stars AS
 SELECT h.community_id,
        count(c.person_key) FILTER (WHERE c.hours >= s.star1 AND c.hours < s.star2) AS star1,
        count(c.person_key) FILTER (WHERE c.hours >= s.star2 AND c.hours < s.star3) AS star2,

@@ -2,7 +2,7 @@
 --   founding date) and not ended (status 解散, 注销, 撤销, also written 已解散 …).
 -- has_station: the community has a service station established on or before E (or with no date).
 
-CREATE OR REPLACE TEMP TABLE m_organizations_stations AS
+CREATE OR REPLACE TEMP VIEW m_organizations_stations AS
 WITH existing_organizations AS (
     SELECT o.community_id, count(*) AS organizations
     FROM organizations o, period p

@@ -2,7 +2,7 @@
 -- needs_resolved: of those, the ones with status 已解决 resolved on or before E (or undated).
 -- trainings / training_participants: trainings held in the period, and their 参训人数.
 
-CREATE OR REPLACE TEMP TABLE m_needs_trainings AS
+CREATE OR REPLACE TEMP VIEW m_needs_trainings AS
 WITH collected AS (
     SELECT n.community_id, count(*) AS needs_collected,
            count(*) FILTER (WHERE n.status = '已解决'

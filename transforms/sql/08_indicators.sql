@@ -51,7 +51,7 @@ FROM community_facts
 GROUP BY GROUPING SETS ((district, street, community_id), (district, street), (district), ());
 
 -- Distinct measures, from the facts.
-CREATE OR REPLACE TEMP TABLE unit_distinct AS
+CREATE OR REPLACE TEMP VIEW unit_distinct AS
 WITH a AS (
     SELECT h.district, h.street, h.community_id, f.category
     FROM activity_facts f JOIN hierarchy h USING (community_id)
@@ -94,7 +94,7 @@ SELECT f.district, f.street, f.community_id,
        f.has_station AS meets_station
 FROM community_facts f, settings s, period p;
 
-CREATE OR REPLACE TEMP TABLE unit_judgements AS
+CREATE OR REPLACE TEMP VIEW unit_judgements AS
 SELECT CASE grouping_id(district, street, community_id)
            WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
        coalesce(district, '') AS district, coalesce(street, '') AS street,

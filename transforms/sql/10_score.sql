@@ -17,7 +17,7 @@
 -- The score is rounded here, not when it is formatted, because the rank is taken on the score
 -- as printed: two communities shown with the same score have the same rank.
 
-CREATE OR REPLACE TEMP TABLE score_components AS
+CREATE OR REPLACE TEMP VIEW score_components AS
 SELECT i.level, i.district, i.street, i.community_id, i.community,
        coalesce(least(greatest(round(i.registration_rate, 4) / s.registration_target, 0), 1), 0)
            AS c_registration_rate,

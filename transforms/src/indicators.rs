@@ -157,7 +157,7 @@ pub(crate) enum Pass {
 }
 
 /// Star counts of zero for a comparison pass (see [`Pass::Comparison`]).
-const NO_STARS_SQL: &str = "CREATE OR REPLACE TEMP TABLE m_stars AS
+const NO_STARS_SQL: &str = "CREATE OR REPLACE TEMP VIEW m_stars AS
     SELECT community_id, CAST(0 AS BIGINT) AS star1, CAST(0 AS BIGINT) AS star2,
            CAST(0 AS BIGINT) AS star3, CAST(0 AS BIGINT) AS star4, CAST(0 AS BIGINT) AS star5
     FROM hierarchy;";

@@ -3,7 +3,8 @@
 //! Connect server over the exported Parquet ([`crate::dataset`]), through the official Rust
 //! client (`apache-spark-connect`).
 //!
-//! The SQL's temporary tables stay on Spark (cached views). Only the small tables the Rust
+//! The SQL's temporary tables stay on Spark (kept rows: local checkpoints under temporary
+//! views, see [`crate::engine::render`]). Only the small tables the Rust
 //! side reads (the indicator rows, a check's two counts, the star list…) come back, as Arrow:
 //! the client speaks Arrow 58 and DuckDB Arrow 60, so they cross as Arrow IPC bytes and are
 //! appended to a local in-memory DuckDB, where the reading code of the DuckDB engine runs
@@ -21,14 +22,15 @@ use duckdb::Connection;
 use spark_connect::SparkSession;
 
 use crate::dataset::{Dataset, MANIFEST_FILE};
-use crate::engine::{one_line, render_statement, split_statements, Dialect, Engine, EngineError};
+use crate::engine::{
+    one_line, render_statement, split_statements, Dialect, Engine, EngineError, Statement,
+};
 
 pub struct SparkEngine {
     session: SparkSession,
     /// Where fetched tables are read.
     local: Connection,
-    /// The temporary views made so far, dropped at the end: a cached view's data is the
-    /// server's, and would outlive the session.
+    /// The temporary views made so far, dropped at the end with the rows they keep.
     views: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
@@ -131,6 +133,14 @@ impl SparkEngine {
             local: Connection::open_in_memory()?,
             views: Default::default(),
         };
+        // A checkpoint carries the constraints of the query it kept, some on columns the query
+        // did not keep; a UNION over such checkpoints then fails while rewriting them ("key not
+        // found: person_key#…", Spark 4.2, screening/90_summary.sql). Constraints only infer
+        // extra filters: for this session, none are inferred.
+        engine.run(
+            "vbrief (session settings)",
+            "SET spark.sql.constraintPropagation.enabled = false",
+        )?;
         let dataset = Dataset::open_with(&locations, |location| {
             if is_uri(location) {
                 engine.read_text(&format!("{location}/{MANIFEST_FILE}"))
@@ -181,6 +191,26 @@ impl SparkEngine {
         Ok(())
     }
 
+    /// Runs `statement`: a kept table is computed now, checkpointed on the server, and named
+    /// by a temporary view over the checkpoint.
+    fn run_statement(&self, statement: &Statement) -> Result<(), spark_connect::SparkError> {
+        match statement {
+            Statement::Sql(sql) => {
+                if let Some(name) = view_made_by(sql) {
+                    self.views.borrow_mut().insert(name);
+                }
+                self.execute(sql)
+            }
+            Statement::Keep { name, query } => {
+                self.views.borrow_mut().insert(name.clone());
+                self.session
+                    .sql(query)?
+                    .local_checkpoint()?
+                    .create_or_replace_temp_view(name)
+            }
+        }
+    }
+
     /// Brings `table` over into the local DuckDB under the same name.
     fn fetch_table(&self, table: &str) -> Result<(), EngineError> {
         // One row more, all NULL, marks an empty table: Arrow carries no schema without a
@@ -225,13 +255,12 @@ impl SparkEngine {
     }
 }
 
-/// The view a statement makes (`CACHE TABLE v AS …`, `CREATE OR REPLACE TEMP VIEW v AS …`).
+/// The view a statement makes (`CREATE OR REPLACE TEMP VIEW v AS …`).
 fn view_made_by(statement: &str) -> Option<String> {
     let words: Vec<&str> = statement.split_whitespace().take(6).collect();
     // CREATE OR REPLACE TEMP[ORARY] VIEW v AS … / USING parquet …
     let upper: Vec<String> = words.iter().map(|w| w.to_uppercase()).collect();
     match upper.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["CACHE", "TABLE", ..] => Some(words[2].to_string()),
         ["CREATE", "OR", "REPLACE", "TEMP" | "TEMPORARY", "VIEW", ..] => Some(words[5].to_string()),
         _ => None,
     }
@@ -239,7 +268,8 @@ fn view_made_by(statement: &str) -> Option<String> {
 
 impl Drop for SparkEngine {
     fn drop(&mut self) {
-        // Cached data is the server's: drop what this run made before leaving.
+        // The views are the server's: drop what this run made before leaving; ending the
+        // session releases the rows they kept.
         for view in self.views.borrow().iter() {
             let _ = self.execute(&format!("DROP VIEW IF EXISTS {view}"));
         }
@@ -255,18 +285,16 @@ impl Engine for SparkEngine {
     fn run(&self, file: &str, sql: &str) -> Result<(), EngineError> {
         // Errors count the file's statements, not the rendered ones.
         for (i, source) in split_statements(sql).iter().enumerate() {
-            for statement in render_statement(source, Dialect::Spark) {
-                let _t = tracing::info_span!("spark", file, statement = i + 1).entered();
-                if let Some(name) = view_made_by(&statement) {
-                    self.views.borrow_mut().insert(name);
-                }
-                self.execute(&statement)
-                    .map_err(|e| EngineError::Statement {
-                        file: file.to_string(),
-                        statement: i + 1,
-                        message: spark_message(&e),
-                    })?;
-            }
+            let Some(statement) = render_statement(source, Dialect::Spark) else {
+                continue;
+            };
+            let _t = tracing::info_span!("spark", file, statement = i + 1).entered();
+            self.run_statement(&statement)
+                .map_err(|e| EngineError::Statement {
+                    file: file.to_string(),
+                    statement: i + 1,
+                    message: spark_message(&e),
+                })?;
         }
         Ok(())
     }
