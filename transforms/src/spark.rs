@@ -37,6 +37,25 @@ pub struct SparkEngine {
     views: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
+/// `remote` as it may be shown (in an error, a log): the value of a `token` parameter is
+/// replaced by `***`. `sc://host:port/;use_ssl=true;token=SECRET` names its server and
+/// how, never the secret.
+pub fn shown_remote(remote: &str) -> String {
+    let mut parts = remote.split(';');
+    let mut shown = parts.next().unwrap_or("").to_string();
+    for param in parts {
+        shown.push(';');
+        match param.split_once('=') {
+            Some((key, _)) if key.trim().eq_ignore_ascii_case("token") => {
+                shown.push_str(key);
+                shown.push_str("=***");
+            }
+            _ => shown.push_str(param),
+        }
+    }
+    shown
+}
+
 /// Spark's switch for inferring constraints (and from them filters) along a plan.
 const CONSTRAINT_PROPAGATION: &str = "spark.sql.constraintPropagation.enabled";
 
@@ -94,9 +113,10 @@ impl SparkEngine {
     /// Connects to `remote` and names the tables of the exports at `data` (checked first: a
     /// manifest each, this schema version, one key).
     pub fn connect(remote: &str, data: &[String]) -> Result<SparkEngine, EngineError> {
+        let shown = shown_remote(remote);
         if !remote.starts_with("sc://") {
             return Err(EngineError::Engine(format!(
-                "--remote {remote}: 请写成 sc://主机:端口 (write the Spark Connect address as sc://HOST:PORT)"
+                "--remote {shown}: 请写成 sc://主机:端口 (write the Spark Connect address as sc://HOST:PORT)"
             )));
         }
         // A folder of this machine is given to Spark as an absolute path (the server does
@@ -119,7 +139,7 @@ impl SparkEngine {
         }
         let unreachable = |e: &dyn std::fmt::Display| {
             EngineError::Engine(format!(
-                "无法连接 Spark Connect 服务器 {remote} (cannot reach the Spark Connect server): {}",
+                "无法连接 Spark Connect 服务器 {shown} (cannot reach the Spark Connect server): {}",
                 one_line(&e.to_string())
             ))
         };
@@ -367,4 +387,19 @@ fn to_local(batch: &RecordBatch, schema: &Schema) -> Result<RecordBatch, EngineE
         .map_err(|e| EngineError::Engine(format!("Arrow cast: {e}")))?;
     RecordBatch::try_new(std::sync::Arc::new(schema.clone()), columns)
         .map_err(|e| EngineError::Engine(format!("Arrow batch: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shown_remote_hides_its_token() {
+        assert_eq!(
+            shown_remote("sc://spark.dc:443/;use_ssl=true;token=s3cret;user_id=vbrief"),
+            "sc://spark.dc:443/;use_ssl=true;token=***;user_id=vbrief"
+        );
+        assert_eq!(shown_remote("sc://127.0.0.1:15002"), "sc://127.0.0.1:15002");
+        assert!(!shown_remote("sc://h/;TOKEN=abc").contains("abc"));
+    }
 }
