@@ -4,10 +4,12 @@
 #   duckdb-warehouse  `vbrief report` on the warehouse (the result cache emptied first)
 #   duckdb-parquet    `vbrief report --engine duckdb --data EXPORT`
 #   spark             `vbrief report --engine spark --data EXPORT` on a local Spark Connect
-#                     server (scripts/spark: local[2], driver memory $VBRIEF_SPARK_DRIVER_MEMORY)
+#                     server (scripts/spark: local[2], driver memory $VBRIEF_SPARK_DRIVER_MEMORY;
+#                     with VBRIEF_SPARK_WORKERS=N on a standalone cluster of N workers)
 # and the export itself (`vbrief export --format parquet`): wall time, peak RSS and size.
-# Spark's peak memory is the server JVM's (VmHWM, the server restarted before each run) plus
-# the vbrief client's. The three reports' CSVs are compared cell by cell (1e-9 relative).
+# Spark's peak memory is the server JVM's (VmHWM, the server restarted before each run), the
+# executor JVMs' on a cluster, plus the vbrief client's. The three reports' CSVs are compared
+# cell by cell (1e-9 relative).
 #
 #   bench/spark.sh                    # the city set of bench/run.sh (generated there)
 #   bench/spark.sh --workdir DIR      # any working folder with a warehouse (e.g. the province)
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
         --workdir) WORK=$2; shift 2 ;;
         --runs) RUNS=$2; shift 2 ;;
         --period) PERIOD=$2; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -58,7 +60,7 @@ declare -A WALL RSS
 for run in $(seq 1 "$RUNS"); do
     rm -rf "$WORK/.vbrief-cache"
     read -r w _ r < <(timed "$OUT/w$run.log" "$VBRIEF" report --workdir "$WORK" --period "$PERIOD" --out "$OUT/duckdb-warehouse-$run")
-    WALL[duckdb-warehouse]+="$w "; RSS[duckdb-warehouse]+="$r "
+    WALL[duckdb-warehouse]+="$w "; RSS[duckdb-warehouse]+="$r "; w_base=$w
     read -r w _ r < <(timed "$OUT/p$run.log" "$VBRIEF" report --workdir "$WORK" --period "$PERIOD" \
         --engine duckdb --data "$OUT/parquet" --out "$OUT/duckdb-parquet-$run")
     WALL[duckdb-parquet]+="$w "; RSS[duckdb-parquet]+="$r "
@@ -67,8 +69,12 @@ for run in $(seq 1 "$RUNS"); do
     read -r w _ r < <(timed "$OUT/s$run.log" "$VBRIEF" report --workdir "$WORK" --period "$PERIOD" \
         --engine spark --remote "$REMOTE" --data "$OUT/parquet" --out "$OUT/spark-$run")
     jvm=$(awk '/VmHWM/ { print $2 }' "/proc/$(cat "${VBRIEF_SPARK_LOG:-/tmp/vbrief-spark}/server.pid")/status")
+    # On a cluster (VBRIEF_SPARK_WORKERS), the executors' JVMs too.
+    for pid in $(pgrep -f CoarseGrainedExecutorBackend || true); do
+        jvm=$((jvm + $(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")))
+    done
     WALL[spark]+="$w "; RSS[spark]+="$((r + jvm)) "
-    echo "   run $run: duckdb-warehouse ${WALL[duckdb-warehouse]##* } s … spark $w s (JVM peak $((jvm / 1024)) MiB)"
+    echo "   run $run: duckdb-warehouse $w_base s … spark $w s (JVM peak $((jvm / 1024)) MiB)"
 done
 
 base=$(echo "${WALL[duckdb-warehouse]}" | tr ' ' '\n' | grep . | median)
