@@ -137,7 +137,9 @@ async fn run(
     // Refused uploads past their retention go while the server runs, not only at start.
     let sweeper = app.clone();
     tokio::spawn(async move {
+        // The first tick is at once: skipped, the folder was swept when the jobs started.
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        every.tick().await;
         loop {
             every.tick().await;
             let in_use = sweeper.jobs.files_in_use();

@@ -111,12 +111,22 @@ pub fn file(workdir: &Path, stored: &str) -> Option<PathBuf> {
     (load(workdir).contains_key(stored) && path.is_file()).then_some(path)
 }
 
-/// Deletes expired uploads, and every upload file that is neither kept nor in `in_use` (the
-/// files of queued or running jobs). Returns how many files were deleted.
+/// How long an upload file nobody keeps is left alone: an upload still arriving has stored
+/// its first files before its job exists, and must not lose them to a sweep.
+pub const UNCLAIMED_GRACE: Duration = Duration::from_secs(3600);
+
+/// Deletes expired uploads, and every upload file that is neither kept, nor in `in_use` (the
+/// files of queued or running jobs), nor written within [`UNCLAIMED_GRACE`] (an upload in
+/// progress). Returns how many files were deleted.
 pub fn sweep(workdir: &Path, in_use: &[PathBuf]) -> usize {
     let dir = upload_dir(workdir);
     let mut all = load(workdir);
     let cutoff = now().saturating_sub(RETENTION.as_secs());
+    let expired: Vec<String> = all
+        .iter()
+        .filter(|(_, p)| p.since < cutoff)
+        .map(|(name, _)| name.clone())
+        .collect();
     all.retain(|_, p| p.since >= cutoff);
     save(workdir, &all);
     let mut deleted = 0;
@@ -128,6 +138,15 @@ pub fn sweep(workdir: &Path, in_use: &[PathBuf]) -> usize {
         let name = entry.file_name().to_string_lossy().to_string();
         let ours = name == REGISTRY || name == NAMES_FILE || name.ends_with(".tmp");
         if ours || all.contains_key(&name) || in_use.contains(&path) || !path.is_file() {
+            continue;
+        }
+        let recent = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_none_or(|age| age < UNCLAIMED_GRACE);
+        if recent && !expired.contains(&name) {
             continue;
         }
         if std::fs::remove_file(&path).is_ok() {
@@ -182,8 +201,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let uploads = upload_dir(dir.path());
         std::fs::create_dir_all(&uploads).unwrap();
-        for name in ["kept.csv", "old.csv", "orphan.csv", "busy.csv"] {
+        for name in [
+            "kept.csv",
+            "old.csv",
+            "orphan.csv",
+            "busy.csv",
+            "arriving.csv",
+        ] {
             std::fs::write(uploads.join(name), "x").unwrap();
+        }
+        // Left by an upload two hours ago whose job never came (the server stopped); the
+        // other files were just written.
+        let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+        for name in ["orphan.csv", "busy.csv"] {
+            let file = std::fs::File::options()
+                .write(true)
+                .open(uploads.join(name))
+                .unwrap();
+            file.set_modified(two_hours_ago).unwrap();
         }
         keep(dir.path(), "kept.csv", refused("a.csv", "缺列", None));
         let mut old = refused("b.csv", "缺列", None);
@@ -195,6 +230,8 @@ mod tests {
         assert!(uploads.join("busy.csv").exists());
         assert!(!uploads.join("old.csv").exists());
         assert!(!uploads.join("orphan.csv").exists());
+        // A file of an upload still arriving (no job yet) stays.
+        assert!(uploads.join("arriving.csv").exists());
         assert_eq!(load(dir.path()).len(), 1);
         assert!(file(dir.path(), "kept.csv").is_some());
         discard(dir.path(), "kept.csv");
