@@ -158,7 +158,7 @@ impl Jobs {
             format!("{}\n{scheme}://{addr}\n", std::process::id()),
         )?;
         // Nothing runs yet: every upload not kept for another try is left from a crash.
-        crate::pending::sweep(workdir, &[]);
+        crate::pending::sweep(workdir, &[], std::time::Duration::ZERO);
         let (version, _) = tokio::sync::watch::channel(0);
         let shared = Arc::new(Shared {
             jobs: Mutex::new(Vec::new()),

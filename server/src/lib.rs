@@ -144,7 +144,10 @@ async fn run(
             every.tick().await;
             let in_use = sweeper.jobs.files_in_use();
             let dir = sweeper.jobs.workdir().to_path_buf();
-            let _ = tokio::task::spawn_blocking(move || pending::sweep(&dir, &in_use)).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                pending::sweep(&dir, &in_use, pending::UNCLAIMED_GRACE)
+            })
+            .await;
         }
     });
     started(&addr, &login_url);

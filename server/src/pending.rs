@@ -111,14 +111,15 @@ pub fn file(workdir: &Path, stored: &str) -> Option<PathBuf> {
     (load(workdir).contains_key(stored) && path.is_file()).then_some(path)
 }
 
-/// How long an upload file nobody keeps is left alone: an upload still arriving has stored
-/// its first files before its job exists, and must not lose them to a sweep.
+/// How long the sweep of a running server leaves an upload file nobody keeps alone: an
+/// upload still arriving has stored its first files before its job exists, and must not lose
+/// them. At start-up no upload is arriving, and the grace is zero.
 pub const UNCLAIMED_GRACE: Duration = Duration::from_secs(3600);
 
 /// Deletes expired uploads, and every upload file that is neither kept, nor in `in_use` (the
-/// files of queued or running jobs), nor written within [`UNCLAIMED_GRACE`] (an upload in
-/// progress). Returns how many files were deleted.
-pub fn sweep(workdir: &Path, in_use: &[PathBuf]) -> usize {
+/// files of queued or running jobs), nor written within `grace` (an upload in progress).
+/// Returns how many files were deleted.
+pub fn sweep(workdir: &Path, in_use: &[PathBuf], grace: Duration) -> usize {
     let dir = upload_dir(workdir);
     let mut all = load(workdir);
     let cutoff = now().saturating_sub(RETENTION.as_secs());
@@ -145,7 +146,7 @@ pub fn sweep(workdir: &Path, in_use: &[PathBuf]) -> usize {
             .and_then(|m| m.modified())
             .ok()
             .and_then(|m| m.elapsed().ok())
-            .is_none_or(|age| age < UNCLAIMED_GRACE);
+            .is_none_or(|age| age < grace);
         if recent && !expired.contains(&name) {
             continue;
         }
@@ -224,7 +225,7 @@ mod tests {
         let mut old = refused("b.csv", "缺列", None);
         old.since -= RETENTION.as_secs() + 1;
         keep(dir.path(), "old.csv", old);
-        let deleted = sweep(dir.path(), &[uploads.join("busy.csv")]);
+        let deleted = sweep(dir.path(), &[uploads.join("busy.csv")], UNCLAIMED_GRACE);
         assert_eq!(deleted, 2);
         assert!(uploads.join("kept.csv").exists());
         assert!(uploads.join("busy.csv").exists());
@@ -234,6 +235,10 @@ mod tests {
         assert!(uploads.join("arriving.csv").exists());
         assert_eq!(load(dir.path()).len(), 1);
         assert!(file(dir.path(), "kept.csv").is_some());
+        // At start-up (no grace) the file of an upload that never got its job goes too.
+        assert_eq!(sweep(dir.path(), &[], Duration::ZERO), 2);
+        assert!(!uploads.join("arriving.csv").exists());
+        assert!(!uploads.join("busy.csv").exists());
         discard(dir.path(), "kept.csv");
         assert!(file(dir.path(), "kept.csv").is_none());
         assert!(!uploads.join("kept.csv").exists());
