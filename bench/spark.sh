@@ -33,21 +33,14 @@ done
 [ -f "$WORK/warehouse.duckdb" ] || { echo "no warehouse in $WORK (bench/run.sh makes the city's)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
-if [ -n "${VBRIEF_BIN:-}" ]; then
-    VBRIEF=$VBRIEF_BIN
-else
-    export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/vbrief-target}
-    echo "== building vbrief (release)"
-    (cd "$ROOT" && cargo build --release --locked --quiet)
-    VBRIEF=$CARGO_TARGET_DIR/release/vbrief
-fi
+. "$ROOT/bench/lib.sh"   # timed, median, vbrief_binary, same_figures
+vbrief_binary "$ROOT"
 export VBRIEF_SPARK_DRIVER_MEMORY=${VBRIEF_SPARK_DRIVER_MEMORY:-8g}
 PORT=${VBRIEF_SPARK_PORT:-15002}
 REMOTE=sc://127.0.0.1:$PORT
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/vbrief-spark-bench.XXXXXX")
 trap '"$ROOT/scripts/spark" stop >/dev/null 2>&1 || true' EXIT
 
-. "$ROOT/bench/lib.sh"   # timed, median
 
 echo "== export ($WORK)"
 read -r wall _ rss < <(timed "$OUT/export.log" "$VBRIEF" export --workdir "$WORK" --format parquet --out "$OUT/parquet")
@@ -87,27 +80,5 @@ for engine in duckdb-warehouse duckdb-parquet spark; do
 done
 
 # The same figures, cell by cell.
-python3 - "$OUT/duckdb-warehouse-1" "$OUT/duckdb-parquet-1" "$OUT/spark-1" <<'PY'
-import csv, pathlib, sys
-def cells(d):
-    out = {}
-    for p in sorted(pathlib.Path(d).rglob("*.csv")):
-        with open(p, encoding="utf-8-sig") as f:
-            out[str(p.relative_to(d))] = list(csv.reader(f))
-    return out
-def same(a, b):
-    if a == b: return True
-    try: x, y = float(a), float(b)
-    except ValueError: return False
-    return abs(x - y) <= 1e-9 * max(abs(x), abs(y))
-ref = cells(sys.argv[1])
-for other in sys.argv[2:]:
-    o = cells(other)
-    assert o.keys() == ref.keys(), (other, o.keys() ^ ref.keys())
-    for name, rows in ref.items():
-        assert len(rows) == len(o[name]), (other, name)
-        for r, s in zip(rows, o[name]):
-            assert len(r) == len(s) and all(same(a, b) for a, b in zip(r, s)), (other, name, r, s)
-print(f"   identical figures: {len(ref)} CSV files, 3 engines")
-PY
+same_figures "$OUT/duckdb-warehouse-1" "$OUT/duckdb-parquet-1" "$OUT/spark-1"
 rm -rf "$OUT"

@@ -31,21 +31,14 @@ while [ $# -gt 0 ]; do
 done
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
-if [ -n "${VBRIEF_BIN:-}" ]; then
-    VBRIEF=$VBRIEF_BIN
-else
-    export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/vbrief-target}
-    echo "== building vbrief (release)"
-    (cd "$ROOT" && cargo build --release --locked --quiet)
-    VBRIEF=$CARGO_TARGET_DIR/release/vbrief
-fi
+. "$ROOT/bench/lib.sh"   # timed, median, vbrief_binary, same_figures
+vbrief_binary "$ROOT"
 export VBRIEF_SPARK_WORKERS=$WORKERS
 PORT=${VBRIEF_SPARK_PORT:-15002}
 REMOTE=sc://127.0.0.1:$PORT
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/vbrief-spark-sample.XXXXXX")
 trap '"$ROOT/scripts/spark" stop >/dev/null 2>&1 || true; rm -rf "$OUT"' EXIT
 
-. "$ROOT/bench/lib.sh"   # timed, median
 
 echo "== the sample data: ingest and export ($OUT)"
 WORK=$OUT/work
@@ -105,28 +98,8 @@ if [ -n "$BASELINE" ]; then
 fi
 
 # Every Spark report's figures are DuckDB's, cell by cell.
-python3 - "$OUT" <<'PY'
-import csv, pathlib, sys
-out = pathlib.Path(sys.argv[1])
-def cells(d):
-    res = {}
-    for p in sorted(d.rglob("*.csv")):
-        with open(p, encoding="utf-8-sig") as f:
-            res[str(p.relative_to(d))] = list(csv.reader(f))
-    return res
-def same(a, b):
-    if a == b: return True
-    try: x, y = float(a), float(b)
-    except ValueError: return False
-    return abs(x - y) <= 1e-9 * max(abs(x), abs(y))
-ref = cells(out / "duckdb-1")
-others = [d for d in sorted(out.iterdir()) if d.is_dir() and ("-cold-" in d.name or "-warm-" in d.name)]
-for other in others:
-    o = cells(other)
-    assert o.keys() == ref.keys(), (other.name, o.keys() ^ ref.keys())
-    for name, rows in ref.items():
-        assert len(rows) == len(o[name]), (other.name, name)
-        for r, s in zip(rows, o[name]):
-            assert len(r) == len(s) and all(same(a, b) for a, b in zip(r, s)), (other.name, name, r, s)
-print(f"   identical figures: {len(ref)} CSV files, DuckDB and {len(others)} Spark reports")
-PY
+reports=()
+for dir in "$OUT"/*-cold-* "$OUT"/*-warm-*; do
+    if [ -d "$dir" ]; then reports+=("$dir"); fi   # not the logs beside them
+done
+same_figures "$OUT/duckdb-1" "${reports[@]}"
