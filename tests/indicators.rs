@@ -424,18 +424,17 @@ fn district_briefing_keeps_one_district_and_the_city() {
 fn explain_shows_inputs_and_exclusions() {
     let env = Env::new();
     world(&env);
-    let run = env
-        .run(&[
-            "explain",
+    let run = explain(
+        &env,
+        &[
             "per_capita_hours",
             "--community",
             "甲社区",
             "--period",
             "2025",
-            "--workdir",
-            env.path().to_str().unwrap(),
-        ])
-        .code(0);
+        ],
+    )
+    .code(0);
     for needle in [
         "per_capita_hours = 9.75",
         "transforms/sql/03_volunteers.sql",
@@ -453,15 +452,7 @@ fn explain_shows_inputs_and_exclusions() {
             run.stdout
         );
     }
-    env.run(&[
-        "explain",
-        "nonsense",
-        "--community",
-        "甲社区",
-        "--workdir",
-        env.path().to_str().unwrap(),
-    ])
-    .code(1);
+    explain(&env, &["nonsense", "--community", "甲社区"]).code(1);
 }
 
 /// The composite score (transforms/sql/10_score.sql) explained component by component, with
@@ -472,16 +463,10 @@ fn explain_score_and_rank_show_how_they_are_made() {
     let env = Env::new();
     world(&env);
     let explain = |indicator: &str| {
-        env.run(&[
-            "explain",
-            indicator,
-            "--community",
-            "甲社区",
-            "--period",
-            "2025",
-            "--workdir",
-            env.path().to_str().unwrap(),
-        ])
+        explain(
+            &env,
+            &[indicator, "--community", "甲社区", "--period", "2025"],
+        )
         .code(0)
         .stdout
     };
@@ -512,4 +497,15 @@ fn explain_score_and_rank_show_how_they_are_made() {
         rank.contains("乙社区") && !rank.contains("丙社区"),
         "{rank}"
     );
+}
+
+/// `vbrief explain ARGS…` on the test's working folder.
+fn explain(env: &Env, args: &[&str]) -> common::Run {
+    let workdir = env.path().to_str().unwrap();
+    let args: Vec<&str> = ["explain"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .chain(["--workdir", workdir])
+        .collect();
+    env.run(&args)
 }
