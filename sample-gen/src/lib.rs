@@ -519,8 +519,10 @@ const START: NaiveDate = day(2024, 1, 1);
 const SPAN_DAYS: u64 = 731;
 /// The first day of the 2025 export's own year.
 const SPLIT: NaiveDate = day(2025, 1, 1);
-/// The most hours a generated record has (`draw_record`'s choices).
-const MAX_RECORD_HOURS: f64 = 8.0;
+/// The hours a generated record is drawn from (`draw_record`), in rising order.
+const RECORD_HOURS: [f64; 12] = [1.5, 2.0, 2.5, 3.0, 3.0, 4.0, 4.0, 5.0, 6.0, 6.0, 8.0, 8.0];
+/// The most hours a generated record has.
+const MAX_RECORD_HOURS: f64 = RECORD_HOURS[RECORD_HOURS.len() - 1];
 /// The most hours the generator gives one person on one day (2.0 shape).
 const DAY_HOURS_MAX: f64 = 10.0;
 /// Start times of a day's first record (2.0 shape); records over 5 hours start by 9:30.
@@ -1119,8 +1121,7 @@ impl<'a> Generator<'a> {
         serial: u64,
         orgs_by_community: &[Vec<String>],
     ) -> Record<'p> {
-        let hours_choices = [1.5, 2.0, 2.5, 3.0, 3.0, 4.0, 4.0, 5.0, 6.0, 6.0, 8.0, 8.0];
-        let hours = *self.rng.pick(&hours_choices);
+        let hours = *self.rng.pick(&RECORD_HOURS);
         let status = match self.rng.range(0, 100) {
             0..=1 => "未生效",
             2 => "待审核",
