@@ -30,4 +30,4 @@ JOIN scr_batches b
   ON b.project = r.project AND b.batch_of = r.batch_of
  AND b.served_on = r.served_on AND b.start_at = r.start_at AND b.end_at = r.end_at
  AND b.hours = r.hours, scr_settings s
-WHERE b.records >= s.batch_records AND b.hours >= s.batch_hours;
+WHERE b.records >= s.batch_records;
