@@ -91,6 +91,10 @@ pub struct EngineArgs {
     /// `vbrief export --format parquet`; repeat to combine several; instead of the warehouse)
     #[arg(long, value_name = "DIR_OR_URI")]
     pub data: Vec<String>,
+    /// 只算一个省（--data 合并多地时）：该省的简报，下分地市
+    /// (one province of a combination given with --data: the province's briefing, by city)
+    #[arg(long, value_name = "PROVINCE", requires = "data")]
+    pub province: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -293,6 +297,11 @@ pub struct GenArgs {
     /// share of the volunteers, with their ground truth; needs --shape 2.0)
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub plant_screening: f64,
+    /// 按全国比例生成（如 0.001 = 千分之一：24 万志愿者、536 万条记录），每省一个 Parquet
+    /// 导出目录，供 `report --data OUT` 合并 (a national-shaped set at this fraction of the
+    /// nation, written as one Parquet export per province; --volunteers/--records are not used)
+    #[arg(long, value_name = "FRACTION", conflicts_with_all = ["csv", "truth", "plant_screening"])]
+    pub nation: Option<f64>,
 }
 
 fn parse_kind(s: &str) -> Result<ingest::SourceKind, String> {

@@ -147,9 +147,14 @@ pub fn print_indicators(indicators: &Indicators, written: &[PathBuf]) {
         "指标 Indicators — 期间 period {} ({} .. {}, {} 天 days)",
         indicators.period_label, indicators.period.start, indicators.period.end, indicators.days
     );
-    if let Some(city) = indicators.city() {
+    if let Some(city) = indicators.top() {
+        let scope = match indicators.top_level() {
+            "nation" => "全国 nation",
+            "province" => "全省 province",
+            _ => "全市 city",
+        };
         println!(
-            "  全市 city: 注册率 registration {} (目标 target {:.0}%), 人均时长 per capita {} h (目标 {:.2} h), 参与率 participation {}",
+            "  {scope}: 注册率 registration {} (目标 target {:.0}%), 人均时长 per capita {} h (目标 {:.2} h), 参与率 participation {}",
             percent(city.registration_rate),
             city.registration_target * 100.0,
             two(city.per_capita_hours),

@@ -313,6 +313,10 @@ pub struct City {
     pub name: String,
     /// 发文单位, e.g. 示例市文明办
     pub office: String,
+    /// 所属省份, e.g. 示例省: written into a Parquet export, for the province level of a
+    /// national rollup (empty: the export names no province).
+    #[serde(default)]
+    pub province: String,
 }
 
 /// The targets of `[targets.*]`, as vbrief.toml names them.
@@ -384,6 +388,7 @@ impl Default for City {
         City {
             name: "示例市".into(),
             office: "示例市文明办".into(),
+            province: String::new(),
         }
     }
 }

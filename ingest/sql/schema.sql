@@ -79,6 +79,11 @@ ALTER TABLE volunteers ADD COLUMN IF NOT EXISTS verification VARCHAR;
 -- A community's name as the ledger wrote it (`春园社区居委会`), for lineage; `community` holds
 -- the normalized name every output uses (`春园社区`). Filled for older warehouses when opened.
 ALTER TABLE communities ADD COLUMN IF NOT EXISTS written_as VARCHAR;
+-- The province and city a community is in. NULL in a city's warehouse (its ledger names
+-- districts, streets and communities); a Parquet export fills them from vbrief.toml [city],
+-- and a national combination reads them for the levels above the city.
+ALTER TABLE communities ADD COLUMN IF NOT EXISTS province VARCHAR;
+ALTER TABLE communities ADD COLUMN IF NOT EXISTS city VARCHAR;
 -- When a service record was served and typed in, as the export gives them (NULL when it does
 -- not): 开始时间/结束时间, and 录入日期 (the day it was entered, not served). Read by the
 -- screening of padded hours (transforms/sql/screening/), never by a figure.

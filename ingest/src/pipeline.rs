@@ -1000,7 +1000,10 @@ fn stage_sheet(
                 entry.community,
                 ctx.file_id,
                 *row as i64,
-                written_as
+                written_as,
+                // province, city: not in a city's ledger (see schema.sql).
+                Option::<&str>::None,
+                Option::<&str>::None
             ])?;
         }
         app.flush()?;

@@ -247,10 +247,12 @@ pub fn build(
     checks: &[CheckResult],
     options: &BriefingOptions,
 ) -> Briefing {
+    // The whole scope: the city, or the province or nation of a combination of exports.
     let city = indicators
-        .city()
+        .top()
         .cloned()
         .unwrap_or_else(IndicatorRow::empty);
+    let top_level = indicators.top_level();
     let t = &config.targets;
     let top = match &options.district {
         Some(d) => indicators
@@ -260,7 +262,10 @@ pub fn build(
             .unwrap_or_else(|| city.clone()),
         None => city.clone(),
     };
-    let scope = options.district.clone().unwrap_or_else(|| "全市".into());
+    let scope = options
+        .district
+        .clone()
+        .unwrap_or_else(|| scope_name(top_level, &city).into());
     let narrative = crate::narrative::build(
         indicators,
         &crate::narrative::Scope {
@@ -278,7 +283,7 @@ pub fn build(
     let progress = options.progress.as_ref().and_then(|p| {
         let top = match &options.district {
             Some(d) => p.level("district").find(|r| &r.district == d),
-            None => p.level("city").next(),
+            None => p.level(top_level).next(),
         }?;
         Some(crate::progress::build(p, &scope, top))
     });
@@ -301,7 +306,15 @@ pub fn build(
         .date
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     Briefing {
-        title: format!("{}社区志愿服务评估简报", config.city.name),
+        title: format!(
+            "{}社区志愿服务评估简报",
+            match top_level {
+                // A city of a combination (a province with one city) is named by its data.
+                "city" if !city.city.is_empty() => city.city.as_str(),
+                "city" => config.city.name.as_str(),
+                _ => scope_name(top_level, &city),
+            }
+        ),
         office: config.city.office.clone(),
         issue: options
             .issue
@@ -433,23 +446,63 @@ fn headlines(top: &IndicatorRow, t: &Targets) -> Vec<Headline> {
     ]
 }
 
-/// Units compared: districts for the city, communities for a district lead (with the city
-/// as reference). Returns (title, kind of unit, lines, reference line).
+/// What the briefing calls its whole scope: 全市; a province's name; 全国.
+fn scope_name<'a>(top_level: &str, top: &'a IndicatorRow) -> &'a str {
+    match top_level {
+        "nation" => "全国",
+        "province" if !top.province.is_empty() => &top.province,
+        "province" => "全省",
+        _ => "全市",
+    }
+}
+
+/// A community's path as the briefing lists it: with its city for a province, and its
+/// province too for the nation (`top_level`); district/street/community within a city.
+fn community_path(r: &IndicatorRow, top_level: &str) -> String {
+    let above: &[&str] = match top_level {
+        "nation" => &[&r.province, &r.city],
+        "province" => &[&r.city],
+        _ => &[],
+    };
+    above
+        .iter()
+        .copied()
+        .chain([r.district.as_str(), &r.street, &r.community])
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Units compared: districts for the city, cities for a province, provinces for the nation,
+/// communities for a district lead (with the city as reference). Returns (title, kind of
+/// unit, lines, reference line).
 fn compared_units(
     indicators: &Indicators,
     city: &IndicatorRow,
     district: Option<&String>,
 ) -> (String, String, Vec<UnitLine>, Option<UnitLine>) {
     match district {
-        None => (
-            "各区县对比".to_string(),
-            "区县".to_string(),
-            indicators
-                .level("district")
-                .map(|r| unit_line(r, r.district.clone()))
-                .collect::<Vec<_>>(),
-            None,
-        ),
+        None => {
+            let (level, kind): (&str, &str) = match indicators.top_level() {
+                "nation" => ("province", "省份"),
+                "province" => ("city", "地市"),
+                _ => ("district", "区县"),
+            };
+            let units = indicators
+                .level(level)
+                .map(|r| {
+                    let name = match level {
+                        "province" => r.province.clone(),
+                        "city" => r.city.clone(),
+                        _ if indicators.top_level() != "city" => {
+                            format!("{}{}", r.city, r.district)
+                        }
+                        _ => r.district.clone(),
+                    };
+                    unit_line(r, name)
+                })
+                .collect::<Vec<_>>();
+            (format!("各{kind}对比"), kind.to_string(), units, None)
+        }
         Some(d) => {
             let mut communities: Vec<&IndicatorRow> = indicators.level("community").collect();
             communities
@@ -470,7 +523,8 @@ fn compared_units(
 /// The communities furthest from each target, and what each still needs (ten per target).
 fn laggards(indicators: &Indicators, t: &Targets, city: &IndicatorRow) -> Vec<LaggardGroup> {
     let communities: Vec<&IndicatorRow> = indicators.level("community").collect();
-    let path = |r: &IndicatorRow| format!("{}/{}/{}", r.district, r.street, r.community);
+    let top_level = indicators.top_level();
+    let path = |r: &IndicatorRow| community_path(r, top_level);
     let mut by_registration: Vec<&&IndicatorRow> = communities
         .iter()
         .filter(|r| r.registration_gap.unwrap_or(0) > 0)

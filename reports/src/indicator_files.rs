@@ -54,6 +54,18 @@ pub fn columns() -> Vec<String> {
     row_values(&empty).keys().cloned().collect()
 }
 
+/// The columns of a combination of several cities: `province` and `city` after `level`.
+pub fn columns_with_region() -> Vec<String> {
+    let mut row = IndicatorRow::empty();
+    row.province = "-".into();
+    row.city = "-".into();
+    row_values(&row).keys().cloned().collect()
+}
+
+/// The levels above the city, written when the figures have them (a combination of several
+/// cities: `province.csv`; of several provinces: also `nation.csv`).
+pub const LEVELS_ABOVE_CITY: [&str; 2] = ["province", "nation"];
+
 /// Writes the four CSVs and the JSON under `out`, returning the paths written.
 pub fn write(
     out: &Path,
@@ -65,11 +77,19 @@ pub fn write(
         path: dir.display().to_string(),
         source,
     })?;
-    let header = columns();
+    let regional = indicators.top_level() != "city";
+    let header = if regional {
+        columns_with_region()
+    } else {
+        columns()
+    };
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut written = Vec::new();
     let mut levels = serde_json::Map::new();
-    for level in LEVELS {
+    let above = LEVELS_ABOVE_CITY
+        .into_iter()
+        .filter(|l| indicators.level(l).next().is_some());
+    for level in LEVELS.into_iter().chain(above) {
         let rows: Vec<&IndicatorRow> = indicators.level(level).collect();
         let path = dir.join(format!("{level}.csv"));
         write_csv_bom(
@@ -79,14 +99,27 @@ pub fn write(
                 let values = row_values(r);
                 header
                     .iter()
-                    .map(|c| cell(c, &values[c]))
+                    .map(|c| cell(c, values.get(c).unwrap_or(&Value::Null)))
                     .collect::<Vec<String>>()
             }),
         )?;
         written.push(path);
         levels.insert(
             level.to_string(),
-            Value::Array(rows.iter().map(|r| Value::Object(row_values(r))).collect()),
+            Value::Array(
+                rows.iter()
+                    .map(|r| {
+                        let mut values = row_values(r);
+                        // One city's figures name no province or city (an export's rows do
+                        // carry its city): the same document as from the warehouse.
+                        if !regional {
+                            values.remove("province");
+                            values.remove("city");
+                        }
+                        Value::Object(values)
+                    })
+                    .collect(),
+            ),
         );
     }
     let document = json!({
@@ -155,17 +188,26 @@ pub fn write_progress(
     path: &Path,
     progress: &transforms::progress::Progress,
 ) -> Result<(), ReportError> {
+    // A combination of several cities: `province, city` after `level`, as in the other CSVs.
+    let regional = progress
+        .rows
+        .iter()
+        .any(|r| r.level == "province" || r.level == "nation");
+    let mut columns: Vec<&str> = PROGRESS_COLUMNS.to_vec();
+    if regional {
+        columns.splice(1..1, ["province", "city"]);
+    }
     let rows = progress.rows.iter().map(|row| {
         let values = match serde_json::to_value(row) {
             Ok(Value::Object(map)) => map,
             _ => unreachable!("a ProgressRow serializes to an object"),
         };
-        PROGRESS_COLUMNS
+        columns
             .iter()
             .map(|c| cell(c, values.get(*c).unwrap_or(&Value::Null)))
             .collect::<Vec<_>>()
     });
-    write_csv_bom(path, &PROGRESS_COLUMNS, rows)
+    write_csv_bom(path, &columns, rows)
 }
 
 #[cfg(test)]
@@ -234,6 +276,8 @@ mod tests {
     fn progress_csv_has_every_field_of_a_progress_row() {
         let row = transforms::progress::ProgressRow {
             level: "city".into(),
+            province: String::new(),
+            city: String::new(),
             district: String::new(),
             street: String::new(),
             community: String::new(),

@@ -20,6 +20,8 @@ pub fn label_zh(column: &str) -> String {
     };
     let label = match base {
         "level" => "层级",
+        "province" => "省份",
+        "city" => "地市",
         "district" => "区县",
         "street" => "街道",
         "community" => "社区",
@@ -91,13 +93,23 @@ pub fn write(path: &Path, indicators: &Indicators) -> Result<(), rust_xlsxwriter
     let percent = Format::new().set_num_format("0.00%");
     let two = Format::new().set_num_format("0.00");
     let whole = Format::new().set_num_format("0");
-    let columns = crate::indicator_files::columns();
+    let columns = if indicators.top_level() == "city" {
+        crate::indicator_files::columns()
+    } else {
+        crate::indicator_files::columns_with_region()
+    };
+    let above = [("province", "省份"), ("nation", "全国")]
+        .into_iter()
+        .filter(|(level, _)| indicators.level(level).next().is_some());
     for (level, sheet) in [
         ("community", "社区"),
         ("street", "街道"),
         ("district", "区县"),
         ("city", "全市"),
-    ] {
+    ]
+    .into_iter()
+    .chain(above)
+    {
         let ws = wb.add_worksheet();
         ws.set_name(sheet)?;
         for (c, name) in columns.iter().enumerate() {
@@ -113,7 +125,7 @@ pub fn write(path: &Path, indicators: &Indicators) -> Result<(), rust_xlsxwriter
             let r = r as u32 + 1;
             for (c, name) in columns.iter().enumerate() {
                 let c = c as u16;
-                match &values[name] {
+                match values.get(name.as_str()).unwrap_or(&Value::Null) {
                     Value::Null => {}
                     Value::Bool(b) => {
                         ws.write_string(r, c, if *b { "是" } else { "否" })?;

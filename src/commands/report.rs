@@ -37,27 +37,47 @@ pub fn engine_over_export(
     if engine.data.is_empty() {
         return Ok(None);
     }
-    Ok(Some(match engine.engine {
+    // A folder of exports (one per province, as `vbrief gen --nation` writes) is its exports.
+    let data = transforms::dataset::expand_folders(&engine.data);
+    let over: Box<dyn transforms::Engine> = match engine.engine {
         EngineKind::Duckdb => {
-            let dataset = transforms::dataset::Dataset::open_local(&engine.data)?;
+            let mut dataset = transforms::dataset::Dataset::open_local(&data)?;
+            dataset.province = engine.province.clone();
             Box::new(transforms::dataset::open_duckdb(&dataset)?)
         }
-        EngineKind::Spark => spark(engine)?,
-    }))
+        EngineKind::Spark => spark(engine, &data)?,
+    };
+    if let Some(province) = &engine.province {
+        let known = transforms::dataset::provinces(over.as_ref(), true)?;
+        if !known.contains(province) {
+            bail!(
+                "--province {province}: 导出中没有这个省 (no such province in the exports); 可选 (known): {}",
+                known.join("、")
+            );
+        }
+    }
+    Ok(Some(over))
 }
 
 #[cfg(feature = "spark")]
-fn spark(engine: &crate::cli::EngineArgs) -> anyhow::Result<Box<dyn transforms::Engine>> {
+fn spark(
+    engine: &crate::cli::EngineArgs,
+    data: &[String],
+) -> anyhow::Result<Box<dyn transforms::Engine>> {
     let Some(remote) = &engine.remote else {
         bail!("--engine spark 需要 --remote sc://HOST:PORT（或环境变量 VBRIEF_SPARK_REMOTE） (give the Spark Connect server)");
     };
     Ok(Box::new(transforms::spark::SparkEngine::connect(
         remote,
-        &engine.data,
+        data,
+        engine.province.as_deref(),
     )?))
 }
 
 #[cfg(not(feature = "spark"))]
-fn spark(_engine: &crate::cli::EngineArgs) -> anyhow::Result<Box<dyn transforms::Engine>> {
+fn spark(
+    _engine: &crate::cli::EngineArgs,
+    _data: &[String],
+) -> anyhow::Result<Box<dyn transforms::Engine>> {
     bail!("这个 vbrief 编译时没有 Spark 支持 (built without the `spark` feature: build with `cargo build --features spark`)")
 }

@@ -13,8 +13,13 @@
 --   Records of anyone else (unknown person, 注销, registered after E) are left out here and
 --   counted by `vbrief explain`.
 
+-- hierarchy: every community with its path. province and city are '' in a city's warehouse;
+--   a Parquet export names them (vbrief.toml [city]), so a combination has levels above the
+--   city (08_indicators.sql).
 CREATE OR REPLACE TEMP TABLE hierarchy AS
-SELECT community_id, district, street, community FROM communities;
+SELECT community_id, coalesce(province, '') AS province, coalesce(city, '') AS city,
+       district, street, community
+FROM communities;
 
 CREATE OR REPLACE TEMP TABLE persons AS
 SELECT v.k AS person_key, v.community_id, v.registered_on

@@ -1,5 +1,6 @@
--- Every indicator at every level. Communities first; streets, districts and the city are
--- computed from the underlying rows: counts are summed and every rate is a ratio of sums,
+-- Every indicator at every level. Communities first; streets, districts, the city (and, for
+-- a combination of several cities, each province and the nation) are computed from the
+-- underlying rows: counts are summed and every rate is a ratio of sums,
 -- never an average of community rates.
 --
 -- registration_rate = registered / population            target: settings.registration_target
@@ -13,7 +14,7 @@
 -- that cannot be judged is not met.
 
 CREATE OR REPLACE TEMP TABLE community_facts AS
-SELECT h.district, h.street, h.community_id, h.community,
+SELECT h.province, h.city, h.district, h.street, h.community_id, h.community,
        p.population, p.population_flagged,
        v.registered, v.hours, v.active_volunteers,
        s.star1, s.star2, s.star3, s.star4, s.star5,
@@ -26,13 +27,24 @@ JOIN m_stars s USING (community_id)
 JOIN m_organizations_stations o USING (community_id)
 JOIN m_needs_trainings n USING (community_id);
 
--- Additive measures, rolled up. level: community / street / district / city.
+-- The scope's top level: the city (one city: a city's warehouse, or one export), the province
+-- (several cities of one province) or the nation (several provinces).
+CREATE OR REPLACE TEMP VIEW scope_top AS
+SELECT CASE WHEN count(DISTINCT province) > 1 THEN 'nation'
+            WHEN count(DISTINCT city) > 1 THEN 'province'
+            ELSE 'city' END AS top_level
+FROM hierarchy;
+
+-- Additive measures, rolled up. level: community / street / district / city / province /
+-- nation. A unit is named by its whole path (two cities may both have a 鼓楼区).
 CREATE OR REPLACE TEMP TABLE unit_sums AS
-SELECT CASE grouping_id(district, street, community_id)
-           WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
+SELECT CASE grouping_id(province, city, district, street, community_id)
+           WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district'
+           WHEN 7 THEN 'city' WHEN 15 THEN 'province' ELSE 'nation' END AS level,
+       coalesce(province, '') AS province, coalesce(city, '') AS city,
        coalesce(district, '') AS district, coalesce(street, '') AS street,
        coalesce(community_id, -1) AS community_id,
-       CASE WHEN grouping_id(district, street, community_id) = 0 THEN max(community) END AS community,
+       CASE WHEN grouping_id(province, city, district, street, community_id) = 0 THEN max(community) END AS community,
        count(*) AS communities,
        sum(population) AS population,
        bool_or(population_flagged) AS population_flagged,
@@ -48,43 +60,50 @@ SELECT CASE grouping_id(district, street, community_id)
        sum(needs_collected) AS needs_collected, sum(needs_resolved) AS needs_resolved,
        sum(trainings) AS trainings, sum(training_participants) AS training_participants
 FROM community_facts
-GROUP BY GROUPING SETS ((district, street, community_id), (district, street), (district), ());
+GROUP BY GROUPING SETS ((province, city, district, street, community_id), (province, city, district, street),
+                      (province, city, district), (province, city), (province), ());
 
 -- Distinct measures, from the facts.
 CREATE OR REPLACE TEMP VIEW unit_distinct AS
 WITH a AS (
-    SELECT h.district, h.street, h.community_id, f.category
+    SELECT h.province, h.city, h.district, h.street, h.community_id, f.category
     FROM activity_facts f JOIN hierarchy h USING (community_id)
 ), m AS (
-    SELECT h.district, h.street, h.community_id, f.month
+    SELECT h.province, h.city, h.district, h.street, h.community_id, f.month
     FROM month_facts f JOIN hierarchy h USING (community_id)
 ), acts AS (
-    SELECT CASE grouping_id(district, street, community_id)
-               WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
+    SELECT CASE grouping_id(province, city, district, street, community_id)
+               WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district'
+               WHEN 7 THEN 'city' WHEN 15 THEN 'province' ELSE 'nation' END AS level,
+           coalesce(province, '') AS province, coalesce(city, '') AS city,
            coalesce(district, '') AS district, coalesce(street, '') AS street,
            coalesce(community_id, -1) AS community_id,
            count(*) AS activities,
            count(DISTINCT category) AS categories
-    FROM a GROUP BY GROUPING SETS ((district, street, community_id), (district, street), (district), ())
+    FROM a GROUP BY GROUPING SETS ((province, city, district, street, community_id), (province, city, district, street),
+                      (province, city, district), (province, city), (province), ())
 ), months AS (
-    SELECT CASE grouping_id(district, street, community_id)
-               WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
+    SELECT CASE grouping_id(province, city, district, street, community_id)
+               WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district'
+               WHEN 7 THEN 'city' WHEN 15 THEN 'province' ELSE 'nation' END AS level,
+           coalesce(province, '') AS province, coalesce(city, '') AS city,
            coalesce(district, '') AS district, coalesce(street, '') AS street,
            coalesce(community_id, -1) AS community_id,
            count(DISTINCT month) AS active_months
-    FROM m GROUP BY GROUPING SETS ((district, street, community_id), (district, street), (district), ())
+    FROM m GROUP BY GROUPING SETS ((province, city, district, street, community_id), (province, city, district, street),
+                      (province, city, district), (province, city), (province), ())
 )
-SELECT u.level, u.district, u.street, u.community_id,
+SELECT u.level, u.province, u.city, u.district, u.street, u.community_id,
        coalesce(acts.activities, 0) AS activities,
        coalesce(acts.categories, 0) AS categories,
        coalesce(months.active_months, 0) AS active_months
 FROM unit_sums u
-LEFT JOIN acts USING (level, district, street, community_id)
-LEFT JOIN months USING (level, district, street, community_id);
+LEFT JOIN acts USING (level, province, city, district, street, community_id)
+LEFT JOIN months USING (level, province, city, district, street, community_id);
 
 -- Community-level judgements, counted per unit.
 CREATE OR REPLACE TEMP TABLE community_judgements AS
-SELECT f.district, f.street, f.community_id,
+SELECT f.province, f.city, f.district, f.street, f.community_id,
        f.population > 0 AND f.registered >= ceil(s.registration_target * f.population - 1e-9) AS meets_registration,
        f.registered > 0
            AND f.hours / nullif(f.registered, 0) >= s.per_capita_target_year * p.days / CAST(365 AS DOUBLE) - 1e-9
@@ -95,8 +114,10 @@ SELECT f.district, f.street, f.community_id,
 FROM community_facts f, settings s, period p;
 
 CREATE OR REPLACE TEMP VIEW unit_judgements AS
-SELECT CASE grouping_id(district, street, community_id)
-           WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
+SELECT CASE grouping_id(province, city, district, street, community_id)
+           WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district'
+           WHEN 7 THEN 'city' WHEN 15 THEN 'province' ELSE 'nation' END AS level,
+       coalesce(province, '') AS province, coalesce(city, '') AS city,
        coalesce(district, '') AS district, coalesce(street, '') AS street,
        coalesce(community_id, -1) AS community_id,
        count(*) FILTER (WHERE meets_registration) AS communities_meeting_registration,
@@ -105,10 +126,11 @@ SELECT CASE grouping_id(district, street, community_id)
        count(*) FILTER (WHERE meets_organizations_aim) AS communities_meeting_organizations_aim,
        count(*) FILTER (WHERE meets_station) AS communities_meeting_station
 FROM community_judgements
-GROUP BY GROUPING SETS ((district, street, community_id), (district, street), (district), ());
+GROUP BY GROUPING SETS ((province, city, district, street, community_id), (province, city, district, street),
+                      (province, city, district), (province, city), (province), ());
 
 CREATE OR REPLACE TEMP TABLE indicators AS
-SELECT u.level, u.district, u.street, u.community_id, coalesce(u.community, '') AS community,
+SELECT u.level, u.province, u.city, u.district, u.street, u.community_id, coalesce(u.community, '') AS community,
        u.communities, u.population, u.population_flagged,
        u.registered,
        CAST(u.registered_with_population AS DOUBLE) / nullif(u.population, 0) AS registration_rate,
@@ -143,7 +165,11 @@ SELECT u.level, u.district, u.street, u.community_id, coalesce(u.community, '') 
        cj.meets_registration, cj.meets_per_capita_hours,
        cj.meets_organizations_min, cj.meets_organizations_aim
 FROM unit_sums u
-JOIN unit_distinct d USING (level, district, street, community_id)
-JOIN unit_judgements j USING (level, district, street, community_id)
+JOIN unit_distinct d USING (level, province, city, district, street, community_id)
+JOIN unit_judgements j USING (level, province, city, district, street, community_id)
 LEFT JOIN community_judgements cj ON u.level = 'community' AND cj.community_id = u.community_id,
-     settings s, period p;
+     settings s, period p, scope_top t
+-- The levels up to the scope's top: above it a row would repeat the top one.
+WHERE CASE u.level WHEN 'nation' THEN t.top_level = 'nation'
+                   WHEN 'province' THEN t.top_level <> 'city'
+                   ELSE true END;

@@ -18,7 +18,7 @@
 -- as printed: two communities shown with the same score have the same rank.
 
 CREATE OR REPLACE TEMP VIEW score_components AS
-SELECT i.level, i.district, i.street, i.community_id, i.community,
+SELECT i.level, i.province, i.city, i.district, i.street, i.community_id, i.community,
        coalesce(least(greatest(round(i.registration_rate, 4) / s.registration_target, 0), 1), 0)
            AS c_registration_rate,
        coalesce(least(greatest(round(i.annualized_per_capita_hours, 2) / s.per_capita_target_year, 0), 1), 0)
@@ -35,7 +35,7 @@ FROM indicators i, settings s;
 -- The sums run in the order of the components' names, as the weights are listed.
 CREATE OR REPLACE TEMP TABLE score AS
 WITH weighted AS (
-    SELECT level, district, street, community_id, community,
+    SELECT level, province, city, district, street, community_id, community,
            c_registration_rate, c_per_capita_hours, c_participation_rate, c_category_coverage,
            c_need_resolution_rate, c_organizations,
            weight_category_coverage * c_category_coverage
@@ -54,11 +54,11 @@ WITH weighted AS (
                 ELSE CAST(0 AS DOUBLE) END AS score
     FROM weighted
 )
-SELECT level, district, street, community_id,
+SELECT level, province, city, district, street, community_id,
        c_registration_rate, c_per_capita_hours, c_participation_rate, c_category_coverage,
        c_need_resolution_rate, c_organizations,
        score,
        CASE WHEN level = 'community'
-            THEN rank() OVER (PARTITION BY level, district ORDER BY score DESC NULLS LAST) END
+            THEN rank() OVER (PARTITION BY level, province, city, district ORDER BY score DESC NULLS LAST) END
            AS rank_in_district
 FROM scored;

@@ -31,7 +31,7 @@ WITH registered_before AS (
     WHERE ps.registered_on < p.start_date
     GROUP BY ps.community_id
 )
-SELECT f.district, f.street, f.community_id, f.population,
+SELECT f.province, f.city, f.district, f.street, f.community_id, f.population,
        coalesce(b.registered, 0) AS registered_at_start
 FROM community_facts f
 LEFT JOIN registered_before b ON b.community_id = f.community_id;
@@ -42,17 +42,20 @@ WITH elapsed AS (
                AS elapsed
     FROM period p
 ), start_sums AS (
-    SELECT CASE grouping_id(district, street, community_id)
-               WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district' ELSE 'city' END AS level,
+    SELECT CASE grouping_id(province, city, district, street, community_id)
+               WHEN 0 THEN 'community' WHEN 1 THEN 'street' WHEN 3 THEN 'district'
+               WHEN 7 THEN 'city' WHEN 15 THEN 'province' ELSE 'nation' END AS level,
+           coalesce(province, '') AS province, coalesce(city, '') AS city,
            coalesce(district, '') AS district, coalesce(street, '') AS street,
            coalesce(community_id, -1) AS community_id,
            CAST(sum(registered_at_start) AS BIGINT) AS registered_at_start,
            CAST(sum(registered_at_start) FILTER (WHERE population > 0) AS BIGINT)
                AS registered_at_start_with_population
     FROM progress_start
-    GROUP BY GROUPING SETS ((district, street, community_id), (district, street), (district), ())
+    GROUP BY GROUPING SETS ((province, city, district, street, community_id), (province, city, district, street),
+                      (province, city, district), (province, city), (province), ())
 ), projected AS (
-    SELECT i.level, i.district, i.street, i.community_id, i.community,
+    SELECT i.level, i.province, i.city, i.district, i.street, i.community_id, i.community,
            e.elapsed,
            12 * (1 - e.elapsed) AS remaining_months,
            i.population, i.registered, st.registered_at_start,
@@ -70,8 +73,8 @@ WITH elapsed AS (
                 THEN greatest(0, s.per_capita_target_year - i.per_capita_hours) / nullif(12 * (1 - e.elapsed), 0) END
                AS hours_needed_per_month
     FROM indicators i
-    JOIN unit_sums u USING (level, district, street, community_id)
-    JOIN start_sums st USING (level, district, street, community_id),
+    JOIN unit_sums u USING (level, province, city, district, street, community_id)
+    JOIN start_sums st USING (level, province, city, district, street, community_id),
          elapsed e, settings s
 )
 SELECT *,

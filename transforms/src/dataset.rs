@@ -5,7 +5,8 @@
 //! Combining exports (one per city or province) is what a national rollup does. It is refused
 //! unless every export was pseudonymized with the same key (the same person has the same key
 //! everywhere, so a person counts once), and the same export schema. In the combination:
-//! - a community is one per (district, street, community) path, whichever exports carry it;
+//! - a community is one per (province, city, district, street, community) path, whichever
+//!   exports carry it (an export names its province and city: vbrief.toml `[city]`);
 //! - a row with a key (`k`: a person, a record, a ledger row) is kept once: for a person the
 //!   earliest registration, else the first export's;
 //! - file ids are made distinct per export (`file_id + export × 2^24`).
@@ -18,7 +19,8 @@ use crate::engine::Dialect;
 
 /// The version of the export's layout (tables, columns, types). An engine refuses an export of
 /// another version: export again with the same vbrief.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2: `communities` has `province` and `city` (the levels above the city).
+pub const SCHEMA_VERSION: u32 = 2;
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// What `format` says in every manifest.
 pub const FORMAT: &str = "vbrief-warehouse-parquet";
@@ -105,6 +107,38 @@ pub enum DatasetError {
 #[derive(Debug, Clone)]
 pub struct Dataset {
     pub exports: Vec<(String, Manifest)>,
+    /// Only this province's communities, and what belongs to them (`--province`): the
+    /// province's own briefing from a national combination.
+    pub province: Option<String>,
+}
+
+/// `--data` folders as exports: a local folder without a manifest whose subfolders are
+/// exports (as `vbrief gen --nation` writes one per province) stands for those subfolders, in
+/// name order. Anything else (an export, a URI) is kept as it is.
+pub fn expand_folders(locations: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for location in locations {
+        let path = Path::new(location);
+        if path.join(MANIFEST_FILE).exists() || !path.is_dir() {
+            out.push(location.clone());
+            continue;
+        }
+        let mut inner: Vec<String> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join(MANIFEST_FILE).exists())
+            .map(|p| p.display().to_string())
+            .collect();
+        inner.sort();
+        if inner.is_empty() {
+            out.push(location.clone());
+        } else {
+            out.extend(inner);
+        }
+    }
+    out
 }
 
 impl Dataset {
@@ -153,7 +187,10 @@ impl Dataset {
             }
             exports.push((location, manifest));
         }
-        Ok(Dataset { exports })
+        Ok(Dataset {
+            exports,
+            province: None,
+        })
     }
 
     /// The statements that name every table for the SQL (views over the Parquet files; for a
@@ -163,17 +200,24 @@ impl Dataset {
             Dialect::DuckDb => String::new(),
             Dialect::Spark => spark_sources(&self.exports),
         };
+        // With a province, every table is first named `vbrief_all_<table>`, then the table
+        // itself is the province's part of it (see `scope_sql`).
+        let target = |name: &str| match &self.province {
+            Some(_) => format!("vbrief_all_{name}"),
+            None => name.to_string(),
+        };
         if self.exports.len() == 1 {
             let (location, manifest) = &self.exports[0];
             let i = 0;
             for table in &manifest.tables {
                 sql.push_str(&format!(
                     "CREATE OR REPLACE TEMP VIEW {} AS SELECT {} FROM {};\n",
-                    table.name,
+                    target(&table.name),
                     column_list(table, None),
                     scan(dialect, i, location, table)
                 ));
             }
+            sql.push_str(&self.scope_sql());
             return sql;
         }
         // Each export's tables as they are, with the export's number.
@@ -199,15 +243,22 @@ impl Dataset {
             "CREATE OR REPLACE TEMP TABLE vbrief_community_map AS
              WITH all_communities AS ({}),
              kept AS (
-                 SELECT district, street, community,
+                 SELECT province, city, district, street, community,
                         min(community_id + vbrief_export * {FILE_ID_STRIDE}) AS community_id
-                 FROM all_communities GROUP BY district, street, community)
+                 FROM all_communities GROUP BY province, city, district, street, community)
              SELECT a.vbrief_export, a.community_id AS old_id, CAST(k.community_id AS INTEGER) AS community_id
              FROM all_communities a
-             JOIN kept k ON k.district = a.district AND k.street = a.street AND k.community = a.community;\n",
+             JOIN kept k ON k.province = a.province AND k.city = a.city AND k.district = a.district
+                        AND k.street = a.street AND k.community = a.community;\n",
             union("communities")
         ));
         let first = &self.exports[0].1;
+        let volunteers_by_no = format!(
+            "LEFT JOIN (SELECT volunteer_no, min(k) AS k FROM {}
+                        WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no) n
+               ON t.person_from_no AND n.volunteer_no = t.volunteer_no",
+            target("volunteers")
+        );
         // In TABLES' order: service_records is linked through the combined volunteers.
         for name in TABLES {
             let Some(table) = first.tables.iter().find(|t| t.name == name) else {
@@ -238,9 +289,7 @@ impl Dataset {
                    ON m.vbrief_export = t.vbrief_export AND m.old_id = t.community_id"
             } else if name == "service_records" {
                 // `volunteers` is the combined one (made before, in the manifest's order).
-                "LEFT JOIN (SELECT volunteer_no, min(k) AS k FROM volunteers
-                            WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no) n
-                   ON t.person_from_no AND n.volunteer_no = t.volunteer_no"
+                &volunteers_by_no
             } else {
                 ""
             };
@@ -276,7 +325,40 @@ impl Dataset {
                     union(name)
                 )
             };
-            sql.push_str(&format!("CREATE OR REPLACE TEMP TABLE {name} AS {body};\n"));
+            sql.push_str(&format!(
+                "CREATE OR REPLACE TEMP TABLE {} AS {body};\n",
+                target(name)
+            ));
+        }
+        sql.push_str(&self.scope_sql());
+        sql
+    }
+
+    /// With a province: each table as the province's part of `vbrief_all_<table>`. Its
+    /// communities; the rows of those communities; the service records of their volunteers
+    /// (a record belongs to its volunteer's community). Runs, files and meta as they are.
+    fn scope_sql(&self) -> String {
+        let Some(province) = &self.province else {
+            return String::new();
+        };
+        let first = &self.exports[0].1;
+        let mut sql = String::new();
+        for name in TABLES {
+            let Some(table) = first.tables.iter().find(|t| t.name == name) else {
+                continue;
+            };
+            let filter = if name == "communities" {
+                format!("WHERE province = '{}'", province.replace('\'', "''"))
+            } else if table.columns.iter().any(|c| c.name == "community_id") {
+                "WHERE community_id IN (SELECT community_id FROM communities)".to_string()
+            } else if name == "service_records" {
+                "WHERE person_key IN (SELECT k FROM volunteers)".to_string()
+            } else {
+                String::new()
+            };
+            sql.push_str(&format!(
+                "CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM vbrief_all_{name} {filter};\n"
+            ));
         }
         sql
     }
@@ -379,6 +461,30 @@ fn spark_sources(exports: &[(String, Manifest)]) -> String {
 
 fn spark_source_name(export: usize, table: &TableManifest) -> String {
     format!("vbrief_src{export}_{}", table.name)
+}
+
+/// The provinces the communities of a registered dataset name (before `--province` keeps
+/// one), in name order: what an unknown `--province` is told to choose from.
+pub fn provinces(
+    engine: &dyn crate::Engine,
+    scoped: bool,
+) -> Result<Vec<String>, crate::EngineError> {
+    let table = if scoped {
+        "vbrief_all_communities"
+    } else {
+        "communities"
+    };
+    engine.run(
+        "vbrief (provinces)",
+        &format!(
+            "CREATE OR REPLACE TEMP TABLE vbrief_provinces AS
+             SELECT DISTINCT coalesce(province, '') AS province FROM {table}"
+        ),
+    )?;
+    let conn = engine.fetch(&["vbrief_provinces"])?;
+    let mut stmt = conn.prepare("SELECT province FROM vbrief_provinces ORDER BY province")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 /// An in-memory DuckDB over the exported tables: the DuckDB engine for `--data`.

@@ -1,5 +1,6 @@
 //! Runs the indicator SQL (`transforms/sql/*.sql`, in file order) for a period and returns one
-//! typed row per community, street, district and the city.
+//! typed row per community, street, district and the city (and, for a combination of
+//! several cities, per province and for the nation).
 
 use std::collections::HashMap;
 
@@ -286,10 +287,12 @@ fn read_indicator_rows(conn: &Connection) -> Result<Vec<IndicatorRow>, Indicator
                 communities_meeting_organizations_min, communities_meeting_organizations_aim,
                 communities_meeting_station, meets_registration, meets_per_capita_hours,
                 meets_organizations_min, meets_organizations_aim, score, rank_in_district
+                , province, city
            FROM indicators
-           JOIN score USING (level, district, street, community_id)
-          ORDER BY CASE level WHEN 'community' THEN 0 WHEN 'street' THEN 1 WHEN 'district' THEN 2 ELSE 3 END,
-                   district, street, community, community_id",
+           JOIN score USING (level, province, city, district, street, community_id)
+          ORDER BY CASE level WHEN 'community' THEN 0 WHEN 'street' THEN 1 WHEN 'district' THEN 2
+                              WHEN 'city' THEN 3 WHEN 'province' THEN 4 ELSE 5 END,
+                   province, city, district, street, community, community_id",
     )?;
     let rows = stmt.query_map([], |r| {
         let level: String = r.get(0)?;
@@ -304,6 +307,8 @@ fn read_indicator_rows(conn: &Connection) -> Result<Vec<IndicatorRow>, Indicator
         let meeting = |i: usize| -> duckdb::Result<i64> { r.get(i) };
         let share = |n: i64| round_to(n as f64 / communities.max(1) as f64, 4);
         let mut row = IndicatorRow {
+            province: r.get(48)?,
+            city: r.get(49)?,
             district: r.get(1)?,
             street: r.get(2)?,
             community_id: r.get(3)?,
@@ -368,6 +373,8 @@ impl IndicatorRow {
     pub fn empty() -> IndicatorRow {
         IndicatorRow {
             level: String::new(),
+            province: String::new(),
+            city: String::new(),
             district: String::new(),
             street: String::new(),
             community: String::new(),
@@ -449,11 +456,13 @@ fn read_monthly(conn: &Connection) -> Result<Vec<MonthPoint>, IndicatorError> {
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-type UnitKey = (String, String, String, i32);
+type UnitKey = (String, String, String, String, String, i32);
 
 fn key(r: &IndicatorRow) -> UnitKey {
     (
         r.level.clone(),
+        r.province.clone(),
+        r.city.clone(),
         r.district.clone(),
         r.street.clone(),
         r.community_id,

@@ -32,6 +32,11 @@ pub fn year_to_date(period: &Period) -> Option<Period> {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ProgressRow {
     pub level: String,
+    /// As in `IndicatorRow`: only in a combination of several cities.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub province: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub city: String,
     pub district: String,
     pub street: String,
     pub community: String,
@@ -96,10 +101,11 @@ pub fn compute(
                 registration_target, registrations_needed, registrations_needed_per_month,
                 hours, per_capita_hours_ytd, projected_per_capita_hours,
                 per_capita_target_year, hours_needed_per_month, misses_registration,
-                misses_per_capita_hours
+                misses_per_capita_hours, province, city
            FROM progress
-          ORDER BY CASE level WHEN 'community' THEN 0 WHEN 'street' THEN 1 WHEN 'district' THEN 2 ELSE 3 END,
-                   district, street, community, community_id",
+          ORDER BY CASE level WHEN 'community' THEN 0 WHEN 'street' THEN 1 WHEN 'district' THEN 2
+                              WHEN 'city' THEN 3 WHEN 'province' THEN 4 ELSE 5 END,
+                   province, city, district, street, community, community_id",
     )?;
     let rate = |x: Option<f64>| x.filter(|v| v.is_finite()).map(|v| round_to(v, 4));
     let two = |x: Option<f64>| x.filter(|v| v.is_finite()).map(|v| round_to(v, 2));
@@ -107,6 +113,8 @@ pub fn compute(
         .query_map([], |r| {
             Ok(ProgressRow {
                 level: r.get(0)?,
+                province: r.get(19)?,
+                city: r.get(20)?,
                 district: r.get(1)?,
                 street: r.get(2)?,
                 community: r.get(3)?,

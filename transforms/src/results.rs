@@ -17,13 +17,19 @@ pub struct MonthPoint {
     pub active_volunteers: i64,
 }
 
-/// One unit (community, street, district or city) and every indicator of the data contract
+/// One unit (community, street, district, city, province or the nation) and every indicator of the data contract
 /// (docs/CONTRACT.md §4).
 /// Rates are fractions rounded to 4 decimals, hours are rounded to 2. `None` = not defined
 /// (e.g. a rate whose denominator is zero): an empty CSV cell, `null` in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorRow {
     pub level: String,
+    /// The province and city of the unit: only in a combination of several cities' exports
+    /// (empty, and not written, for one city).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub province: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub city: String,
     pub district: String,
     pub street: String,
     pub community: String,
@@ -119,6 +125,23 @@ impl Indicators {
 
     pub fn city(&self) -> Option<&IndicatorRow> {
         self.level("city").next()
+    }
+
+    /// The level of the whole scope: `city` (one city), `province` (several cities of one
+    /// province) or `nation` (several provinces).
+    pub fn top_level(&self) -> &'static str {
+        if self.level("nation").next().is_some() {
+            "nation"
+        } else if self.level("province").next().is_some() {
+            "province"
+        } else {
+            "city"
+        }
+    }
+
+    /// The row of the whole scope (see [`Indicators::top_level`]).
+    pub fn top(&self) -> Option<&IndicatorRow> {
+        self.level(self.top_level()).next()
     }
 }
 

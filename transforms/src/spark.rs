@@ -112,7 +112,11 @@ fn is_uri(location: &str) -> bool {
 impl SparkEngine {
     /// Connects to `remote` and names the tables of the exports at `data` (checked first: a
     /// manifest each, this schema version, one key).
-    pub fn connect(remote: &str, data: &[String]) -> Result<SparkEngine, EngineError> {
+    pub fn connect(
+        remote: &str,
+        data: &[String],
+        province: Option<&str>,
+    ) -> Result<SparkEngine, EngineError> {
         let shown = shown_remote(remote);
         if !remote.starts_with("sc://") {
             return Err(EngineError::Engine(format!(
@@ -170,7 +174,7 @@ impl SparkEngine {
             constraint_propagation,
             views: Default::default(),
         };
-        let dataset = Dataset::open_with(&locations, |location| {
+        let mut dataset = Dataset::open_with(&locations, |location| {
             if is_uri(location) {
                 engine.read_text(&format!("{location}/{MANIFEST_FILE}"))
             } else {
@@ -182,6 +186,7 @@ impl SparkEngine {
             }
         })
         .map_err(|e| EngineError::Engine(e.to_string()))?;
+        dataset.province = province.map(str::to_string);
         engine.run(
             "vbrief (the exported tables)",
             &dataset.register_sql(Dialect::Spark),

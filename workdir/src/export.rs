@@ -73,7 +73,11 @@ pub fn export_parquet(ws: &Workspace, out: &Path) -> Result<ExportOutcome> {
     ));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| write_error(e.to_string()))?;
-    let result = write_tables(conn, &tmp, &fingerprint);
+    let region = Region {
+        province: ws.config().city.province.clone(),
+        city: ws.config().city.name.clone(),
+    };
+    let result = write_tables(conn, "main", &region, &tmp, &fingerprint);
     let manifest = match result {
         Ok(m) => m,
         Err(e) => {
@@ -81,8 +85,7 @@ pub fn export_parquet(ws: &Workspace, out: &Path) -> Result<ExportOutcome> {
             return Err(e);
         }
     };
-    let text = serde_json::to_string_pretty(&manifest).expect("a manifest serializes");
-    let finish = std::fs::write(tmp.join(MANIFEST_FILE), text + "\n").and_then(|_| {
+    let finish = write_manifest(&tmp, &manifest).and_then(|_| {
         if out.exists() {
             std::fs::remove_dir(out)?;
         }
@@ -105,12 +108,33 @@ pub fn export_parquet(ws: &Workspace, out: &Path) -> Result<ExportOutcome> {
     })
 }
 
-fn write_tables(conn: &duckdb::Connection, dir: &Path, fingerprint: &str) -> Result<Manifest> {
+/// Where a warehouse's communities are, for the levels above the city in a combination
+/// (`communities.province`, `communities.city` of the export): from vbrief.toml `[city]`, for
+/// the tables that do not carry them (a city's warehouse does not).
+pub struct Region {
+    pub province: String,
+    pub city: String,
+}
+
+pub(crate) fn write_manifest(dir: &Path, manifest: &Manifest) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(manifest).expect("a manifest serializes");
+    std::fs::write(dir.join(MANIFEST_FILE), text + "\n")
+}
+
+/// Writes the tables of `schema` (tables or views named as [`TABLES`]) as the export's
+/// Parquet files under `dir`, and returns their manifest.
+pub(crate) fn write_tables(
+    conn: &duckdb::Connection,
+    schema: &str,
+    region: &Region,
+    dir: &Path,
+    fingerprint: &str,
+) -> Result<Manifest> {
     let mut tables = Vec::new();
     for table in TABLES {
         let _t = tracing::info_span!("export", table).entered();
-        let columns = columns_of(conn, table)?;
-        let select: Vec<String> = columns
+        let mut columns = columns_of(conn, schema, table)?;
+        let mut select: Vec<String> = columns
             .iter()
             .map(|(name, ty)| {
                 if ty == "UUID" {
@@ -120,10 +144,25 @@ fn write_tables(conn: &duckdb::Connection, dir: &Path, fingerprint: &str) -> Res
                 }
             })
             .collect();
+        if table == "communities" {
+            for (name, value) in [("province", &region.province), ("city", &region.city)] {
+                let value = format!("'{}'", value.replace('\'', "''"));
+                match columns.iter().position(|(c, _)| c == name) {
+                    Some(i) => select[i] = format!("coalesce({name}, {value}) AS {name}"),
+                    None => {
+                        select.push(format!("{value} AS {name}"));
+                        columns.push((name.to_string(), "VARCHAR".to_string()));
+                    }
+                }
+            }
+        }
+        let table = format!("{schema}.{table}");
+        let table = table.as_str();
         let rows: i64 =
             conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-        let table_dir = dir.join(table);
-        let (partitioned_by, query, options) = match partition_of(table) {
+        let name = table.rsplit('.').next().unwrap_or(table);
+        let table_dir = dir.join(name);
+        let (partitioned_by, query, options) = match partition_of(name) {
             // An empty table is still written (one file with its columns), unpartitioned, so
             // every engine finds its schema.
             Some((column, date)) if rows > 0 => (
@@ -157,7 +196,7 @@ fn write_tables(conn: &duckdb::Connection, dir: &Path, fingerprint: &str) -> Res
         ))?;
         let files = file_manifests(conn, dir, &table_dir)?;
         tables.push(TableManifest {
-            name: table.to_string(),
+            name: name.to_string(),
             rows: rows as u64,
             partitioned_by,
             columns: columns
@@ -181,13 +220,17 @@ fn write_tables(conn: &duckdb::Connection, dir: &Path, fingerprint: &str) -> Res
 }
 
 /// The warehouse table's columns and types, in order.
-fn columns_of(conn: &duckdb::Connection, table: &str) -> Result<Vec<(String, String)>> {
+fn columns_of(
+    conn: &duckdb::Connection,
+    schema: &str,
+    table: &str,
+) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare(
         "SELECT column_name, data_type FROM information_schema.columns
-          WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
+          WHERE table_name = ? AND table_schema = ? ORDER BY ordinal_position",
     )?;
     let columns = stmt
-        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([table, schema], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<std::result::Result<Vec<(String, String)>, _>>()?;
     for (name, ty) in &columns {
         if ty.contains("HUGEINT") || ty.starts_with('U') && ty != "UUID" {

@@ -68,7 +68,13 @@ impl StatusList {
 #[derive(Debug, Clone)]
 pub enum Change {
     /// 城市名称 and 发文单位.
-    City { name: String, office: String },
+    /// The city's name and office; `province` (None: left as it is; may be empty) is what a
+    /// Parquet export names as the province.
+    City {
+        name: String,
+        office: String,
+        province: Option<String>,
+    },
     /// A target's value and where it comes from (`key`: registration_rate, per_capita_hours,
     /// organizations_min, organizations_aim, station_coverage).
     Target {
@@ -271,7 +277,11 @@ type Edits = Vec<(String, String, String)>;
 fn edit(doc: &mut DocumentMut, change: &Change) -> Result<Edits, SettingsError> {
     let mut edits = Edits::new();
     match change {
-        Change::City { name, office } => {
+        Change::City {
+            name,
+            office,
+            province,
+        } => {
             for (key, text) in [("name", name), ("office", office)] {
                 let text = text.trim();
                 if text.is_empty() {
@@ -282,6 +292,11 @@ fn edit(doc: &mut DocumentMut, change: &Change) -> Result<Edits, SettingsError> 
                 }
                 let old = set(table(doc, &["city"]), key, Value::from(text));
                 edits.push((format!("city.{key}"), old, text.to_string()));
+            }
+            if let Some(province) = province {
+                let text = province.trim();
+                let old = set(table(doc, &["city"]), "province", Value::from(text));
+                edits.push(("city.province".to_string(), old, text.to_string()));
             }
         }
         Change::Target { key, value, source } => {
@@ -540,6 +555,7 @@ mod tests {
                 Change::City {
                     name: "青山市".into(),
                     office: "青山市文明办".into(),
+                    province: Some("青山省".into()),
                 },
                 Change::Target {
                     key: "per_capita_hours".into(),
@@ -560,18 +576,20 @@ mod tests {
         let config = Config::parse(&text, "t").unwrap();
         assert_eq!(config.targets.per_capita_hours.value, 30.0);
         assert_eq!(config.city.office, "青山市文明办");
+        assert_eq!(config.city.province, "青山省");
         let whats: Vec<&str> = log.iter().map(|e| e.what.as_str()).collect();
         assert_eq!(
             whats,
             [
                 "city.name",
                 "city.office",
+                "city.province",
                 "targets.per_capita_hours.value",
                 "targets.per_capita_hours.source"
             ]
         );
-        assert_eq!((log[2].old.as_str(), log[2].new.as_str()), ("25", "30"));
-        assert_eq!(change_log(dir.path(), 10).len(), 4);
+        assert_eq!((log[3].old.as_str(), log[3].new.as_str()), ("25", "30"));
+        assert_eq!(change_log(dir.path(), 10).len(), 5);
         let backups = std::fs::read_dir(dir.path().join(BACKUP_DIR))
             .unwrap()
             .count();

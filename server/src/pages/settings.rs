@@ -261,6 +261,7 @@ fn error_field(key: &str) -> String {
         ("score", "weights"),
         ("city.name", "city_name"),
         ("city.office", "city_office"),
+        ("city.province", "city_province"),
         ("city", "city_name"),
     ] {
         if key.starts_with(prefix) {
@@ -425,6 +426,7 @@ fn changes_of(config: &domain::Config, fields: &Fields) -> Result<Vec<Change>, (
         "city" => vec![Change::City {
             name: need("city_name", "city_name", "城市名称")?,
             office: need("city_office", "city_office", "发文单位")?,
+            province: Some(field(fields, "city_province").to_string()),
         }],
         "targets" => target_changes(config, fields)?,
         "stars" => {
@@ -582,6 +584,7 @@ async fn setup_post(
     changes.push(Change::City {
         name: field(&fields, "city_name").to_string(),
         office: field(&fields, "city_office").to_string(),
+        province: None,
     });
     match target_changes(&config, &fields) {
         Ok(t) => changes.extend(t),
