@@ -442,7 +442,7 @@ fn bad_inputs_fail_in_one_line_and_write_nothing() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+        text.replace("\"schema_version\": 2", "\"schema_version\": 99"),
     )
     .unwrap();
     one_line_failure(on_spark(&remote, &data, "x3"), "99", "x3");
@@ -492,4 +492,29 @@ fn the_screening_lists_the_same_records_on_duckdb_and_on_spark() {
         assert_eq!(warehouse["communities"], other["communities"]);
         assert_eq!(warehouse["records"], other["records"]);
     }
+}
+
+#[test]
+fn a_national_set_gives_the_same_outputs_at_every_level_on_duckdb_and_on_spark() {
+    let env = Env::new();
+    let data = env.path().join("nation");
+    // 1/20,000 of the nation: 31 province exports, 12,000 volunteers, 268,000 records.
+    env.run(&[
+        "gen",
+        "--nation",
+        "0.00005",
+        "--out",
+        data.to_str().unwrap(),
+    ])
+    .code(0);
+    report_on(&env, "duckdb", &[&data], "2025", "duckdb").code(0);
+    report_on(&env, "spark", &[&data], "2025", "spark").code(0);
+    let (duckdb, spark) = (env.path().join("duckdb"), env.path().join("spark"));
+    for level in ["province", "nation"] {
+        assert!(
+            duckdb.join(format!("indicators/{level}.csv")).exists(),
+            "{level}.csv"
+        );
+    }
+    assert_same_outputs(&duckdb, &spark);
 }

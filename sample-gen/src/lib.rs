@@ -3,6 +3,7 @@
 //! larger counts, data sets for benchmarks. `manifest.json` beside the files says how many of
 //! each defect were planted, so tests can check that every row meets the right fate.
 
+pub mod nation;
 mod plant;
 mod rng;
 mod shape;

@@ -5,6 +5,9 @@ use crate::exit;
 use sample_gen::{generate, GenSpec, Shape};
 
 pub fn run(args: &GenArgs) -> anyhow::Result<u8> {
+    if let Some(fraction) = args.nation {
+        return nation(args, fraction);
+    }
     if args.plant_screening > 0.0 && args.shape != "2.0" {
         anyhow::bail!(
             "--plant-screening 需要 --shape 2.0（核查规则要用开始/结束时间和录入日期）(needs --shape 2.0: the rules read start and end times and 录入日期)"
@@ -41,5 +44,29 @@ pub fn run(args: &GenArgs) -> anyhow::Result<u8> {
             truth.display()
         );
     }
+    Ok(exit::OK)
+}
+
+/// `--nation F`: one Parquet export per province (see `workdir::national`).
+fn nation(args: &GenArgs, fraction: f64) -> anyhow::Result<u8> {
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        anyhow::bail!(
+            "--nation: 请写 0 到 1 之间的比例，如 0.001 (a fraction of the nation, e.g. 0.001)"
+        );
+    }
+    let outcome = workdir::national::generate(&args.out, fraction, args.seed)?;
+    println!(
+        "已生成 generated {} 个省级导出 province exports in {} ({:.1} MB of Parquet): {} communities, {} volunteers, {} records",
+        outcome.exports.len(),
+        args.out.display(),
+        outcome.bytes as f64 / 1e6,
+        outcome.communities,
+        outcome.volunteers,
+        outcome.records
+    );
+    println!(
+        "合并计算 report on all of them: vbrief report --data {} --period 2025 --out OUT",
+        args.out.display()
+    );
     Ok(exit::OK)
 }

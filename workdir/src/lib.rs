@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod check;
 pub mod export;
+pub mod national;
 pub mod report;
 pub mod screen;
 pub mod settings;
