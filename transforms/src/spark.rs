@@ -89,6 +89,17 @@ fn preflight(remote: &str) -> Result<(), String> {
 /// A Spark error in one line: its class and the first line of the server's message (the
 /// rest is the query plan).
 fn spark_message(e: &spark_connect::SparkError) -> String {
+    // A statement that runs longer than the server's reattachable stream lasts (2 minutes by
+    // default) has its answer stream ended by the server for the client to resume it; the
+    // Rust client (4.2.0) does not resume, and a checkpoint then reads as having no result.
+    if e.message.contains("no CheckpointCommandResult") {
+        return format!(
+            "Spark Connect 服务器在语句完成前结束了应答流（默认 2 分钟），本客户端不会续接：请在 Connect 服务器上设置 \
+             {STREAM_DURATION}=0 后重试 (the server ended the answer stream of a statement that ran past its \
+             stream duration, and this client does not reattach: start the Connect server with \
+             --conf {STREAM_DURATION}=0)"
+        );
+    }
     let first = e
         .message
         .lines()
@@ -102,6 +113,9 @@ fn spark_message(e: &spark_connect::SparkError) -> String {
     };
     one_line(&line)
 }
+
+/// The Connect server's limit on one answer stream (scripts/spark sets it to 0: unlimited).
+pub const STREAM_DURATION: &str = "spark.connect.execute.reattachable.senderMaxStreamDuration";
 
 /// A location a Spark server reads itself (`hdfs://`, `s3a://`, …), rather than a folder of
 /// this machine.
@@ -406,5 +420,15 @@ mod tests {
         );
         assert_eq!(shown_remote("sc://127.0.0.1:15002"), "sc://127.0.0.1:15002");
         assert!(!shown_remote("sc://h/;TOKEN=abc").contains("abc"));
+    }
+
+    #[test]
+    fn a_stream_ended_by_the_server_says_which_setting_to_change() {
+        let e = spark_connect::SparkError::connect_msg(
+            "checkpoint: server returned no CheckpointCommandResult",
+        );
+        assert!(spark_message(&e).contains(&format!("{STREAM_DURATION}=0")));
+        let other = spark_connect::SparkError::connect_msg("something else");
+        assert!(!spark_message(&other).contains(STREAM_DURATION));
     }
 }
