@@ -16,17 +16,21 @@
 --
 -- The score is rounded here, not when it is formatted, because the rank is taken on the score
 -- as printed: two communities shown with the same score have the same rank.
+-- Rounding is written round(x * 10^n) / 10^n, as the Rust side rounds what it prints: the same
+-- double on both engines. round(x, n) differs between them at a tie: Spark rounds the
+-- double's exact value (46.149999... to 46.1), DuckDB rounds x * 10 (461.5, to 46.2); one
+-- community of 6,000 at 1/100 of the nation scored 46.1 on Spark and 46.2 on DuckDB.
 
 CREATE OR REPLACE TEMP VIEW score_components AS
 SELECT i.level, i.province, i.city, i.district, i.street, i.community_id, i.community,
-       coalesce(least(greatest(round(i.registration_rate, 4) / s.registration_target, 0), 1), 0)
+       coalesce(least(greatest(round(i.registration_rate * 10000) / 10000 / s.registration_target, 0), 1), 0)
            AS c_registration_rate,
-       coalesce(least(greatest(round(i.annualized_per_capita_hours, 2) / s.per_capita_target_year, 0), 1), 0)
+       coalesce(least(greatest(round(i.annualized_per_capita_hours * 100) / 100 / s.per_capita_target_year, 0), 1), 0)
            AS c_per_capita_hours,
-       coalesce(least(greatest(round(i.participation_rate, 4), 0), 1), 0) AS c_participation_rate,
-       coalesce(least(greatest(round(i.category_coverage, 4), 0), 1), 0) AS c_category_coverage,
-       coalesce(least(greatest(round(i.need_resolution_rate, 4), 0), 1), 0) AS c_need_resolution_rate,
-       coalesce(least(greatest(round(i.organizations_per_community, 2) / s.organizations_aim, 0), 1), 0)
+       coalesce(least(greatest(round(i.participation_rate * 10000) / 10000, 0), 1), 0) AS c_participation_rate,
+       coalesce(least(greatest(round(i.category_coverage * 10000) / 10000, 0), 1), 0) AS c_category_coverage,
+       coalesce(least(greatest(round(i.need_resolution_rate * 10000) / 10000, 0), 1), 0) AS c_need_resolution_rate,
+       coalesce(least(greatest(round(i.organizations_per_community * 100) / 100 / s.organizations_aim, 0), 1), 0)
            AS c_organizations,
        s.weight_category_coverage, s.weight_need_resolution_rate, s.weight_organizations,
        s.weight_participation_rate, s.weight_per_capita_hours, s.weight_registration_rate
@@ -50,7 +54,7 @@ WITH weighted AS (
     FROM score_components
 ), scored AS (
     SELECT *,
-           CASE WHEN weight_total > 0 THEN round(weighted_sum / weight_total * 100, 1)
+           CASE WHEN weight_total > 0 THEN round(weighted_sum / weight_total * 100 * 10) / 10
                 ELSE CAST(0 AS DOUBLE) END AS score
     FROM weighted
 )
