@@ -6,7 +6,8 @@
 #               workers on 127.0.0.1 (scripts/spark, VBRIEF_SPARK_WORKERS=N, 1 core and
 #               $VBRIEF_SPARK_EXECUTOR_MEMORY each), the cluster restarted before each run
 # For each: wall time, peak memory (vbrief's; for Spark plus the server's and every executor's
-# JVM, VmHWM), and for Spark the bytes written to shuffles (summed from Spark's event log).
+# JVM, VmHWM), for Spark the bytes written to shuffles (summed from Spark's event log), and
+# the slowest phases of each run (VBRIEF_TIMINGS).
 # The reports' CSVs, every level from community to nation, are compared cell by cell.
 #
 #   bench/national.sh --fraction 0.001              # 1/1000 of the nation, 1 and 2 workers
@@ -29,6 +30,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+command -v zstd >/dev/null || { echo "needs zstd, to read Spark's event log (apt-get install zstd)" >&2; exit 1; }
 
 . "$ROOT/bench/lib.sh"   # timed, median, vbrief_binary, same_figures
 vbrief_binary "$ROOT"
@@ -49,8 +51,14 @@ fi
 printf "== the set: %s, %.1f MiB of Parquet in %s exports\n" "$SET" \
     "$(echo "$(du -sb "$SET" | cut -f1) / 1048576" | bc -l)" "$(ls "$SET" | wc -l)"
 
+# The slowest phases of a run (VBRIEF_TIMINGS lines on stderr).
+slowest() { grep '^\[timing\]' "$1" | awk '{ print $NF "\t" $0 }' | sort -g -r | cut -f2- \
+    | awk -v n="${2:-6}" 'NR <= n { print "        " $0 }'; }
+export VBRIEF_TIMINGS=1
+
 read -r w _ r < <(timed "$OUT/duckdb.log" "$VBRIEF" report --data "$SET" --period "$PERIOD" --out "$OUT/duckdb")
 printf "   %-10s wall %8.1f s  peak %7.0f MiB\n" duckdb "$w" "$((r / 1024))"
+slowest "$OUT/duckdb.log.err"
 RESULTS=("duckdb $w $((r / 1024)) -")
 base=$w
 
@@ -65,7 +73,8 @@ for n in $WORKERS; do
         jvm=$((jvm + $(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")))
     done
     "$ROOT/scripts/spark" stop >/dev/null
-    shuffle=$(cat "$events"/* | python3 -c '
+    # Spark 4 writes the event log as a folder of zstd files.
+    shuffle=$(find "$events" -type f -name 'events_*' -exec zstd -dcf {} + | python3 -c '
 import json, sys
 total = 0
 for line in sys.stdin:
@@ -76,6 +85,7 @@ for line in sys.stdin:
 print(total)')
     printf "   %-10s wall %8.1f s  (%5.1f× duckdb)  peak %7.0f MiB  shuffle %.0f MiB\n" "spark-${n}w" "$w" \
         "$(echo "$w / $base" | bc -l)" "$(((r + jvm) / 1024))" "$(echo "$shuffle / 1048576" | bc -l)"
+    slowest "$OUT/spark-$n.log.err"
     RESULTS+=("spark-${n}w $w $(((r + jvm) / 1024)) $((shuffle / 1048576))")
 done
 
@@ -84,4 +94,8 @@ printf '   %s\n' "${RESULTS[@]}"
 reports=("$OUT/duckdb")
 for n in $WORKERS; do reports+=("$OUT/spark-$n"); done
 same_figures "${reports[@]}"
+# The runs' phase timings are kept beside the set (the reports are not).
+LOGS="$SET.logs/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$LOGS" && cp "$OUT"/*.err "$LOGS"/
+echo "   phase timings kept in $LOGS"
 rm -rf "$OUT"
