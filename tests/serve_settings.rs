@@ -511,3 +511,44 @@ fn https_with_the_office_certificate_and_a_secure_cookie() {
     let r = server.request("GET", "/login", &[], b"");
     assert_ne!(r.status, 200);
 }
+
+#[test]
+fn the_page_after_saving_the_city_shows_it_while_an_import_still_runs() {
+    let server = started_with_config();
+    let cookie = server.sign_in();
+    let csrf = server.csrf(&cookie);
+    assert!(server.get(&cookie, "/").body.contains("请先完成设置"));
+    // An import keeps the worker busy, so the figures' refresh after the save waits behind it.
+    let files: Vec<(&str, Vec<u8>)> = [
+        "01_人口台账.xlsx",
+        "02_志愿者注册信息_青山区.csv",
+        "03_志愿者注册信息_其他区县.xlsx",
+        "04_服务时长记录_2024.xlsx",
+        "05_服务时长记录_2025.xlsx",
+    ]
+    .iter()
+    .map(|name| (*name, sample(name)))
+    .collect();
+    let id = job_id(&server.upload(&cookie, &csrf, &files));
+    let version = field_value(&server.get(&cookie, "/settings").body, "version");
+    let r = post_form(
+        &server,
+        &cookie,
+        "/settings",
+        &encode(&[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("action", "city"),
+            ("city_name", "青山市"),
+            ("city_office", "青山市文明办"),
+            ("city_province", "青山省"),
+        ]),
+    );
+    assert!(r.status < 400, "{} {}", r.status, r.body);
+    // The next page already knows the city: no set-up asked for again.
+    let overview = server.get(&cookie, "/").body;
+    assert!(!overview.contains("请先完成设置"), "{overview}");
+    server.wait_job(&cookie, id);
+    let config = std::fs::read_to_string(server.dir.path().join("vbrief.toml")).unwrap();
+    assert!(config.contains("province = \"青山省\""), "{config}");
+}

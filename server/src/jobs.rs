@@ -200,6 +200,20 @@ impl Jobs {
         self.shared.view.read().expect("view lock").clone()
     }
 
+    /// After the settings were saved: the view's city, office and whether set-up is still
+    /// needed follow the file at once (the figures follow when the worker's refresh is done),
+    /// so the page shown right after saving does not ask for the set-up just completed.
+    pub fn settings_saved(&self) {
+        let path = self.workdir().join(workdir::CONFIG_FILE);
+        let Ok(config) = domain::Config::load(&path) else {
+            return;
+        };
+        let mut view = self.shared.view.write().expect("view lock");
+        let mut updated = (**view).clone();
+        crate::view::set_city(&mut updated, &config.city);
+        *view = Arc::new(updated);
+    }
+
     pub fn job(&self, id: usize) -> Option<JobInfo> {
         self.shared
             .jobs

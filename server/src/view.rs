@@ -49,17 +49,20 @@ pub struct FileFacts {
     pub quarantined: u64,
 }
 
+/// The city's name and office in `view`, and whether the set-up is still needed (either is
+/// still the sample's).
+pub fn set_city(view: &mut FolderView, city: &domain::config::City) {
+    let default_city = domain::config::City::default();
+    view.setup_needed = city.name == default_city.name || city.office == default_city.office;
+    view.city = city.name.clone();
+    view.office = city.office.clone();
+}
+
 /// The view of `dir` now (an empty one when it has no warehouse yet).
 pub fn compute(dir: &Path) -> Result<FolderView, String> {
     let ws = workdir::Workspace::open(dir).map_err(|e| e.to_string())?;
-    let default_city = domain::config::City::default();
-    let city = &ws.config().city;
-    let setup = FolderView {
-        setup_needed: city.name == default_city.name || city.office == default_city.office,
-        city: city.name.clone(),
-        office: city.office.clone(),
-        ..FolderView::default()
-    };
+    let mut setup = FolderView::default();
+    set_city(&mut setup, &ws.config().city);
     let Some(snapshot) = workdir::snapshot::snapshot(&ws).map_err(|e| e.to_string())? else {
         return Ok(setup);
     };

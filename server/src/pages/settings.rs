@@ -287,6 +287,7 @@ async fn save(app: &AppState, version: &str, changes: Vec<Change>) -> Result<usi
     match result {
         Ok(log) => {
             if !log.is_empty() {
+                app.jobs.settings_saved();
                 // Figures, checks and cached results follow the new settings.
                 app.jobs.refresh();
             }
