@@ -48,12 +48,15 @@ fn number(row: &HashMap<String, String>, column: &str) -> f64 {
         .unwrap_or_else(|_| panic!("{column} = {:?}", row[column]))
 }
 
-fn manifest_rows(export: &Path, table: &str) -> u64 {
+/// The tables of an export's manifest.json.
+fn manifest_tables(export: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(export.join("manifest.json")).unwrap();
     let m: serde_json::Value = serde_json::from_str(&text).unwrap();
-    m["tables"]
-        .as_array()
-        .unwrap()
+    m["tables"].as_array().unwrap().clone()
+}
+
+fn manifest_rows(export: &Path, table: &str) -> u64 {
+    manifest_tables(export)
         .iter()
         .find(|t| t["name"] == table)
         .unwrap()["rows"]
@@ -86,11 +89,7 @@ fn a_national_set_is_one_export_per_province_and_the_same_for_the_same_seed() {
     for e in &exports {
         let name = e.file_name().unwrap();
         let checksums = |dir: &Path| -> Vec<String> {
-            let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
-            let m: serde_json::Value = serde_json::from_str(&text).unwrap();
-            m["tables"]
-                .as_array()
-                .unwrap()
+            manifest_tables(dir)
                 .iter()
                 .flat_map(|t| t["files"].as_array().unwrap().clone())
                 .map(|f| f["blake3"].as_str().unwrap().to_string())

@@ -482,7 +482,8 @@ fn compared_units(
 ) -> (String, String, Vec<UnitLine>, Option<UnitLine>) {
     match district {
         None => {
-            let (level, kind): (&str, &str) = match indicators.top_level() {
+            let top_level = indicators.top_level();
+            let (level, kind): (&str, &str) = match top_level {
                 "nation" => ("province", "省份"),
                 "province" => ("city", "地市"),
                 _ => ("district", "区县"),
@@ -493,7 +494,7 @@ fn compared_units(
                     let name = match level {
                         "province" => r.province.clone(),
                         "city" => r.city.clone(),
-                        _ if indicators.top_level() != "city" => {
+                        _ if top_level != "city" => {
                             format!("{}{}", r.city, r.district)
                         }
                         _ => r.district.clone(),

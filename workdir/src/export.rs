@@ -50,13 +50,7 @@ pub fn export_parquet(ws: &Workspace, out: &Path) -> Result<ExportOutcome> {
         path: out.display().to_string(),
         detail,
     };
-    if out.exists()
-        && std::fs::read_dir(out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(WorkdirError::ExportExists(out.display().to_string()));
-    }
+    refuse_non_empty(out)?;
     let conn = ws.warehouse()?;
     let fingerprint = ws.key()?.fingerprint();
     let parent = out
@@ -106,6 +100,18 @@ pub fn export_parquet(ws: &Workspace, out: &Path) -> Result<ExportOutcome> {
         manifest,
         bytes,
     })
+}
+
+/// An export is written only into a new or empty folder.
+pub(crate) fn refuse_non_empty(out: &Path) -> Result<()> {
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(WorkdirError::ExportExists(out.display().to_string()));
+    }
+    Ok(())
 }
 
 /// Where a warehouse's communities are, for the levels above the city in a combination

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use duckdb::{params, Connection};
 use sample_gen::nation::{self, NationCommunity, PROVINCES};
 
-use crate::export::{write_manifest, write_tables, Region};
+use crate::export::{refuse_non_empty, write_manifest, write_tables, Region};
 use crate::{Result, WorkdirError};
 
 /// What `generate` wrote: one export per province.
@@ -51,13 +51,7 @@ pub fn generate(out: &Path, fraction: f64, seed: u64) -> Result<NationOutcome> {
         path: out.display().to_string(),
         detail,
     };
-    if out.exists()
-        && std::fs::read_dir(out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(WorkdirError::ExportExists(out.display().to_string()));
-    }
+    refuse_non_empty(out)?;
     std::fs::create_dir_all(out).map_err(|e| write_error(e.to_string()))?;
     let communities = nation::communities(fraction, seed);
     let scratch = out.join(".vbrief-gen.duckdb");
