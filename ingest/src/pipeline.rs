@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use duckdb::{params, Connection};
 
-use crate::batch::to_record_batch;
+use crate::batch::StagedColumns;
 use crate::community::{ledger_key, normalize_community, CommunityEntry, CommunityIndex};
 use crate::config::Config;
 use crate::header::{
@@ -1409,18 +1409,18 @@ fn prepare_batch(
     batch: Vec<Result<Row, ReadError>>,
 ) -> Prepared {
     let mut fates = Vec::with_capacity(batch.len());
-    let mut values = Vec::with_capacity(batch.len());
+    let mut staged = StagedColumns::new(schema, batch.len());
     let mut error = None;
     for row in batch {
         match row {
-            Ok(row) => fates.push(prepare(plan, ctx, row, &mut values)),
+            Ok(row) => fates.push(prepare(plan, ctx, row, &mut staged)),
             Err(e) => {
                 error = Some(e.to_string());
                 break;
             }
         }
     }
-    let staged = (!values.is_empty()).then(|| to_record_batch(schema, &values));
+    let staged = staged.finish();
     Prepared {
         number,
         fates,
@@ -1429,13 +1429,13 @@ fn prepare_batch(
     }
 }
 
-/// Classifies one row and, if it is data, prepares its staged values (pushed to `staged`) or
+/// Classifies one row and, if it is data, prepares its staged values (written to `staged`) or
 /// its quarantine entry.
 fn prepare(
     plan: &PlannedSheet,
     ctx: &RowContext<'_>,
     row: Row,
-    staged: &mut Vec<Vec<duckdb::types::Value>>,
+    staged: &mut StagedColumns,
 ) -> Fate {
     if row.cells.iter().all(Cell::is_blank) {
         return Fate::Blank;
@@ -1460,16 +1460,13 @@ fn prepare(
     if plan.map.kind == SourceKind::Communities {
         return Fate::Ledger(row);
     }
-    match prepare_row(ctx, row.number, &row.cells) {
-        Ok(row_staged) => {
-            staged.push(row_staged.values);
-            match row_staged.unless_found {
-                None => Fate::Staged,
-                Some(rejection) => {
-                    Fate::StagedUnlessFound(row.number, rejection, ctx.whose(&row.cells))
-                }
+    match prepare_row(ctx, row.number, &row.cells, staged) {
+        Ok(row_staged) => match row_staged.unless_found {
+            None => Fate::Staged,
+            Some(rejection) => {
+                Fate::StagedUnlessFound(row.number, rejection, ctx.whose(&row.cells))
             }
-        }
+        },
         Err(rejection) => Fate::Quarantined(row.number, rejection, ctx.whose(&row.cells)),
     }
 }

@@ -6,7 +6,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
 use duckdb::{params, Appender};
 
-use crate::batch::staging_schema;
+use crate::batch::{staging_schema, StagedColumns};
 use crate::community::{CommunityIndex, Match};
 use crate::config::Config;
 use crate::header::ColumnMap;
@@ -38,14 +38,18 @@ pub struct Rejection {
 pub struct Stage<'conn> {
     /// The sheet's kind's staging table (`stg_population` for the communities ledger).
     pub rows: Appender<'conn>,
-    /// Its columns, for [`crate::batch::to_record_batch`].
+    /// Its columns, for [`crate::batch::StagedColumns`].
     pub schema: SchemaRef,
     quarantine: Appender<'conn>,
 }
 
-/// A row's values for its staging table (see [`prepare_row`]).
-macro_rules! values {
-    ($($v:expr),* $(,)?) => { vec![$(Value::from($v)),*] };
+/// Writes a row's values into its staging columns, in the table's column order (see
+/// [`prepare_row`]). Only after every check of the row has passed: a row is written whole.
+macro_rules! stage {
+    ($out:expr; $($v:expr),* $(,)?) => {{
+        $($out.put(Value::from($v));)*
+        $out.end_row();
+    }};
 }
 
 impl<'conn> Stage<'conn> {
@@ -57,7 +61,7 @@ impl<'conn> Stage<'conn> {
         })
     }
 
-    /// Appends prepared rows (a batch from [`crate::batch::to_record_batch`]).
+    /// Appends prepared rows (a batch of [`crate::batch::StagedColumns`]).
     pub fn append_batch(&mut self, batch: RecordBatch) -> duckdb::Result<()> {
         self.rows.append_record_batch(batch)
     }
@@ -577,42 +581,36 @@ pub fn ledger_row(ctx: &RowContext<'_>, cells: &[Cell]) -> Result<LedgerRow, Rej
     })
 }
 
-/// A row prepared for its staging table.
+/// A row written to its staging columns.
 pub struct StagedRow {
-    /// Its values, in the staging table's column order.
-    pub values: Vec<Value>,
     /// For a record that names a document number to be looked up at the merge: the
     /// quarantine entry it keeps if no registered person holds the number (staged with it, and
     /// removed at the merge when the number is found).
     pub unless_found: Option<Rejection>,
 }
 
-impl From<Vec<Value>> for StagedRow {
-    fn from(values: Vec<Value>) -> StagedRow {
-        StagedRow {
-            values,
-            unless_found: None,
-        }
-    }
-}
-
-/// The values of a row of any kind but the communities ledger, in its staging table's column
-/// order, or why it goes to quarantine. Pure (no warehouse access): rows are prepared on
-/// several threads while the loading thread appends.
-pub fn prepare_row(ctx: &RowContext<'_>, row: u64, cells: &[Cell]) -> Result<StagedRow, Rejection> {
+/// Writes the values of a row of any kind but the communities ledger to `out` (its staging
+/// table's columns), or says why it goes to quarantine (then nothing is written). Pure (no
+/// warehouse access): rows are prepared on several threads while the loading thread appends.
+pub fn prepare_row(
+    ctx: &RowContext<'_>,
+    row: u64,
+    cells: &[Cell],
+    out: &mut StagedColumns,
+) -> Result<StagedRow, Rejection> {
     let f = ctx.file_id;
     let r = row as i64;
-    let values = match ctx.map.kind {
+    match ctx.map.kind {
         SourceKind::Communities => unreachable!("ledger rows are staged by the pipeline"),
-        SourceKind::Volunteers => prepare_volunteer(ctx, cells, f, r),
-        SourceKind::ServiceRecords => return prepare_service_record(ctx, cells, f, r),
-        SourceKind::Organizations => prepare_organization(ctx, cells, f, r),
-        SourceKind::Activities => prepare_activity(ctx, cells, f, r),
-        SourceKind::Stations => prepare_station(ctx, cells, f, r),
-        SourceKind::Needs => prepare_need(ctx, cells, f, r),
-        SourceKind::Trainings => prepare_training(ctx, cells, f, r),
-    };
-    values.map(StagedRow::from)
+        SourceKind::Volunteers => prepare_volunteer(ctx, cells, f, r, out),
+        SourceKind::ServiceRecords => return prepare_service_record(ctx, cells, f, r, out),
+        SourceKind::Organizations => prepare_organization(ctx, cells, f, r, out),
+        SourceKind::Activities => prepare_activity(ctx, cells, f, r, out),
+        SourceKind::Stations => prepare_station(ctx, cells, f, r, out),
+        SourceKind::Needs => prepare_need(ctx, cells, f, r, out),
+        SourceKind::Trainings => prepare_training(ctx, cells, f, r, out),
+    }?;
+    Ok(StagedRow { unless_found: None })
 }
 
 /// A volunteer registration (志愿者注册信息).
@@ -621,7 +619,8 @@ fn prepare_volunteer(
     cells: &[Cell],
     f: i32,
     r: i64,
-) -> Result<Vec<Value>, Rejection> {
+    out: &mut StagedColumns,
+) -> Result<(), Rejection> {
     let masked = ctx.text(cells, Field::Name).and_then(|n| mask_name(&n));
     let with_name = |mut e: Rejection| {
         e.masked_name = masked.clone();
@@ -647,7 +646,7 @@ fn prepare_volunteer(
     } else {
         None
     };
-    Ok(values![
+    stage!(out;
         person.key,
         ctx.text(cells, Field::VolunteerNo).map(compact_owned),
         masked,
@@ -661,7 +660,8 @@ fn prepare_volunteer(
         r,
         ctx.text(cells, Field::Verification),
         person.document_key
-    ])
+    );
+    Ok(())
 }
 
 /// A service-hour record (服务时长记录).
@@ -670,6 +670,7 @@ fn prepare_service_record(
     cells: &[Cell],
     f: i32,
     r: i64,
+    out: &mut StagedColumns,
 ) -> Result<StagedRow, Rejection> {
     let (person, document_key, unless_found) = match ctx.record_person(cells)? {
         RecordPerson::Known(p) => (Some(p), None, None),
@@ -718,7 +719,7 @@ fn prepare_service_record(
     let entered = ctx.date(cells, Field::EnteredOn).ok().flatten();
     // The staging table's last column, `document_key`, is staging only (see
     // `warehouse::create_staging`).
-    let values = values![
+    stage!(out;
         k,
         record_no,
         person.as_ref().map(|p| p.key),
@@ -735,11 +736,8 @@ fn prepare_service_record(
         end.map(timestamp_value),
         entered.map(date_value),
         document_key
-    ];
-    Ok(StagedRow {
-        values,
-        unless_found,
-    })
+    );
+    Ok(StagedRow { unless_found })
 }
 
 /// When a record was served: its date, hours, and its start and end when the export gives them.
@@ -829,12 +827,13 @@ fn prepare_organization(
     cells: &[Cell],
     f: i32,
     r: i64,
-) -> Result<Vec<Value>, Rejection> {
+    out: &mut StagedColumns,
+) -> Result<(), Rejection> {
     let name = ctx.required_text(cells, Field::OrgName, "团体名称")?;
     let community = ctx.community(cells)?;
     let founded = ctx.date(cells, Field::FoundedOn)?;
     let members = ctx.count(cells, Field::Members, "成员数")?;
-    Ok(values![
+    stage!(out;
         format!("{community}|{}", compact(&name)),
         name,
         community,
@@ -843,7 +842,8 @@ fn prepare_organization(
         ctx.text(cells, Field::Status),
         f,
         r
-    ])
+    );
+    Ok(())
 }
 
 /// An activity of the activities ledger (活动台账).
@@ -852,7 +852,8 @@ fn prepare_activity(
     cells: &[Cell],
     f: i32,
     r: i64,
-) -> Result<Vec<Value>, Rejection> {
+    out: &mut StagedColumns,
+) -> Result<(), Rejection> {
     let name = ctx.required_text(cells, Field::ActivityName, "活动名称")?;
     let held = ctx.required_date(cells, Field::HeldOn, "活动日期")?;
     let community = ctx.community(cells)?;
@@ -862,7 +863,7 @@ fn prepare_activity(
         .and_then(|c| ctx.config.standard_category(c));
     let participants = ctx.count(cells, Field::Participants, "参与人数")?;
     let hours = ctx.hours(cells, Field::Hours)?;
-    Ok(values![
+    stage!(out;
         format!("{community}|{}|{}", day(held), compact(&name)),
         name,
         date_value(held),
@@ -874,7 +875,8 @@ fn prepare_activity(
         hours,
         f,
         r
-    ])
+    );
+    Ok(())
 }
 
 /// A service station (站点台账).
@@ -883,18 +885,20 @@ fn prepare_station(
     cells: &[Cell],
     f: i32,
     r: i64,
-) -> Result<Vec<Value>, Rejection> {
+    out: &mut StagedColumns,
+) -> Result<(), Rejection> {
     let name = ctx.required_text(cells, Field::StationName, "站点名称")?;
     let community = ctx.community(cells)?;
     let established = ctx.date(cells, Field::EstablishedOn)?;
-    Ok(values![
+    stage!(out;
         format!("{community}|{}", compact(&name)),
         community,
         name,
         established.map(date_value),
         f,
         r
-    ])
+    );
+    Ok(())
 }
 
 /// A need of the needs ledger (需求台账).
@@ -903,12 +907,13 @@ fn prepare_need(
     cells: &[Cell],
     f: i32,
     r: i64,
-) -> Result<Vec<Value>, Rejection> {
+    out: &mut StagedColumns,
+) -> Result<(), Rejection> {
     let content = ctx.required_text(cells, Field::NeedContent, "需求内容")?;
     let community = ctx.community(cells)?;
     let collected = ctx.date(cells, Field::CollectedOn)?;
     let resolved = ctx.date(cells, Field::ResolvedOn)?;
-    Ok(values![
+    stage!(out;
         format!(
             "{community}|{}|{}",
             collected.map(day).unwrap_or_default(),
@@ -922,7 +927,8 @@ fn prepare_need(
         resolved.map(date_value),
         f,
         r
-    ])
+    );
+    Ok(())
 }
 
 /// A training (培训台账).
@@ -931,12 +937,13 @@ fn prepare_training(
     cells: &[Cell],
     f: i32,
     r: i64,
-) -> Result<Vec<Value>, Rejection> {
+    out: &mut StagedColumns,
+) -> Result<(), Rejection> {
     let name = ctx.required_text(cells, Field::TrainingName, "培训名称")?;
     let held = ctx.required_date(cells, Field::HeldOn, "培训日期")?;
     let community = ctx.community(cells)?;
     let participants = ctx.count(cells, Field::Participants, "参训人数")?;
-    Ok(values![
+    stage!(out;
         format!("{community}|{}|{}", day(held), compact(&name)),
         name,
         date_value(held),
@@ -944,5 +951,6 @@ fn prepare_training(
         participants,
         f,
         r
-    ])
+    );
+    Ok(())
 }
