@@ -351,9 +351,21 @@ pub fn run_checks_with_rows(
     result
 }
 
-const CLEAN_UP_SQL: &str = "DROP TABLE IF EXISTS qc_failing; DROP TABLE IF EXISTS qc_checked;
+const CLEAN_UP_SQL: &str = "DROP VIEW IF EXISTS qc_failing; DROP VIEW IF EXISTS qc_checked;
      DROP VIEW IF EXISTS qc_count; DROP VIEW IF EXISTS qc_quarantine; DROP TABLE IF EXISTS qc_rows;
      DROP VIEW IF EXISTS qc_records; DROP TABLE IF EXISTS qc_settings; DROP TABLE IF EXISTS qc_months;";
+
+/// A check file's statements up to its trailing `DROP`s, and those `DROP`s (each part as SQL;
+/// the second empty when the file drops nothing).
+fn split_trailing_drops(sql: &str) -> (String, String) {
+    let statements = crate::engine::split_statements(sql);
+    let kept = statements
+        .iter()
+        .rposition(|s| !s.trim_start().to_ascii_uppercase().starts_with("DROP "))
+        .map_or(0, |last| last + 1);
+    let join = |part: &[String]| part.iter().map(|s| format!("{s};\n")).collect::<String>();
+    (join(&statements[..kept]), join(&statements[kept..]))
+}
 
 /// The `qc_settings` and `qc_months` tables the checks read (see quality/00_setup.sql).
 fn settings_sql(period: &Period, today: NaiveDate, config: &Config) -> String {
@@ -414,28 +426,39 @@ fn run_all(
     let mut counts = Vec::with_capacity(CHECKS.len());
     for check in &CHECKS {
         let _t = tracing::info_span!("checks", part = check.id).entered();
-        engine
-            .run(check.file, &crate::status::render(check.sql, config))
-            .map_err(QualityError::Sql)?;
-        engine.run(
-            "vbrief (check counts)",
-            // A view: read once, right away (on Spark, a table would be one job more).
-            "CREATE OR REPLACE TEMP VIEW qc_count AS
-             SELECT (SELECT coalesce(sum(checked), 0) FROM qc_checked) AS checked,
-                    (SELECT count(*) FROM qc_failing) AS failing",
-        )?;
-        let (checked, failing): (i64, i64) = engine.fetch(&["qc_count"])?.query_row(
-            "SELECT checked, failing FROM qc_count",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        // `qc_checked` and `qc_failing` are views, computed where they are read: once, by the
+        // counts (or by the copy of the rows); on Spark a table would be a job more each. The
+        // helpers they read are dropped by the file's last statements, run after that.
+        let (build, drops) = split_trailing_drops(&crate::status::render(check.sql, config));
+        engine.run(check.file, &build).map_err(QualityError::Sql)?;
+        let (checked, failing): (i64, i64) = match keep_rows {
+            Some(conn) => {
+                conn.execute_batch("INSERT INTO qc_failing_all SELECT * FROM qc_failing;")?;
+                conn.query_row(
+                    "SELECT (SELECT coalesce(sum(checked), 0) FROM qc_checked),
+                            (SELECT count(*) FROM qc_failing_all WHERE check_id = ?)",
+                    [check.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?
+            }
+            None => {
+                engine.run(
+                    "vbrief (check counts)",
+                    "CREATE OR REPLACE TEMP VIEW qc_count AS
+                     SELECT (SELECT coalesce(sum(checked), 0) FROM qc_checked) AS checked,
+                            (SELECT count(*) FROM qc_failing) AS failing",
+                )?;
+                engine.fetch(&["qc_count"])?.query_row(
+                    "SELECT checked, failing FROM qc_count",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?
+            }
+        };
         counts.push((checked, failing));
-        if let Some(conn) = keep_rows {
-            conn.execute_batch("INSERT INTO qc_failing_all SELECT * FROM qc_failing;")?;
+        if !drops.is_empty() {
+            engine.run(check.file, &drops).map_err(QualityError::Sql)?;
         }
-        // Gone before the next check builds its own: on DuckDB a run holds one check's rows at
-        // a time (Spark keeps its views to the end, see engine::render, and spills them).
-        engine.run("vbrief (check counts)", "DROP TABLE IF EXISTS qc_failing;")?;
     }
     let checks: Vec<CheckResult> = CHECKS
         .iter()
@@ -506,6 +529,36 @@ mod tests {
         assert_eq!(ids, configured);
         for c in CHECKS {
             assert!(c.sql.contains(&format!("'{}'", c.id)), "{}", c.file);
+        }
+    }
+
+    #[test]
+    fn a_checks_helpers_are_dropped_after_its_counts() {
+        let (build, drops) = split_trailing_drops(
+            "-- a helper\nCREATE OR REPLACE TEMP TABLE qc_x AS SELECT 1 AS a;\n\
+             CREATE OR REPLACE TEMP VIEW qc_failing AS SELECT a FROM qc_x;\nDROP TABLE qc_x;\n",
+        );
+        assert!(build.contains("TEMP TABLE qc_x") && build.contains("VIEW qc_failing"));
+        assert!(!build.contains("DROP"), "{build}");
+        assert_eq!(drops.trim(), "DROP TABLE qc_x;");
+        let (build, drops) =
+            split_trailing_drops("CREATE OR REPLACE TEMP VIEW qc_failing AS SELECT 1;");
+        assert!(build.contains("qc_failing") && drops.is_empty());
+    }
+
+    #[test]
+    fn every_check_leaves_its_counts_as_views() {
+        // Read once each, by the counts: as tables they would be one Spark job more per check.
+        for check in &CHECKS {
+            for name in ["qc_checked", "qc_failing"] {
+                assert!(
+                    check
+                        .sql
+                        .contains(&format!("CREATE OR REPLACE TEMP VIEW {name} AS")),
+                    "{}: {name} is not a view",
+                    check.file
+                );
+            }
         }
     }
 

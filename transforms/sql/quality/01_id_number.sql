@@ -4,11 +4,11 @@
 -- other document (unknown_document), or several volunteers' (ambiguous_document). Such rows
 -- are quarantined at ingest; checked = rows of volunteer registrations and service records.
 
-CREATE OR REPLACE TEMP TABLE qc_checked AS
+CREATE OR REPLACE TEMP VIEW qc_checked AS
 SELECT 'id_number' AS check_id, coalesce(sum(n), 0) AS checked
 FROM qc_rows WHERE kind IN ('volunteers', 'service_records');
 
-CREATE OR REPLACE TEMP TABLE qc_failing AS
+CREATE OR REPLACE TEMP VIEW qc_failing AS
 SELECT 'id_number' AS check_id, owner_id, owner_text, file_id, source_row, column_name, detail, masked_name
 FROM qc_quarantine
 WHERE reason IN ('invalid_id', 'missing_id', 'unknown_document', 'ambiguous_document')

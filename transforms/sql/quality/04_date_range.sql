@@ -15,12 +15,12 @@ UNION ALL SELECT '登记日期', community_id, NULL, file_id, source_row, collec
 UNION ALL SELECT '解决日期', community_id, NULL, file_id, source_row, resolved_on, NULL FROM needs
 UNION ALL SELECT '培训日期', community_id, NULL, file_id, source_row, held_on, NULL FROM trainings;
 
-CREATE OR REPLACE TEMP TABLE qc_checked AS
+CREATE OR REPLACE TEMP VIEW qc_checked AS
 SELECT 'date_range' AS check_id, count(d) AS checked FROM qc_dates;
 
 -- A registration date's person is the volunteer row itself (no join needed); a service
 -- date's is looked up.
-CREATE OR REPLACE TEMP TABLE qc_failing AS
+CREATE OR REPLACE TEMP VIEW qc_failing AS
 SELECT 'date_range' AS check_id, coalesce(q.owner_id, v.community_id) AS owner_id,
        CAST(NULL AS STRING) AS owner_text, q.file_id, q.source_row, q.what AS column_name,
        q.what || ' ' || CAST(q.d AS STRING) || CASE WHEN q.d > q.today

@@ -3,13 +3,13 @@
 -- to more than 24 hours on one day are listed here (every record of that person-day), since
 -- no one serves more than a day in a day. checked = service record rows.
 
-CREATE OR REPLACE TEMP TABLE qc_checked AS
+CREATE OR REPLACE TEMP VIEW qc_checked AS
 SELECT 'daily_hours' AS check_id, coalesce(sum(n), 0) AS checked
 FROM qc_rows WHERE kind = 'service_records';
 
 -- The person-days are summed on service_records alone; only their records are then joined
 -- to the volunteer for the community and name.
-CREATE OR REPLACE TEMP TABLE qc_failing AS
+CREATE OR REPLACE TEMP VIEW qc_failing AS
 SELECT 'daily_hours' AS check_id, owner_id, owner_text, file_id, source_row, column_name, detail, masked_name
 FROM qc_quarantine
 WHERE reason IN ('hours_not_positive', 'hours_over_24') AND kind <> 'communities'

@@ -4,10 +4,10 @@
 -- known, so these rows are listed together, with the organization that recorded them.
 -- checked = service records.
 
-CREATE OR REPLACE TEMP TABLE qc_checked AS
+CREATE OR REPLACE TEMP VIEW qc_checked AS
 SELECT 'unregistered_person' AS check_id, count(*) AS checked FROM service_records;
 
-CREATE OR REPLACE TEMP TABLE qc_failing AS
+CREATE OR REPLACE TEMP VIEW qc_failing AS
 SELECT 'unregistered_person' AS check_id, CAST(NULL AS INTEGER) AS owner_id,
        CAST(NULL AS STRING) AS owner_text, file_id, source_row, '证件号码' AS column_name,
        '志愿者注册信息中没有此人 (person not in the volunteer registry)'

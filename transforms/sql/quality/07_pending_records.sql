@@ -5,10 +5,10 @@
 -- so that an office notices a new word and says whether it counts. Records from an export
 -- without a status column count as effective and are not listed. checked = service records.
 
-CREATE OR REPLACE TEMP TABLE qc_checked AS
+CREATE OR REPLACE TEMP VIEW qc_checked AS
 SELECT 'pending_records' AS check_id, count(*) AS checked FROM service_records;
 
-CREATE OR REPLACE TEMP TABLE qc_failing AS
+CREATE OR REPLACE TEMP VIEW qc_failing AS
 SELECT 'pending_records' AS check_id, owner_id, CAST(NULL AS STRING) AS owner_text, file_id,
        source_row, '状态' AS column_name,
        CASE WHEN status = '' OR status IN @known_pending_status

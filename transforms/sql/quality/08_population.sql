@@ -11,12 +11,12 @@ SELECT c.community_id,
 FROM communities c LEFT JOIN population p ON p.community_id = c.community_id, qc_settings s
 GROUP BY c.community_id;
 
-CREATE OR REPLACE TEMP TABLE qc_checked AS
+CREATE OR REPLACE TEMP VIEW qc_checked AS
 SELECT 'population' AS check_id,
        (SELECT count(*) FROM qc_population)
      + (SELECT count(*) FROM qc_quarantine WHERE kind = 'communities') AS checked;
 
-CREATE OR REPLACE TEMP TABLE qc_failing AS
+CREATE OR REPLACE TEMP VIEW qc_failing AS
 SELECT 'population' AS check_id, community_id AS owner_id, CAST(NULL AS STRING) AS owner_text,
        CAST(NULL AS INTEGER) AS file_id, CAST(NULL AS BIGINT) AS source_row,
        '常住人口' AS column_name,

@@ -11,10 +11,10 @@ FROM volunteers v LEFT JOIN service_records r ON r.person_key = v.k
 WHERE v.reported_hours IS NOT NULL
 GROUP BY v.community_id, v.file_id, v.source_row, v.name_masked, v.reported_hours;
 
-CREATE OR REPLACE TEMP TABLE qc_checked AS
+CREATE OR REPLACE TEMP VIEW qc_checked AS
 SELECT 'reported_hours' AS check_id, count(*) AS checked FROM qc_reported;
 
-CREATE OR REPLACE TEMP TABLE qc_failing AS
+CREATE OR REPLACE TEMP VIEW qc_failing AS
 SELECT 'reported_hours' AS check_id, community_id AS owner_id, CAST(NULL AS STRING) AS owner_text,
        file_id, source_row, '服务时长' AS column_name,
        '导出累计时长 ' || printf('%.2f', reported_hours) || ' 小时，服务记录合计 ' || printf('%.2f', recorded)

@@ -14,11 +14,11 @@ WHERE r.served_on BETWEEN s.start_date AND s.end_date
   AND coalesce(v.verification, '') NOT IN @excluded_verification_status
   AND (r.status IS NULL OR r.status IN @effective_status);
 
-CREATE OR REPLACE TEMP TABLE qc_checked AS
+CREATE OR REPLACE TEMP VIEW qc_checked AS
 SELECT 'inactive_months' AS check_id,
        (SELECT count(*) FROM communities) * (SELECT count(*) FROM qc_months) AS checked;
 
-CREATE OR REPLACE TEMP TABLE qc_failing AS
+CREATE OR REPLACE TEMP VIEW qc_failing AS
 SELECT 'inactive_months' AS check_id, c.community_id AS owner_id, CAST(NULL AS STRING) AS owner_text,
        CAST(NULL AS INTEGER) AS file_id, CAST(NULL AS BIGINT) AS source_row,
        CAST(NULL AS STRING) AS column_name,

@@ -4,10 +4,10 @@
 -- record numbers) that conflict with the row kept. checked = data rows of every kind but the
 -- communities ledger (whose rows the population check lists).
 
-CREATE OR REPLACE TEMP TABLE qc_checked AS
+CREATE OR REPLACE TEMP VIEW qc_checked AS
 SELECT 'bad_values' AS check_id, coalesce(sum(n), 0) AS checked FROM qc_rows WHERE kind <> 'communities';
 
-CREATE OR REPLACE TEMP TABLE qc_failing AS
+CREATE OR REPLACE TEMP VIEW qc_failing AS
 SELECT 'bad_values' AS check_id, owner_id, owner_text, file_id, source_row, column_name,
        detail || CASE WHEN reason = 'duplicate' THEN '; ' || coalesce(candidates, '') ELSE '' END AS detail,
        masked_name
