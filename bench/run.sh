@@ -69,6 +69,23 @@ generate() {
 # timed and median
 . "$ROOT/bench/lib.sh"
 
+# phases LOG WALL: the run's phases (VBRIEF_TIMINGS lines on LOG), seconds and share of WALL;
+# the load summed over files.
+phases() {
+    awk -v wall="$2" '
+        /^\[timing\] ingest\.hash_and_plan / { plan += $NF; next }
+        /^\[timing\] ingest\.load / { load += $NF; next }
+        /^\[timing\] (ingest\.(merge|commit|settle_counts)|checks\.after_ingest|report\.[a-z_]+) / {
+            name[++n] = $2; secs[n] = $NF }
+        END {
+            row("ingest.hash_and_plan (files)", plan); row("ingest.load (all files)", load)
+            rest = wall - plan - load
+            for (i = 1; i <= n; i++) { row(name[i], secs[i]); rest -= secs[i] }
+            row("the rest (start, waits)", rest)
+        }
+        function row(what, s) { printf "     %-28s %8.2f s %5.1f%%\n", what, s, 100 * s / wall }' "$1"
+}
+
 # compare VBRIEF_CSV BASELINE_CSV: the figures both compute, community by community.
 compare() {
     "$DUCKDB" -noheader -list <<SQL
@@ -148,9 +165,8 @@ bench_city() {
         awk -v f="$file" -v b="$bytes" -v r="$rows" -v s="$secs" \
             'BEGIN { if (s > 0.5) printf "     %-44s %7.1f MB %9d rows %6.2f s %7.1f MB/s %9.0f rows/s\n", f, b / 1e6, r, s, b / 1e6 / s, r / s }'
     done
-    echo "   phases of the first run (s):"
-    grep -E '\[timing\] (ingest\.(load|merge|commit|settle)|checks\.after|report\.)' "$results/run1.log.err" \
-        | grep -v -E 'merge\.[a-z_]+\.[0-9]|ingest.load' | sed 's/\[timing\] /     /'
+    echo "   phases of the first run:"
+    phases "$results/run1.log.err" "$(head -1 "$results/vbrief.txt" | cut -d" " -f1)"
     echo "   correctness: $(compare "$work/out/indicators/community.csv" "$results/baseline1.csv")"
 }
 
@@ -168,8 +184,12 @@ bench_province() {
     t=$(VBRIEF_TIMINGS=1 VBRIEF_MEMORY_LIMIT=${VBRIEF_MEMORY_LIMIT:-6GB} \
         timed "$results/run.log" "$VBRIEF" run --workdir "$work" --period 2025 --out "$work/out")
     echo "   vbrief run: wall ${t%% *} s, user $(echo "$t" | cut -d' ' -f2) s, peak $(( $(echo "$t" | cut -d' ' -f3) / 1024 )) MiB"
+    local v_wall=${t%% *}
     t=$(cd "$dir/truth" && timed "$results/baseline.csv" "$DUCKDB" -csv -c ".read $ROOT/bench/baseline.sql")
     echo "   baseline:   wall ${t%% *} s, user $(echo "$t" | cut -d' ' -f2) s, peak $(( $(echo "$t" | cut -d' ' -f3) / 1024 )) MiB"
+    awk -v v="$v_wall" -v b="${t%% *}" 'BEGIN { printf "   ratio vbrief / baseline: %.1fx\n", v / b }'
+    echo "   phases:"
+    phases "$results/run.log.err" "$v_wall"
     echo "   correctness: $(compare "$work/out/indicators/community.csv" "$results/baseline.csv")"
 }
 
