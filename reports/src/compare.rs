@@ -350,8 +350,8 @@ fn escape(s: &str) -> String {
 
 /// The table as an xlsx workbook (text as text, numbers as numbers, a frozen header).
 pub fn xlsx(c: &Comparison) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
+    use rust_xlsxwriter::Format;
+    let mut book = crate::xlsx::new_workbook();
     let sheet = book.add_worksheet();
     sheet.set_name("社区对比")?;
     let bold = Format::new().set_bold();

@@ -181,7 +181,7 @@ const ROW_HEADER_ZH: [&str; 13] = [
 /// A community's list of rows to fix (its CSV under [`BY_COMMUNITY_DIR`]) as an xlsx workbook
 /// with Chinese headers: every cell text, a frozen header row, a filter.
 pub fn rows_xlsx(csv_text: &str) -> Result<Vec<u8>, QualityOutputError> {
-    use rust_xlsxwriter::{Format, Workbook};
+    use rust_xlsxwriter::Format;
     let failed = |e: &dyn std::fmt::Display| QualityOutputError::Template(e.to_string());
     let text = csv_text.trim_start_matches('\u{FEFF}');
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -191,7 +191,7 @@ pub fn rows_xlsx(csv_text: &str) -> Result<Vec<u8>, QualityOutputError> {
         .iter()
         .map(String::from)
         .collect();
-    let mut book = Workbook::new();
+    let mut book = crate::xlsx::new_workbook();
     let sheet = book.add_worksheet();
     sheet.set_name("问题行").map_err(|e| failed(&e))?;
     let bold = Format::new().set_bold();

@@ -382,7 +382,7 @@ fn all_records(
 /// screening.xlsx: the summary per community, then one sheet per rule with every record.
 pub fn xlsx(s: &Screening, model: &ScreeningModel) -> Result<Vec<u8>, ScreeningOutputError> {
     let x = |e: rust_xlsxwriter::XlsxError| ScreeningOutputError::Xlsx(e.to_string());
-    let mut book = rust_xlsxwriter::Workbook::new();
+    let mut book = crate::xlsx::new_workbook();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let pct = rust_xlsxwriter::Format::new().set_num_format("0.00%");
     let summary = book.add_worksheet();
@@ -469,7 +469,7 @@ pub fn community_xlsx(
     community_id: i32,
 ) -> Result<Vec<u8>, ScreeningOutputError> {
     let x = |e: rust_xlsxwriter::XlsxError| ScreeningOutputError::Xlsx(e.to_string());
-    let mut book = rust_xlsxwriter::Workbook::new();
+    let mut book = crate::xlsx::new_workbook();
     let sheet = book.add_worksheet();
     sheet.set_name("核查记录").map_err(x)?;
     record_sheet(

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, XlsxError};
 
 use transforms::star_list::StarListRow;
 
@@ -29,7 +29,7 @@ pub fn new_per_level(rows: &[StarListRow]) -> [i64; 5] {
 }
 
 pub fn write(path: &Path, rows: &[StarListRow], thresholds: &[f64]) -> Result<(), XlsxError> {
-    let mut wb = Workbook::new();
+    let mut wb = crate::xlsx::new_workbook();
     let header = Format::new().set_bold().set_background_color("E8EBF0");
     let two = Format::new().set_num_format("0.00");
 
