@@ -201,3 +201,41 @@ fn thresholds_come_from_the_config() {
     assert_eq!(got[6].0, "pending_records");
     assert_eq!(got[6].1, "pass");
 }
+
+#[test]
+fn another_period_reuses_the_counts_that_do_not_depend_on_it() {
+    use transforms::period::Period;
+    let env = Env::new();
+    exports(&env);
+    env.ingest(&[]);
+    let conn = env.warehouse();
+    let config = domain::Config::default();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+    let q1 = Period::parse("2025-Q1").unwrap();
+    let q2 = Period::parse("2025-Q2").unwrap();
+    let fresh = transforms::run_checks(&conn, &q2, today, &config).unwrap();
+    // Another period's counts, each off by 100: the ones that hold for any period are taken
+    // as given (so the marks show), the others are computed for the period.
+    let lent: Vec<(String, i64, i64)> = transforms::run_checks(&conn, &q1, today, &config)
+        .unwrap()
+        .counts()
+        .counts
+        .into_iter()
+        .map(|(id, checked, failing)| (id, checked + 100, failing + 100))
+        .collect();
+    let reused = transforms::run_checks_reusing(&conn, &q2, today, &config, &lent).unwrap();
+    for (check, (got, want)) in transforms::quality::CHECKS
+        .iter()
+        .zip(reused.checks.iter().zip(&fresh.checks))
+    {
+        let expected = if check.reads_period() {
+            (want.checked, want.failing)
+        } else {
+            (want.checked + 100, want.failing + 100)
+        };
+        assert_eq!((got.checked, got.failing), expected, "{}", check.id);
+    }
+    // Nothing lent, everything computed.
+    let again = transforms::run_checks_reusing(&conn, &q2, today, &config, &[]).unwrap();
+    assert_eq!(again.counts().counts, fresh.counts().counts);
+}

@@ -21,4 +21,4 @@ pub use indicators::{
     compute, default_period, IndicatorError, IndicatorRow, Indicators, SQL_FILES,
 };
 pub use period::{Period, PeriodError};
-pub use quality::{run_checks, CheckStatus, QualityReport};
+pub use quality::{run_checks, run_checks_reusing, CheckStatus, QualityReport};

@@ -115,12 +115,32 @@ pub fn cached_checks(
     {
         return Ok(report);
     }
-    let report = transforms::run_checks(ws.warehouse()?, period, today, ws.config())?;
+    // The checks that do not read the period give the same counts for every period of this
+    // warehouse: another period's run lends them (the daily-hours check alone groups every
+    // record by person and day).
+    let reused: Vec<(String, i64, i64)> = cache
+        .as_ref()
+        .and_then(|c| c.get(PERIOD_FREE_CHECKS))
+        .unwrap_or_default();
+    let report =
+        transforms::run_checks_reusing(ws.warehouse()?, period, today, ws.config(), &reused)?;
     if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
-        c.put(&key, &report.counts());
+        let counts = report.counts();
+        let period_free: Vec<&(String, i64, i64)> = counts
+            .counts
+            .iter()
+            .zip(transforms::quality::CHECKS.iter())
+            .filter(|(_, check)| !check.reads_period())
+            .map(|(counts, _)| counts)
+            .collect();
+        c.put(PERIOD_FREE_CHECKS, &period_free);
+        c.put(&key, &counts);
     }
     Ok(report)
 }
+
+/// The cache entry of the checks' counts that hold for any period (see [`cached_checks`]).
+const PERIOD_FREE_CHECKS: &str = "checks-any-period";
 
 /// The checks for `period` (default: the warehouse's default period), or None when the
 /// folder has no warehouse yet.

@@ -1,7 +1,7 @@
 -- Data-quality checks (`vbrief check`, the briefing's annex, `vbrief ingest`'s summary).
 -- vbrief sets `qc_settings` (the period, today's date, the earliest plausible date and the
 -- tolerance for exported cumulative hours) and `qc_months` (the months of the period). Each
--- check file after this one leaves two tables, which vbrief counts before the next check:
+-- check file after this one leaves two views, which vbrief counts before the next check:
 --   qc_checked (check_id, checked): how many rows (or units) the check looked at;
 --   qc_failing (check_id, owner_id, owner_text, file_id, source_row, column_name, detail,
 --     masked_name): one line per failing row, with the community that must fix it
