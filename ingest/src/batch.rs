@@ -63,8 +63,8 @@ fn arrow_type(sql_type: &str) -> Option<DataType> {
 
 /// The staged rows of one batch, column by column: each value goes into its column's Arrow
 /// builder as its row is prepared. No row of values is kept and nothing is read twice (a
-/// `Vec<Value>` per row, then a pass per column over all rows, was a tenth of the preparing
-/// threads' time, bench/RESULTS.md).
+/// `Vec<Value>` per row, then a pass per column over all rows: ~8% of the preparing threads'
+/// samples in the profile of bench/RESULTS.md, "Where a city's time goes").
 ///
 /// A value of another type than its column's is a bug in a row processor: it panics, naming
 /// the column, rather than staging something else; so does a row with too few or too many

@@ -289,6 +289,17 @@ impl QualityReport {
         }
     }
 
+    /// The counts of the checks that do not read the period: what another period of the same
+    /// warehouse can reuse ([`run_checks_reusing`]).
+    pub fn period_free_counts(&self) -> Vec<(String, i64, i64)> {
+        CHECKS
+            .iter()
+            .zip(&self.checks)
+            .filter(|(check, _)| !check.reads_period())
+            .map(|(_, c)| (c.id.to_string(), c.checked, c.failing))
+            .collect()
+    }
+
     /// The report again from its counts (`None` if they are not those of the current checks).
     pub fn from_counts(counts: &QualityCounts, config: &Config) -> Option<QualityReport> {
         if counts.counts.len() != CHECKS.len() {
@@ -339,10 +350,7 @@ pub fn run_checks(
     today: NaiveDate,
     config: &Config,
 ) -> Result<QualityReport, QualityError> {
-    let result = run_all(engine, period, today, config, None, &[]);
-    // The scratch tables go whatever happened.
-    engine.run("vbrief (clean-up)", CLEAN_UP_SQL)?;
-    result
+    run_checks_reusing(engine, period, today, config, &[])
 }
 
 /// [`run_checks`], taking the counts of the checks that do not depend on the period
@@ -357,6 +365,7 @@ pub fn run_checks_reusing(
     reused: &[(String, i64, i64)],
 ) -> Result<QualityReport, QualityError> {
     let result = run_all(engine, period, today, config, None, reused);
+    // The scratch tables go whatever happened.
     engine.run("vbrief (clean-up)", CLEAN_UP_SQL)?;
     result
 }
@@ -453,7 +462,7 @@ fn run_all(
     for check in &CHECKS {
         let known = reused
             .iter()
-            .find(|(id, _, _)| id == check.id && !check.reads_period() && on_row.is_none());
+            .find(|(id, _, _)| id == check.id && !check.reads_period());
         if let Some((_, checked, failing)) = known {
             counts.push((*checked, *failing));
             continue;

@@ -125,16 +125,8 @@ pub fn cached_checks(
     let report =
         transforms::run_checks_reusing(ws.warehouse()?, period, today, ws.config(), &reused)?;
     if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
-        let counts = report.counts();
-        let period_free: Vec<&(String, i64, i64)> = counts
-            .counts
-            .iter()
-            .zip(transforms::quality::CHECKS.iter())
-            .filter(|(_, check)| !check.reads_period())
-            .map(|(counts, _)| counts)
-            .collect();
-        c.put(PERIOD_FREE_CHECKS, &period_free);
-        c.put(&key, &counts);
+        c.put(PERIOD_FREE_CHECKS, &report.period_free_counts());
+        c.put(&key, &report.counts());
     }
     Ok(report)
 }
