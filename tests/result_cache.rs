@@ -94,3 +94,62 @@ fn unchanged_warehouse_reads_the_cache_and_a_change_recomputes() {
     run(&env, "out4");
     assert!((city_hours(&env, "out4") - (before + 7.0)).abs() < 0.005);
 }
+
+/// Every file under `dir` with its modification time.
+fn modified_times(dir: &std::path::Path) -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+                files.push((path, modified));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn the_same_report_again_leaves_its_files_as_written_unless_one_was_touched() {
+    let env = sample_env();
+    run(&env, "out");
+    let out = env.path().join("out");
+    let first = modified_times(&out);
+    assert!(first.len() >= 10, "{first:?}");
+
+    // Nothing changed: not one file is written again, and the run still lists them.
+    env.ingest_and_report(&["--period", "2025", "--out", "out"])
+        .code(0)
+        .stdout_has("briefing.pdf");
+    assert_eq!(modified_times(&out), first);
+
+    // One output deleted and another edited: every file is written again, the edit undone.
+    let docx = out.join("briefing.docx");
+    let csv = out.join("indicators").join("city.csv");
+    let published = std::fs::read(&csv).unwrap();
+    std::fs::remove_file(&docx).unwrap();
+    std::fs::write(&csv, "edited by hand\n").unwrap();
+    run(&env, "out");
+    assert!(docx.exists());
+    assert_eq!(std::fs::read(&csv).unwrap(), published);
+    let again = modified_times(&out);
+    assert_eq!(again.len(), first.len());
+    let pdf = |files: &[(std::path::PathBuf, std::time::SystemTime)]| {
+        files
+            .iter()
+            .find(|(p, _)| p.ends_with("briefing.pdf"))
+            .unwrap()
+            .1
+    };
+    assert_ne!(pdf(&again), pdf(&first), "the untouched files too");
+
+    // Another request into the same folder (an issue number): written again.
+    env.ingest_and_report(&["--period", "2025", "--out", "out", "--issue", "第9期"])
+        .code(0);
+    assert_ne!(pdf(&modified_times(&out)), pdf(&again));
+}

@@ -6,8 +6,10 @@
 #[cfg(feature = "warehouse")]
 pub mod batch;
 pub mod community;
+pub mod content_hash;
 // The shared vocabulary, re-exported under the paths ingest has always used.
 pub use domain::{config, kind};
+pub mod file_stamp;
 pub mod header;
 pub mod identity;
 pub mod parse;

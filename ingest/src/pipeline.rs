@@ -3,7 +3,6 @@
 //! counted), merge, check that nothing was lost, and commit once.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -13,6 +12,7 @@ use duckdb::{params, Connection};
 use crate::batch::StagedColumns;
 use crate::community::{ledger_key, normalize_community, CommunityEntry, CommunityIndex};
 use crate::config::Config;
+use crate::content_hash::ContentHashes;
 use crate::header::{
     self, detect_kind_with, missing_required, suggested_fields, suggested_mappings, ColumnMap,
     Vocabulary, HEADER_SEARCH_ROWS,
@@ -42,6 +42,9 @@ pub struct IngestOptions {
     pub encoding: Option<String>,
     /// Abort with nothing written when any file cannot be read.
     pub strict: bool,
+    /// Where files' content hashes are remembered between runs (see [`ContentHashes`]);
+    /// `None`: every file is read to be recognized.
+    pub hash_memo: Option<PathBuf>,
 }
 
 impl IngestOptions {
@@ -297,27 +300,6 @@ struct PlannedSheet {
 /// again, so that many large files do not hold their strings in memory all at once).
 const KEEP_OPEN_BYTES: u64 = 256 << 20;
 
-fn content_hash(path: &Path) -> Result<String, ReadError> {
-    let mut file = std::fs::File::open(path).map_err(|e| {
-        ReadError::Open(match e.kind() {
-            std::io::ErrorKind::NotFound => "文件不存在 (no such file)".into(),
-            _ => e.to_string(),
-        })
-    })?;
-    let mut hasher = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| ReadError::Open(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher.finalize().to_hex().to_string())
-}
-
 fn display_path(path: &Path, workdir: &Path) -> String {
     path.strip_prefix(workdir)
         .unwrap_or(path)
@@ -569,15 +551,18 @@ pub fn ingest(
     } else {
         None
     };
+    let mut hashes = ContentHashes::open(opts.hash_memo.as_deref());
     let Plan {
         mut sheets,
         mut outcomes,
     } = plan_files(
         &files,
+        &mut hashes,
         &known_hashes(existing.as_ref())?,
         opts,
         &Vocabulary::from_config(config),
     );
+    hashes.save();
     if opts.strict {
         strict_failure(&outcomes)?;
     }
@@ -679,6 +664,7 @@ struct Plan {
 /// (unchanged since an earlier run or earlier in this run, unreadable, or ignored).
 fn plan_files(
     files: &[PathBuf],
+    hashes: &mut ContentHashes,
     known: &HashSet<String>,
     opts: &IngestOptions,
     vocabulary: &Vocabulary,
@@ -703,7 +689,7 @@ fn plan_files(
         // (bound first: inside the macro, `display` is tracing's own function)
         let file_name: &str = &display;
         let _t = tracing::info_span!("ingest.hash_and_plan", file = file_name).entered();
-        let hash = match content_hash(path) {
+        let hash = match hashes.hash(path) {
             Ok(h) => h,
             Err(e) => {
                 plan.outcomes.push(failed(e.to_string()));

@@ -18,6 +18,11 @@ use serde::Serialize;
 /// The cache folder inside the working folder.
 pub const CACHE_DIR: &str = ".vbrief-cache";
 
+/// Where the inbox files' content hashes are remembered (see `ingest::content_hash`).
+pub fn hash_memo(workdir: &Path) -> PathBuf {
+    workdir.join(CACHE_DIR).join("inbox-hashes.json")
+}
+
 pub struct ResultCache {
     dir: PathBuf,
     stamp: String,

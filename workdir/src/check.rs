@@ -58,6 +58,7 @@ pub fn ingest(
         kind: request.kind,
         encoding: request.encoding.clone(),
         strict: request.strict,
+        hash_memo: Some(crate::cache::hash_memo(ws.dir())),
     };
     Ok(ingest::ingest(&opts, ws.config(), progress)?)
 }
@@ -195,6 +196,7 @@ pub fn check(
             kind: request.files.kind,
             encoding: request.files.encoding.clone(),
             strict: false,
+            hash_memo: Some(crate::cache::hash_memo(ws.dir())),
         };
         Some(ingest::ingest(&opts, ws.config(), progress)?)
     };

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod check;
 pub mod export;
 pub mod national;
+mod outputs;
 pub mod report;
 pub mod screen;
 pub mod settings;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use domain::Config;
 use transforms::{Engine, Indicators, Period, QualityReport};
 
+use crate::outputs::OutputsRecord;
 use crate::workspace::Workspace;
 use crate::{Result, WorkdirError};
 
@@ -262,6 +263,19 @@ pub fn write_report_from(
         .out
         .clone()
         .unwrap_or_else(|| default_out(source.dir(), &indicators, request.district.as_deref()));
+    let today = chrono::Local::now().date_naive();
+    // The same report into the same folder, nothing changed since: its files stand as written.
+    let record = match source {
+        Source::Workspace(ws) => OutputsRecord::for_report(ws, &out, request, &period, today),
+        Source::Engine { .. } => None,
+    };
+    if let Some(written) = record.as_ref().and_then(OutputsRecord::unchanged) {
+        return Ok(ReportOutcome {
+            indicators,
+            out,
+            written,
+        });
+    }
     let phase = tracing::info_span!("report.csv_json_quarantine").entered();
     let mut written = reports::indicator_files::write(&out, &indicators, config)
         .map_err(|e| write_error(&out)(&e))?;
@@ -274,7 +288,6 @@ pub fn write_report_from(
     drop(phase);
     let phase = tracing::info_span!("report.checks").entered();
     let quality = ingest::warehouse::quality_summary(records)?;
-    let today = chrono::Local::now().date_naive();
     let checks = match (checks, source) {
         (Some(c), _) if c.period == indicators.period && c.today == today => c,
         (_, Source::Workspace(ws)) => cached_checks(ws, &indicators.period, today)?,
@@ -326,6 +339,9 @@ pub fn write_report_from(
         &options,
         &pdf_options,
     )?);
+    if let Some(record) = &record {
+        record.remember(&written);
+    }
     Ok(ReportOutcome {
         indicators,
         out,

@@ -1,0 +1,186 @@
+//! A file's content hash (blake3): how an export already ingested is recognized, whatever its
+//! name. Hashes are remembered by the file's [`FileStamp`] in a small memo file, so that a run
+//! with nothing new does not read every export again to find that out (a city's inbox is ~0.5 GB).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::file_stamp::FileStamp;
+use crate::reader::ReadError;
+
+/// The hashes of one run, and those remembered from the last.
+pub struct ContentHashes {
+    memo: Option<PathBuf>,
+    remembered: HashMap<PathBuf, Remembered>,
+    /// What this run found, to be remembered for the next.
+    found: Vec<(PathBuf, Remembered)>,
+    started: SystemTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Remembered {
+    stamp: FileStamp,
+    hash: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MemoEntry {
+    path: PathBuf,
+    #[serde(flatten)]
+    remembered: Remembered,
+}
+
+impl ContentHashes {
+    /// Hashes remembered in `memo` (none when it is `None`, missing or unreadable: then every
+    /// file is read).
+    pub fn open(memo: Option<&Path>) -> ContentHashes {
+        let remembered = memo
+            .and_then(|m| std::fs::read(m).ok())
+            .and_then(|text| serde_json::from_slice::<Vec<MemoEntry>>(&text).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.path, e.remembered))
+            .collect();
+        ContentHashes {
+            memo: memo.map(Path::to_path_buf),
+            remembered,
+            found: Vec::new(),
+            started: SystemTime::now(),
+        }
+    }
+
+    /// The hash of `path`'s content: remembered when the file's stamp is the one it had when
+    /// it was read, else read now.
+    pub fn hash(&mut self, path: &Path) -> Result<String, ReadError> {
+        let before = FileStamp::of(path);
+        if let (Some(stamp), Some(r)) = (&before, self.remembered.get(path)) {
+            if *stamp == r.stamp {
+                self.found.push((path.to_path_buf(), r.clone()));
+                return Ok(r.hash.clone());
+            }
+        }
+        let hash = read_and_hash(path)?;
+        // Remembered only when the file did not change while it was read, and its stamp had
+        // settled before this run began.
+        if let Some(stamp) = before {
+            if FileStamp::of(path).as_ref() == Some(&stamp) && stamp.settled_at(self.started) {
+                self.found.push((
+                    path.to_path_buf(),
+                    Remembered {
+                        stamp,
+                        hash: hash.clone(),
+                    },
+                ));
+            }
+        }
+        Ok(hash)
+    }
+
+    /// Writes the memo: the files of this run (those of earlier runs not seen again are
+    /// forgotten). A memo that cannot be written is no error: the next run reads the files.
+    pub fn save(self) {
+        let Some(memo) = &self.memo else { return };
+        let same = self.found.len() == self.remembered.len()
+            && self
+                .found
+                .iter()
+                .all(|(p, r)| self.remembered.get(p) == Some(r));
+        if same {
+            return;
+        }
+        let entries: Vec<MemoEntry> = self
+            .found
+            .into_iter()
+            .map(|(path, remembered)| MemoEntry { path, remembered })
+            .collect();
+        let Ok(text) = serde_json::to_vec(&entries) else {
+            return;
+        };
+        if let Some(dir) = memo.parent() {
+            if std::fs::create_dir_all(dir).is_err() {
+                return;
+            }
+        }
+        let tmp = memo.with_extension("tmp");
+        if std::fs::write(&tmp, text).is_ok() {
+            std::fs::rename(&tmp, memo).ok();
+        }
+    }
+}
+
+fn read_and_hash(path: &Path) -> Result<String, ReadError> {
+    let mut file = std::fs::File::open(path).map_err(|e| {
+        ReadError::Open(match e.kind() {
+            std::io::ErrorKind::NotFound => "文件不存在 (no such file)".into(),
+            _ => e.to_string(),
+        })
+    })?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| ReadError::Open(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The memo as a run starting 5 s from now sees it: the files just written have settled.
+    fn hashes_later(memo: &Path) -> ContentHashes {
+        let mut h = ContentHashes::open(Some(memo));
+        h.started = SystemTime::now() + Duration::from_secs(5);
+        h
+    }
+
+    #[test]
+    fn an_unchanged_file_is_not_read_again_and_a_changed_one_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let memo = dir.path().join("cache/hashes.json");
+        let export = dir.path().join("records.csv");
+        std::fs::write(&export, "a,b\n1,2\n").unwrap();
+        let first = {
+            let mut h = hashes_later(&memo);
+            let hash = h.hash(&export).unwrap();
+            h.save();
+            hash
+        };
+        assert!(memo.exists());
+        // Remembered: the memo's hash is given back without reading (proved by a memo whose
+        // hash was altered).
+        let text = std::fs::read_to_string(&memo).unwrap();
+        std::fs::write(&memo, text.replace(&first, "remembered")).unwrap();
+        let mut h = hashes_later(&memo);
+        assert_eq!(h.hash(&export).unwrap(), "remembered");
+        // A new content of the same size: read again.
+        std::fs::write(&export, "a,b\n3,4\n").unwrap();
+        let mut h = hashes_later(&memo);
+        let third = h.hash(&export).unwrap();
+        assert_ne!(third, "remembered");
+        assert_eq!(third, read_and_hash(&export).unwrap());
+    }
+
+    #[test]
+    fn a_file_changed_just_before_the_run_is_not_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let memo = dir.path().join("hashes.json");
+        let export = dir.path().join("records.csv");
+        std::fs::write(&export, "a,b\n").unwrap();
+        let mut h = ContentHashes::open(Some(&memo));
+        h.hash(&export).unwrap();
+        h.save();
+        assert!(!memo.exists(), "an unsettled stamp is not written down");
+    }
+}
