@@ -126,3 +126,60 @@ fn the_certification_list_holds_exactly_the_persons_the_star_counts_count() {
     }
     assert!(compared > 0);
 }
+
+/// The star list's rows and the year's progress, as a report wrote them into `dir`.
+fn star_list_and_progress(dir: &std::path::Path) -> (Vec<Vec<String>>, String) {
+    let mut wb = Workbook::open(&dir.join("星级认定名单.xlsx"), None).unwrap();
+    let rows = wb
+        .rows("认定名单")
+        .unwrap()
+        .map(|r| {
+            r.unwrap()
+                .cells
+                .iter()
+                .map(|c| c.as_text().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    let progress = std::fs::read_to_string(dir.join("indicators/progress.csv")).unwrap();
+    (rows, progress)
+}
+
+/// In a working folder the star list and progress are computed on a thread of their own,
+/// beside the indicators (workdir::report's `Beside`); from an export they are computed after
+/// them on the same engine. Both give the same files.
+#[test]
+fn the_star_list_and_progress_computed_beside_the_indicators_are_those_computed_after_them() {
+    let env = sample_env();
+    env.ingest(&[]).code(0);
+    env.report(&["--period", "2025-Q3", "--out", "beside"])
+        .code(0);
+    let export = env.path().join("export");
+    env.run(&[
+        "export",
+        "--workdir",
+        env.path().to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--out",
+        export.to_str().unwrap(),
+    ])
+    .code(0);
+    env.report(&[
+        "--period",
+        "2025-Q3",
+        "--engine",
+        "duckdb",
+        "--data",
+        export.to_str().unwrap(),
+        "--out",
+        "after",
+    ])
+    .code(0);
+    let (beside_rows, beside_progress) = star_list_and_progress(&env.path().join("beside"));
+    let (after_rows, after_progress) = star_list_and_progress(&env.path().join("after"));
+    assert!(beside_rows.len() > 100, "{}", beside_rows.len());
+    assert!(beside_progress.lines().count() > 100);
+    assert_eq!(beside_rows, after_rows);
+    assert_eq!(beside_progress, after_progress);
+}

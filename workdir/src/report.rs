@@ -164,6 +164,57 @@ fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
     Ok(computed)
 }
 
+/// What a report needs besides the indicators and checks: the star list and the year's
+/// progress. In a working folder they are computed on a thread of their own, on a second
+/// connection to the warehouse (each connection has its own temp tables), while the
+/// indicators run: the two share no table but the warehouse's, which both only read.
+struct Beside {
+    star_list: Vec<transforms::star_list::StarListRow>,
+    progress: Option<transforms::progress::Progress>,
+}
+
+impl Beside {
+    fn compute(engine: &dyn Engine, config: &Config, period: &Period) -> Result<Beside> {
+        let star_list = {
+            let _t = tracing::info_span!("report.star_list").entered();
+            transforms::star_list::star_list(engine, period, config)?
+        };
+        let _t = tracing::info_span!("report.progress").entered();
+        let progress = transforms::progress::compute(engine, period, config)?;
+        Ok(Beside {
+            star_list,
+            progress,
+        })
+    }
+
+    /// From the cache when both are there, else computed on `conn` and kept.
+    fn cached_on(
+        ws_dir: &Path,
+        conn: &duckdb::Connection,
+        config: &Config,
+        period: &Period,
+    ) -> Result<Beside> {
+        let warehouse = ws_dir.join(ingest::warehouse::WAREHOUSE_FILE);
+        let cache = crate::cache::ResultCache::for_warehouse(ws_dir, &warehouse);
+        let star_key = format!("star-list-{}", period.label());
+        let progress_key = format!("progress-{}", period.label());
+        if let Some(c) = &cache {
+            if let (Some(star_list), Some(progress)) = (c.get(&star_key), c.get(&progress_key)) {
+                return Ok(Beside {
+                    star_list,
+                    progress,
+                });
+            }
+        }
+        let computed = Beside::compute(conn, config, period)?;
+        if let Some(c) = cache.filter(|c| c.still_valid(ws_dir, &warehouse)) {
+            c.put(&star_key, &computed.star_list);
+            c.put(&progress_key, &computed.progress);
+        }
+        Ok(computed)
+    }
+}
+
 /// The indicators as the cache keeps them: the rows' community ids are not part of the
 /// published row (the output files leave them out), so they are kept beside it, in row order.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -190,29 +241,6 @@ pub fn cached_indicators(ws: &Workspace, period: &Period) -> Result<Indicators> 
         row.community_id = id;
     }
     Ok(indicators)
-}
-
-/// The star certification list of the period, from the result cache when the warehouse and
-/// config are unchanged (recomputing it costs seconds on a city: it scans every record twice).
-/// It holds what the warehouse holds of a person (masked name, 志愿者编号), nothing more.
-fn cached_star_list(
-    source: Source,
-    period: &Period,
-) -> Result<Vec<transforms::star_list::StarListRow>> {
-    source.cached(&format!("star-list-{}", period.label()), |conn, config| {
-        Ok(transforms::star_list::star_list(conn, period, config)?)
-    })
-}
-
-/// Progress toward the year's targets at the period's end (None for a whole year), from the
-/// result cache when it can: it runs the indicator SQL once more, for the year to date.
-fn cached_progress(
-    source: Source,
-    period: &Period,
-) -> Result<Option<transforms::progress::Progress>> {
-    source.cached(&format!("progress-{}", period.label()), |conn, config| {
-        Ok(transforms::progress::compute(conn, period, config)?)
-    })
 }
 
 fn write_error(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> WorkdirError + '_ {
@@ -249,55 +277,53 @@ pub fn write_report_from(
         ),
         None => None,
     };
-    let phase = tracing::info_span!("report.indicators").entered();
-    let mut indicators = match source {
-        Source::Workspace(ws) => cached_indicators(ws, &period)?,
-        Source::Engine { .. } => transforms::compute(engine, &period, config)?,
-    };
-    drop(phase);
-    if let Some(district) = &request.district {
-        keep_district(&mut indicators, district)?;
-    }
-    let district = district_name(&indicators, request.district.as_deref());
     let out = request
         .out
         .clone()
-        .unwrap_or_else(|| default_out(source.dir(), &indicators, request.district.as_deref()));
+        .unwrap_or_else(|| default_out(source.dir(), &period, request.district.as_deref()));
     let today = chrono::Local::now().date_naive();
     // The same report into the same folder, nothing changed since: its files stand as written.
     let record = match source {
         Source::Workspace(ws) => OutputsRecord::for_report(ws, &out, request, &period, today),
         Source::Engine { .. } => None,
     };
-    if let Some(written) = record.as_ref().and_then(OutputsRecord::unchanged) {
+    if let (Some(written), Source::Workspace(ws)) =
+        (record.as_ref().and_then(OutputsRecord::unchanged), source)
+    {
+        let mut indicators = cached_indicators(ws, &period)?;
+        if let Some(district) = &request.district {
+            keep_district(&mut indicators, district)?;
+        }
         return Ok(ReportOutcome {
             indicators,
             out,
             written,
         });
     }
-    let phase = tracing::info_span!("report.csv_json_quarantine").entered();
-    let mut written = reports::indicator_files::write(&out, &indicators, config)
-        .map_err(|e| write_error(&out)(&e))?;
-    let quarantine = out.join("quarantine.csv");
-    // The ingest records (files read, rows quarantined), read where they are or brought over.
-    let records = engine.fetch(&["files", "quarantine"])?;
-    ingest::warehouse::write_quarantine_csv(records, &quarantine)
-        .map_err(|e| write_error(&quarantine)(&e))?;
-    written.push(quarantine);
-    drop(phase);
-    let phase = tracing::info_span!("report.checks").entered();
-    let quality = ingest::warehouse::quality_summary(records)?;
-    let checks = match (checks, source) {
-        (Some(c), _) if c.period == indicators.period && c.today == today => c,
-        (_, Source::Workspace(ws)) => cached_checks(ws, &indicators.period, today)?,
-        (_, Source::Engine { .. }) => {
-            transforms::run_checks(engine, &indicators.period, today, config)?
-        }
+    // In a working folder the star list and progress are computed beside the rest.
+    let beside_conn = match source {
+        Source::Workspace(ws) => Some(ws.warehouse()?.try_clone()?),
+        Source::Engine { .. } => None,
     };
-    drop(phase);
-    let phase = tracing::info_span!("report.star_list").entered();
-    let mut star_list = cached_star_list(source, &indicators.period)?;
+    let (main, beside) = std::thread::scope(|scope| {
+        let beside = beside_conn.map(|conn| {
+            let dir = source.dir();
+            scope.spawn(move || Beside::cached_on(dir, &conn, config, &period))
+        });
+        let main = indicators_quarantine_and_checks(source, request, &period, &out, today, checks);
+        let beside = beside.map(|h| h.join().expect("the star list's thread does not panic"));
+        (main, beside)
+    });
+    let (indicators, mut written, quality, checks) = main?;
+    let Beside {
+        mut star_list,
+        mut progress,
+    } = match beside {
+        Some(b) => b?,
+        None => Beside::compute(engine, config, &period)?,
+    };
+    let district = district_name(&indicators, request.district.as_deref());
+    let phase = tracing::info_span!("report.star_list_and_progress_files").entered();
     if let Some(d) = &district {
         star_list.retain(|r| &r.district == d);
     }
@@ -305,9 +331,6 @@ pub fn write_report_from(
     reports::star_list::write(&star_path, &star_list, &config.stars.thresholds)
         .map_err(|e| write_error(&star_path)(&e))?;
     written.push(star_path);
-    drop(phase);
-    let phase = tracing::info_span!("report.progress").entered();
-    let mut progress = cached_progress(source, &indicators.period)?;
     if let (Some(p), Some(d)) = (progress.as_mut(), &district) {
         p.rows.retain(|r| &r.district == d || r.level == "city");
     }
@@ -349,10 +372,58 @@ pub fn write_report_from(
     })
 }
 
+/// The report's indicators (limited to the district for a district's briefing), their
+/// CSV/JSON and quarantine.csv written into `out`, what was ingested, and the checks.
+fn indicators_quarantine_and_checks(
+    source: Source,
+    request: &ReportRequest,
+    period: &Period,
+    out: &Path,
+    today: chrono::NaiveDate,
+    checks: Option<QualityReport>,
+) -> Result<(
+    Indicators,
+    Vec<PathBuf>,
+    domain::quality::QualitySummary,
+    QualityReport,
+)> {
+    let engine = source.engine()?;
+    let config = source.config();
+    let phase = tracing::info_span!("report.indicators").entered();
+    let mut indicators = match source {
+        Source::Workspace(ws) => cached_indicators(ws, period)?,
+        Source::Engine { .. } => transforms::compute(engine, period, config)?,
+    };
+    drop(phase);
+    if let Some(district) = &request.district {
+        keep_district(&mut indicators, district)?;
+    }
+    let phase = tracing::info_span!("report.csv_json_quarantine").entered();
+    let mut written = reports::indicator_files::write(out, &indicators, config)
+        .map_err(|e| write_error(out)(&e))?;
+    let quarantine = out.join("quarantine.csv");
+    // The ingest records (files read, rows quarantined), read where they are or brought over.
+    let records = engine.fetch(&["files", "quarantine"])?;
+    ingest::warehouse::write_quarantine_csv(records, &quarantine)
+        .map_err(|e| write_error(&quarantine)(&e))?;
+    written.push(quarantine);
+    drop(phase);
+    let _phase = tracing::info_span!("report.checks").entered();
+    let quality = ingest::warehouse::quality_summary(records)?;
+    let checks = match (checks, source) {
+        (Some(c), _) if c.period == indicators.period && c.today == today => c,
+        (_, Source::Workspace(ws)) => cached_checks(ws, &indicators.period, today)?,
+        (_, Source::Engine { .. }) => {
+            transforms::run_checks(engine, &indicators.period, today, config)?
+        }
+    };
+    Ok((indicators, written, quality, checks))
+}
+
 /// `DIR/out/<period>` (or `DIR/out/<period>-<district>`), with the district name made safe
 /// for a file name.
-fn default_out(workdir: &Path, indicators: &Indicators, district: Option<&str>) -> PathBuf {
-    let mut name = indicators.period_label.clone();
+fn default_out(workdir: &Path, period: &Period, district: Option<&str>) -> PathBuf {
+    let mut name = period.label();
     if let Some(d) = district {
         name.push('-');
         name.push_str(&safe_file_name(d));
