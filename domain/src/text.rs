@@ -54,6 +54,15 @@ pub fn compact_owned(s: String) -> String {
     }
 }
 
+/// [`compact`] of a text that may be borrowed, handed back as it is when nothing changes.
+pub fn compact_cow(s: Cow<'_, str>) -> Cow<'_, str> {
+    if may_change_in_compact(&s) {
+        Cow::Owned(compacted(&s))
+    } else {
+        s
+    }
+}
+
 /// [`compact`]'s char-by-char pass, for a text that may change.
 fn compacted(s: &str) -> String {
     let half = half_width(s);
@@ -78,9 +87,22 @@ fn is_trimmed(c: char) -> bool {
 
 /// Trimmed, half-width text; `None` when nothing is left.
 pub fn clean(s: &str) -> Option<String> {
-    let t = half_width(s);
-    let t = t.trim_matches(is_trimmed);
-    (!t.is_empty()).then(|| t.to_string())
+    clean_borrowed(s).map(Cow::into_owned)
+}
+
+/// [`clean`], borrowing `s` when nothing in it but the ends changes (the usual case: no
+/// full-width characters), so that a cell's text is not copied on its way to staging.
+pub fn clean_borrowed(s: &str) -> Option<Cow<'_, str>> {
+    match half_width(s) {
+        Cow::Borrowed(b) => {
+            let t = b.trim_matches(is_trimmed);
+            (!t.is_empty()).then_some(Cow::Borrowed(t))
+        }
+        Cow::Owned(o) => {
+            let t = o.trim_matches(is_trimmed);
+            (!t.is_empty()).then(|| Cow::Owned(t.to_string()))
+        }
+    }
 }
 
 /// Whether [`clean`] would give `None`, without building the text.
@@ -292,6 +314,17 @@ mod tests {
         assert_eq!(to_half_width("ＡＢＣ１２３　（必填）"), "ABC123 (必填)");
         assert_eq!(compact(" 幸福 社区\u{3000}"), "幸福社区");
         assert_eq!(clean("  \u{3000} "), None);
+        assert!(matches!(
+            clean_borrowed(" 青山区 "),
+            Some(Cow::Borrowed("青山区"))
+        ));
+        assert_eq!(clean_borrowed(" ＡＢ\u{3000}").as_deref(), Some("AB"));
+        assert_eq!(clean_borrowed("\u{3000}"), None);
+        assert!(matches!(
+            compact_cow(Cow::Borrowed("A001")),
+            Cow::Borrowed("A001")
+        ));
+        assert_eq!(compact_cow(Cow::Borrowed("A 0\u{3000}01")), "A001");
     }
 
     #[test]

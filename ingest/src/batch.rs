@@ -77,7 +77,8 @@ pub struct StagedColumns {
     rows: usize,
 }
 
-enum ColumnBuilder {
+/// One staging column's Arrow builder (only [`Staged`] values are put into it).
+pub enum ColumnBuilder {
     Utf8(StringBuilder),
     Int32(Int32Builder),
     Int64(Int64Builder),
@@ -125,7 +126,8 @@ impl StagedColumns {
     }
 
     /// Appends the next value of the row being written.
-    pub fn put(&mut self, value: Value) {
+    #[inline]
+    pub fn put(&mut self, value: impl Staged) {
         let i = self.next;
         let Some(builder) = self.builders.get_mut(i) else {
             panic!(
@@ -133,42 +135,13 @@ impl StagedColumns {
                 self.schema.fields().len()
             )
         };
-        let field = self.schema.field(i);
-        let wrong = |v: &Value| -> ! {
+        if let Err(value) = value.append_to(builder) {
+            let field = self.schema.field(i);
             panic!(
-                "staging column {} ({}) given {v:?}",
+                "staging column {} ({}) given {value:?}",
                 field.name(),
                 field.data_type()
             )
-        };
-        match (builder, value) {
-            (ColumnBuilder::Utf8(b), Value::Null) => b.append_null(),
-            (ColumnBuilder::Utf8(b), Value::Text(s)) => b.append_value(s),
-            (ColumnBuilder::Int32(b), Value::Null) => b.append_null(),
-            (ColumnBuilder::Int32(b), Value::Int(x)) => b.append_value(x),
-            // Counts come as BIGINT; they are capped to fit (`RowContext::count`).
-            (ColumnBuilder::Int32(b), Value::BigInt(x)) if i32::try_from(x).is_ok() => {
-                b.append_value(x as i32)
-            }
-            (ColumnBuilder::Int64(b), Value::Null) => b.append_null(),
-            (ColumnBuilder::Int64(b), Value::BigInt(x)) => b.append_value(x),
-            (ColumnBuilder::Int64(b), Value::Int(x)) => b.append_value(i64::from(x)),
-            (ColumnBuilder::Float64(b), Value::Null) => b.append_null(),
-            (ColumnBuilder::Float64(b), Value::Double(x)) => b.append_value(x),
-            (ColumnBuilder::Boolean(b), Value::Null) => b.append_null(),
-            (ColumnBuilder::Boolean(b), Value::Boolean(x)) => b.append_value(x),
-            (ColumnBuilder::Date32(b), Value::Null) => b.append_null(),
-            (ColumnBuilder::Date32(b), Value::Date32(x)) => b.append_value(x),
-            (ColumnBuilder::Timestamp(b), Value::Null) => b.append_null(),
-            (
-                ColumnBuilder::Timestamp(b),
-                Value::Timestamp(duckdb::types::TimeUnit::Microsecond, x),
-            ) => b.append_value(x),
-            (ColumnBuilder::Key(b), Value::Null) => b.append_null(),
-            (ColumnBuilder::Key(b), Value::UHugeInt(key)) => b
-                .append_value(key.to_be_bytes())
-                .expect("a key is 16 bytes"),
-            (_, other) => wrong(&other),
         }
         self.next += 1;
     }
@@ -206,6 +179,144 @@ impl StagedColumns {
             })
             .collect();
         Some(RecordBatch::try_new(self.schema, columns).expect("columns match the schema"))
+    }
+}
+
+impl ColumnBuilder {
+    fn append_null(&mut self) {
+        match self {
+            ColumnBuilder::Utf8(b) => b.append_null(),
+            ColumnBuilder::Int32(b) => b.append_null(),
+            ColumnBuilder::Int64(b) => b.append_null(),
+            ColumnBuilder::Float64(b) => b.append_null(),
+            ColumnBuilder::Boolean(b) => b.append_null(),
+            ColumnBuilder::Date32(b) => b.append_null(),
+            ColumnBuilder::Timestamp(b) => b.append_null(),
+            ColumnBuilder::Key(b) => b.append_null(),
+        }
+    }
+}
+
+/// A value a row processor stages. Each type goes straight into its column's builder: a city
+/// stages ~80 M values, and a `Value` (an owned text, an enum matched once more) per value was
+/// the largest single item of the preparing threads' profile.
+pub trait Staged: Sized + std::fmt::Debug {
+    /// Appends to `column`, or gives the value back when the column is of another type.
+    fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self>;
+}
+
+impl<T: Staged> Staged for Option<T> {
+    #[inline]
+    fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+        match self {
+            None => {
+                column.append_null();
+                Ok(())
+            }
+            Some(v) => v.append_to(column).map_err(Some),
+        }
+    }
+}
+
+/// Texts: borrowed, owned or either.
+macro_rules! staged_text {
+    ($($t:ty),*) => {$(
+        impl Staged for $t {
+            #[inline]
+            fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+                match column {
+                    ColumnBuilder::Utf8(b) => b.append_value(&*self),
+                    _ => return Err(self),
+                }
+                Ok(())
+            }
+        }
+    )*};
+}
+staged_text!(&str, String, std::borrow::Cow<'_, str>);
+
+impl Staged for i32 {
+    #[inline]
+    fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+        match column {
+            ColumnBuilder::Int32(b) => b.append_value(self),
+            ColumnBuilder::Int64(b) => b.append_value(i64::from(self)),
+            _ => return Err(self),
+        }
+        Ok(())
+    }
+}
+
+impl Staged for i64 {
+    #[inline]
+    fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+        match column {
+            ColumnBuilder::Int64(b) => b.append_value(self),
+            // Counts come as BIGINT; they are capped to fit (`RowContext::count`).
+            ColumnBuilder::Int32(b) if i32::try_from(self).is_ok() => b.append_value(self as i32),
+            _ => return Err(self),
+        }
+        Ok(())
+    }
+}
+
+impl Staged for f64 {
+    #[inline]
+    fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+        match column {
+            ColumnBuilder::Float64(b) => b.append_value(self),
+            _ => return Err(self),
+        }
+        Ok(())
+    }
+}
+
+impl Staged for bool {
+    #[inline]
+    fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+        match column {
+            ColumnBuilder::Boolean(b) => b.append_value(self),
+            _ => return Err(self),
+        }
+        Ok(())
+    }
+}
+
+/// A key is staged as its 128 bits, big-endian (its column is a UUID).
+impl Staged for Key128 {
+    #[inline]
+    fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+        match column {
+            ColumnBuilder::Key(b) => {
+                b.append_value(self.0).expect("a key is 16 bytes");
+                Ok(())
+            }
+            _ => Err(self),
+        }
+    }
+}
+
+/// Dates and times (and anything else) as DuckDB values.
+impl Staged for Value {
+    fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+        match (column, self) {
+            (column, Value::Null) => column.append_null(),
+            (ColumnBuilder::Utf8(b), Value::Text(s)) => b.append_value(s),
+            (ColumnBuilder::Date32(b), Value::Date32(x)) => b.append_value(x),
+            (
+                ColumnBuilder::Timestamp(b),
+                Value::Timestamp(duckdb::types::TimeUnit::Microsecond, x),
+            ) => b.append_value(x),
+            (ColumnBuilder::Key(b), Value::UHugeInt(key)) => b
+                .append_value(key.to_be_bytes())
+                .expect("a key is 16 bytes"),
+            (column, Value::Int(x)) => return x.append_to(column).map_err(Value::Int),
+            (column, Value::BigInt(x)) => return x.append_to(column).map_err(Value::BigInt),
+            (column, Value::Double(x)) => return x.append_to(column).map_err(Value::Double),
+            (column, Value::Boolean(x)) => return x.append_to(column).map_err(Value::Boolean),
+            (_, other) => return Err(other),
+        }
+        Ok(())
     }
 }
 
@@ -363,6 +474,77 @@ mod tests {
         let mut columns = StagedColumns::new(&schema, 1);
         columns.put(Value::Int(1));
         columns.put(Value::Int(2));
+    }
+
+    #[test]
+    fn typed_values_stage_exactly_what_their_values_stage() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("s", DataType::Utf8, true),
+            Field::new("t", DataType::Utf8, true),
+            Field::new("i", DataType::Int32, true),
+            Field::new("b", DataType::Int64, true),
+            Field::new("d", DataType::Float64, true),
+            Field::new("f", DataType::Boolean, true),
+            Field::new("k", DataType::FixedSizeBinary(16), true),
+        ]));
+        let key = Key128([7; 16]);
+        let mut typed = StagedColumns::new(&schema, 2);
+        typed.put(std::borrow::Cow::Borrowed("青山区"));
+        typed.put(Some(String::from("A001")));
+        typed.put(7_i64);
+        typed.put(3_i32);
+        typed.put(2.5);
+        typed.put(true);
+        typed.put(Some(key));
+        typed.end_row();
+        typed.put(None::<&str>);
+        typed.put("x");
+        typed.put(None::<i32>);
+        typed.put(None::<i64>);
+        typed.put(None::<f64>);
+        typed.put(Some(false));
+        typed.put(None::<Key128>);
+        typed.end_row();
+        let by_value = to_record_batch(
+            &schema,
+            &[
+                vec![
+                    Value::Text("青山区".into()),
+                    Value::Text("A001".into()),
+                    Value::Int(7),
+                    Value::BigInt(3),
+                    Value::Double(2.5),
+                    Value::Boolean(true),
+                    Value::from(key),
+                ],
+                vec![
+                    Value::Null,
+                    Value::Text("x".into()),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Boolean(false),
+                    Value::Null,
+                ],
+            ],
+        );
+        assert_eq!(typed.finish().unwrap(), by_value);
+    }
+
+    #[test]
+    #[should_panic(expected = "staging column i (Int32) given 3000000000")]
+    fn a_typed_count_too_large_for_its_column_is_a_bug_not_a_wrap() {
+        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        let mut columns = StagedColumns::new(&schema, 1);
+        columns.put(3_000_000_000_i64);
+    }
+
+    #[test]
+    #[should_panic(expected = "staging column i (Int32) given Some(\"1\")")]
+    fn a_typed_text_in_a_number_column_is_a_bug_not_a_cast() {
+        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        let mut columns = StagedColumns::new(&schema, 1);
+        columns.put(Some("1"));
     }
 
     #[test]

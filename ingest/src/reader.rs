@@ -42,16 +42,22 @@ impl Cell {
 
     /// The cell as display text (numbers without a spurious `.0`).
     pub fn as_text(&self) -> Option<String> {
+        self.text().map(std::borrow::Cow::into_owned)
+    }
+
+    /// [`Cell::as_text`], borrowing a text cell's text when cleaning leaves it as it is.
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow::Owned;
         match self {
             Cell::Empty => None,
-            Cell::Text(t) => crate::parse::text::clean(t),
-            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{n:.0}")),
-            Cell::Number(n) => Some(n.to_string()),
-            Cell::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
-            Cell::DateTime(t) => Some(t.format("%Y-%m-%d %H:%M:%S").to_string()),
-            Cell::Duration(h) => Some(format!("{h}")),
-            Cell::Bool(b) => Some(b.to_string()),
-            Cell::Error(e) => Some(e.clone()),
+            Cell::Text(t) => crate::parse::text::clean_borrowed(t),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(Owned(format!("{n:.0}"))),
+            Cell::Number(n) => Some(Owned(n.to_string())),
+            Cell::Date(d) => Some(Owned(d.format("%Y-%m-%d").to_string())),
+            Cell::DateTime(t) => Some(Owned(t.format("%Y-%m-%d %H:%M:%S").to_string())),
+            Cell::Duration(h) => Some(Owned(format!("{h}"))),
+            Cell::Bool(b) => Some(Owned(b.to_string())),
+            Cell::Error(e) => Some(Owned(e.clone())),
         }
     }
 }

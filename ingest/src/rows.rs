@@ -1,9 +1,10 @@
 //! Turning one row of one kind into a staged warehouse row, or a quarantine entry saying why not.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
-use duckdb::types::Value;
 use duckdb::{params, Appender};
 
 use crate::batch::{staging_schema, StagedColumns};
@@ -18,7 +19,7 @@ use crate::parse::date::{
 use crate::parse::document::{self, DocumentType};
 use crate::parse::hours::parse_hours_text;
 use crate::parse::id_number::{IdError, IdNumber};
-use crate::parse::text::{clean, compact, compact_owned, mask_name, safe_excerpt};
+use crate::parse::text::{clean, compact, compact_cow, compact_owned, mask_name, safe_excerpt};
 use crate::reader::Cell;
 use crate::warehouse::table_of;
 
@@ -47,7 +48,7 @@ pub struct Stage<'conn> {
 /// [`prepare_row`]). Only after every check of the row has passed: a row is written whole.
 macro_rules! stage {
     ($out:expr; $($v:expr),* $(,)?) => {{
-        $($out.put(Value::from($v));)*
+        $($out.put($v);)*
         $out.end_row();
     }};
 }
@@ -172,9 +173,15 @@ impl RowContext<'_> {
 
     /// Text of an optional field.
     pub fn text(&self, cells: &[Cell], field: Field) -> Option<String> {
+        self.text_ref(cells, field).map(Cow::into_owned)
+    }
+
+    /// [`RowContext::text`], borrowed from the cell when cleaning leaves it as it is: what is
+    /// only staged needs no copy of its own.
+    pub fn text_ref<'c>(&self, cells: &'c [Cell], field: Field) -> Option<Cow<'c, str>> {
         match self.cell(cells, field)? {
             Cell::Error(_) => None,
-            c => c.as_text(),
+            c => c.text(),
         }
     }
 
@@ -706,11 +713,11 @@ fn prepare_service_record(
         ));
     }
     let status = if ctx.map.has(Field::Status) {
-        Some(ctx.text(cells, Field::Status).unwrap_or_default())
+        Some(ctx.text_ref(cells, Field::Status).unwrap_or_default())
     } else {
         None
     };
-    let record_no = ctx.text(cells, Field::RecordNo).map(compact_owned);
+    let record_no = ctx.text_ref(cells, Field::RecordNo).map(compact_cow);
     // The identity key: from the record number when there is one (the other form needs the
     // person, which may be linked only at merge time: `warehouse::key_service_records`).
     let k = record_no.as_deref().map(record_key);
@@ -724,12 +731,12 @@ fn prepare_service_record(
         record_no,
         person.as_ref().map(|p| p.key),
         person.as_ref().is_some_and(|p| p.from_no),
-        ctx.text(cells, Field::VolunteerNo).map(compact_owned),
-        ctx.text(cells, Field::Project),
+        ctx.text_ref(cells, Field::VolunteerNo).map(compact_cow),
+        ctx.text_ref(cells, Field::Project),
         date_value(served),
         hours,
         status,
-        ctx.text(cells, Field::Organization),
+        ctx.text_ref(cells, Field::Organization),
         f,
         r,
         start.map(timestamp_value),
