@@ -323,25 +323,12 @@ pub fn write_report_from(
         None => Beside::compute(engine, config, &period)?,
     };
     let district = district_name(&indicators, request.district.as_deref());
-    let phase = tracing::info_span!("report.star_list_and_progress_files").entered();
     if let Some(d) = &district {
         star_list.retain(|r| &r.district == d);
     }
-    let star_path = out.join(reports::star_list::FILE_NAME);
-    reports::star_list::write(&star_path, &star_list, &config.stars.thresholds)
-        .map_err(|e| write_error(&star_path)(&e))?;
-    written.push(star_path);
     if let (Some(p), Some(d)) = (progress.as_mut(), &district) {
         p.rows.retain(|r| &r.district == d || r.level == "city");
     }
-    if let Some(p) = &progress {
-        let path = out
-            .join("indicators")
-            .join(reports::indicator_files::PROGRESS_FILE);
-        reports::indicator_files::write_progress(&path, p).map_err(|e| write_error(&path)(&e))?;
-        written.push(path);
-    }
-    drop(phase);
     let options = reports::briefing::BriefingOptions {
         issue: request.issue.clone(),
         date,
@@ -353,15 +340,35 @@ pub fn write_report_from(
         pdf_a: request.pdf_a,
         fonts: request.fonts.clone(),
     };
-    written.extend(reports::write_briefing(
-        &out,
-        &indicators,
-        config,
-        &quality,
-        &checks.checks,
-        &options,
-        &pdf_options,
-    )?);
+    // The star list's workbook (a city's is ~100,000 rows) is written while the briefing is.
+    let star_path = out.join(reports::star_list::FILE_NAME);
+    let (star_written, briefing) = std::thread::scope(|scope| {
+        let star = scope.spawn(|| {
+            let _t = tracing::info_span!("report.star_list_file").entered();
+            reports::star_list::write(&star_path, &star_list, &config.stars.thresholds)
+        });
+        let briefing = reports::write_briefing(
+            &out,
+            &indicators,
+            config,
+            &quality,
+            &checks.checks,
+            &options,
+            &pdf_options,
+        );
+        let star = star.join().expect("the star list's writer does not panic");
+        (star, briefing)
+    });
+    star_written.map_err(|e| write_error(&star_path)(&e))?;
+    written.push(star_path);
+    if let Some(p) = &options.progress {
+        let path = out
+            .join("indicators")
+            .join(reports::indicator_files::PROGRESS_FILE);
+        reports::indicator_files::write_progress(&path, p).map_err(|e| write_error(&path)(&e))?;
+        written.push(path);
+    }
+    written.extend(briefing?);
     if let Some(record) = &record {
         record.remember(&written);
     }
