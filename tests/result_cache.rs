@@ -122,20 +122,29 @@ fn the_same_report_again_leaves_its_files_as_written_unless_one_was_touched() {
     let first = modified_times(&out);
     assert!(first.len() >= 10, "{first:?}");
 
-    // Nothing changed: not one file is written again, and the run still lists them.
-    env.ingest_and_report(&["--period", "2025", "--out", "out"])
+    // Nothing changed: not one file is written again, and the run still lists them, under
+    // the folder as this run names it (here absolute, where the first run named it relative).
+    let absolute = out.join("briefing.pdf").display().to_string();
+    env.ingest_and_report(&["--period", "2025", "--out", out.to_str().unwrap()])
         .code(0)
-        .stdout_has("briefing.pdf");
+        .stdout_has(&absolute);
     assert_eq!(modified_times(&out), first);
 
-    // One output deleted and another edited: every file is written again, the edit undone.
-    let docx = out.join("briefing.docx");
+    // One output edited (the same size, its times put back): every file is written again,
+    // the edit undone.
     let csv = out.join("indicators").join("city.csv");
     let published = std::fs::read(&csv).unwrap();
-    std::fs::remove_file(&docx).unwrap();
-    std::fs::write(&csv, "edited by hand\n").unwrap();
+    let mut edited = published.clone();
+    edited[published.len() - 2] ^= 1;
+    let times = std::fs::metadata(&csv).unwrap().modified().unwrap();
+    std::fs::write(&csv, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&csv)
+        .unwrap()
+        .set_modified(times)
+        .unwrap();
     run(&env, "out");
-    assert!(docx.exists());
     assert_eq!(std::fs::read(&csv).unwrap(), published);
     let again = modified_times(&out);
     assert_eq!(again.len(), first.len());
@@ -147,6 +156,13 @@ fn the_same_report_again_leaves_its_files_as_written_unless_one_was_touched() {
             .1
     };
     assert_ne!(pdf(&again), pdf(&first), "the untouched files too");
+
+    // One output deleted: written again.
+    let docx = out.join("briefing.docx");
+    std::fs::remove_file(&docx).unwrap();
+    run(&env, "out");
+    assert!(docx.exists());
+    let again = modified_times(&out);
 
     // Another request into the same folder (an issue number): written again.
     env.ingest_and_report(&["--period", "2025", "--out", "out", "--issue", "第9期"])

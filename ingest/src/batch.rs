@@ -320,17 +320,17 @@ impl Staged for Value {
     }
 }
 
-/// A key is staged as its 128 bits, big-endian (its column is a UUID): a `Value` with no heap
-/// copy, where `Value::Blob` would allocate for each of a record's two keys.
-impl From<Key128> for Value {
-    fn from(key: Key128) -> Value {
-        Value::UHugeInt(u128::from_be_bytes(key.0))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key as a `Value` (128 bits, big-endian, as `Staged for Key128` stages it), for rows
+    /// written as values.
+    impl From<Key128> for Value {
+        fn from(key: Key128) -> Value {
+            Value::UHugeInt(u128::from_be_bytes(key.0))
+        }
+    }
 
     /// Rows of values (in the schema's column order) as one record batch.
     fn to_record_batch(schema: &SchemaRef, rows: &[Vec<Value>]) -> RecordBatch {

@@ -18,6 +18,8 @@ pub struct ContentHashes {
     remembered: HashMap<PathBuf, Remembered>,
     /// What this run found, to be remembered for the next.
     found: Vec<(PathBuf, Remembered)>,
+    /// Every file this run hashed or recognized.
+    looked_at: Vec<PathBuf>,
     started: SystemTime,
 }
 
@@ -49,6 +51,7 @@ impl ContentHashes {
             memo: memo.map(Path::to_path_buf),
             remembered,
             found: Vec::new(),
+            looked_at: Vec::new(),
             started: SystemTime::now(),
         }
     }
@@ -56,6 +59,7 @@ impl ContentHashes {
     /// The hash of `path`'s content: remembered when the file's stamp is the one it had when
     /// it was read, else read now.
     pub fn hash(&mut self, path: &Path) -> Result<String, ReadError> {
+        self.looked_at.push(path.to_path_buf());
         let before = FileStamp::of(path);
         if let (Some(stamp), Some(r)) = (&before, self.remembered.get(path)) {
             if *stamp == r.stamp {
@@ -80,23 +84,31 @@ impl ContentHashes {
         Ok(hash)
     }
 
-    /// Writes the memo: the files of this run (those of earlier runs not seen again are
-    /// forgotten). A memo that cannot be written is no error: the next run reads the files.
+    /// Writes the memo: the files of this run, and those remembered from earlier runs that
+    /// this one did not look at and that still exist (an import of one uploaded file keeps
+    /// the inbox's entries). A memo that cannot be written is no error: the next run reads
+    /// the files.
     pub fn save(self) {
         let Some(memo) = &self.memo else { return };
-        let same = self.found.len() == self.remembered.len()
-            && self
-                .found
-                .iter()
-                .all(|(p, r)| self.remembered.get(p) == Some(r));
-        if same {
+        let mut entries: HashMap<PathBuf, Remembered> = self
+            .remembered
+            .iter()
+            .filter(|(path, _)| path.exists())
+            .map(|(p, r)| (p.clone(), r.clone()))
+            .collect();
+        // A file this run looked at and could not remember (changed, unsettled) is forgotten.
+        for path in &self.looked_at {
+            entries.remove(path);
+        }
+        entries.extend(self.found);
+        if entries == self.remembered {
             return;
         }
-        let entries: Vec<MemoEntry> = self
-            .found
+        let mut entries: Vec<MemoEntry> = entries
             .into_iter()
             .map(|(path, remembered)| MemoEntry { path, remembered })
             .collect();
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
         let Ok(text) = serde_json::to_vec(&entries) else {
             return;
         };
@@ -164,12 +176,37 @@ mod tests {
         std::fs::write(&memo, text.replace(&first, "remembered")).unwrap();
         let mut h = hashes_later(&memo);
         assert_eq!(h.hash(&export).unwrap(), "remembered");
-        // A new content of the same size: read again.
+        // A new content of the same size (a clock tick later): read again.
+        std::thread::sleep(Duration::from_millis(20));
         std::fs::write(&export, "a,b\n3,4\n").unwrap();
         let mut h = hashes_later(&memo);
         let third = h.hash(&export).unwrap();
         assert_ne!(third, "remembered");
         assert_eq!(third, read_and_hash(&export).unwrap());
+    }
+
+    #[test]
+    fn a_run_that_looks_at_other_files_keeps_what_was_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let memo = dir.path().join("hashes.json");
+        let (inbox, upload) = (dir.path().join("inbox.csv"), dir.path().join("upload.csv"));
+        std::fs::write(&inbox, "a\n1\n").unwrap();
+        std::fs::write(&upload, "a\n2\n").unwrap();
+        let mut h = hashes_later(&memo);
+        h.hash(&inbox).unwrap();
+        h.save();
+        let mut h = hashes_later(&memo);
+        h.hash(&upload).unwrap();
+        h.save();
+        let remembered = ContentHashes::open(Some(&memo)).remembered;
+        assert!(remembered.contains_key(&inbox) && remembered.contains_key(&upload));
+        // A file gone is forgotten.
+        std::fs::remove_file(&upload).unwrap();
+        let mut h = hashes_later(&memo);
+        h.hash(&inbox).unwrap();
+        h.save();
+        let remembered = ContentHashes::open(Some(&memo)).remembered;
+        assert_eq!(remembered.keys().collect::<Vec<_>>(), [&inbox]);
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //! nothing new leaves it untouched), the configuration text, and the SQL and version of this
 //! build. Anything else, and the result is computed again. The entries hold aggregates, and
 //! the star list's and the screening's masked names and 志愿者编号 (what 星级认定名单.xlsx and
-//! screening.xlsx show; never an ID, document or phone number); deleting `.vbrief-cache/` is
-//! always safe.
+//! screening.xlsx show; never an ID, document or phone number). Beside them: the inbox files'
+//! paths with their content hashes (`inbox-hashes.json`, see `ingest::content_hash`) and, per
+//! output folder, which files a report wrote there with their hashes (`outputs-*.json`, see
+//! `outputs.rs`). Deleting `.vbrief-cache/` is always safe.
 
 use std::path::{Path, PathBuf};
 
@@ -75,6 +77,16 @@ impl ResultCache {
             dir: workdir.join(CACHE_DIR),
             stamp: hasher.finalize().to_hex().to_string(),
         })
+    }
+
+    /// The cache for the warehouse of the working folder `workdir`.
+    pub fn for_folder(workdir: &Path) -> Option<ResultCache> {
+        ResultCache::for_warehouse(workdir, &workdir.join(ingest::warehouse::WAREHOUSE_FILE))
+    }
+
+    /// Whether the warehouse of the working folder `workdir` is still the one this cache is for.
+    pub fn still_valid_in(&self, workdir: &Path) -> bool {
+        self.still_valid(workdir, &workdir.join(ingest::warehouse::WAREHOUSE_FILE))
     }
 
     fn path(&self, what: &str) -> PathBuf {

@@ -196,7 +196,8 @@ pub fn check(
             kind: request.files.kind,
             encoding: request.files.encoding.clone(),
             strict: false,
-            hash_memo: Some(crate::cache::hash_memo(ws.dir())),
+            // The folder is never changed, its cache included.
+            hash_memo: None,
         };
         Some(ingest::ingest(&opts, ws.config(), progress)?)
     };

@@ -5,10 +5,15 @@
 //! "Nothing changed" is: the same warehouse and settings (the result cache's stamp), the same
 //! output folder, period and request (district, issue, date, PDF/A, fonts and their files),
 //! the same day (the briefing's default date and the checks' "today"), the same vbrief
-//! executable, and every file it wrote still there with the [`FileStamp`] it had when written.
-//! A file deleted, opened and saved, or replaced since, and every output is written again.
+//! executable (as it was when this process started), and every file it wrote still there with
+//! the size and content hash it had when written (a city's outputs are ~6 MB: hashing them
+//! costs milliseconds, and unlike a file's times it cannot miss a rewrite within one clock
+//! tick). A file deleted, opened and saved, or replaced since, and every output is written
+//! again. Where the platform gives no [`FileStamp`] (not unix), the executable cannot be told
+//! apart and every report is written.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +34,26 @@ pub(crate) struct OutputsRecord {
 #[derive(Serialize, Deserialize)]
 struct Written {
     inputs: String,
-    files: Vec<(PathBuf, FileStamp)>,
+    /// Each file, relative to the output folder (which may be named otherwise next time: a
+    /// relative and an absolute path, the CLI and the web app), with its size and blake3.
+    files: Vec<(PathBuf, u64, String)>,
+}
+
+/// The executable's stamp when this process first asked: a binary replaced under a running
+/// `vbrief serve` is still the old code until it restarts.
+fn executable() -> Option<&'static FileStamp> {
+    static EXE: OnceLock<Option<FileStamp>> = OnceLock::new();
+    EXE.get_or_init(|| FileStamp::of(&std::env::current_exe().ok()?))
+        .as_ref()
+}
+
+/// A file's size and content hash, or None when it cannot be read.
+fn content(path: &Path) -> Option<(u64, String)> {
+    let bytes = std::fs::read(path).ok()?;
+    Some((
+        bytes.len() as u64,
+        blake3::hash(&bytes).to_hex().to_string(),
+    ))
 }
 
 impl OutputsRecord {
@@ -59,8 +83,7 @@ impl OutputsRecord {
         for font in &request.fonts {
             add(&format!("{} {:?}", font.display(), FileStamp::of(font)));
         }
-        let exe = std::env::current_exe().ok()?;
-        add(&format!("{:?}", FileStamp::of(&exe)?));
+        add(&format!("{:?}", executable()?));
         let key = format!(
             "outputs-{}",
             &blake3::hash(out.as_os_str().as_encoded_bytes()).to_hex()[..16]
@@ -72,27 +95,36 @@ impl OutputsRecord {
         })
     }
 
-    /// The files written last time, when they were written from the same inputs and every
-    /// one is still as it was written.
-    pub(crate) fn unchanged(&self) -> Option<Vec<PathBuf>> {
+    /// The files written last time (under `out`), when they were written from the same inputs
+    /// and every one is still as it was written.
+    pub(crate) fn unchanged(&self, out: &Path) -> Option<Vec<PathBuf>> {
         let written: Written = self.cache.get(&self.key)?;
-        let as_written = written.inputs == self.inputs
-            && !written.files.is_empty()
-            && written
-                .files
-                .iter()
-                .all(|(path, stamp)| FileStamp::of(path).as_ref() == Some(stamp));
-        as_written.then(|| written.files.into_iter().map(|(p, _)| p).collect())
+        if written.inputs != self.inputs || written.files.is_empty() {
+            return None;
+        }
+        let files: Vec<PathBuf> = written.files.iter().map(|(p, _, _)| out.join(p)).collect();
+        let as_written = files
+            .iter()
+            .zip(&written.files)
+            .all(|(path, (_, len, hash))| {
+                // The size first: a file of another size is not read.
+                std::fs::metadata(path).is_ok_and(|m| m.len() == *len)
+                    && content(path).is_some_and(|(_, h)| &h == hash)
+            });
+        as_written.then_some(files)
     }
 
-    /// Remembers the files just written (none when a stamp cannot be taken: then the next
-    /// report writes them again).
-    pub(crate) fn remember(&self, files: &[PathBuf]) {
-        let stamps: Option<Vec<(PathBuf, FileStamp)>> = files
+    /// Remembers the files just written into `out` (nothing when one cannot be read back or
+    /// is not inside `out`: then the next report writes them again).
+    pub(crate) fn remember(&self, out: &Path, files: &[PathBuf]) {
+        let contents: Option<Vec<(PathBuf, u64, String)>> = files
             .iter()
-            .map(|p| Some((p.clone(), FileStamp::of(p)?)))
+            .map(|p| {
+                let (len, hash) = content(p)?;
+                Some((p.strip_prefix(out).ok()?.to_path_buf(), len, hash))
+            })
             .collect();
-        if let Some(files) = stamps {
+        if let Some(files) = contents {
             let written = Written {
                 inputs: self.inputs.clone(),
                 files,

@@ -1,6 +1,8 @@
 //! The report of a working folder: the period, the data-quality checks and the indicators
 //! (from the result cache when the warehouse is unchanged), then every output file — the
-//! CSV/JSON, quarantine.csv, the star list, progress.csv and the briefing.
+//! CSV/JSON, quarantine.csv, the star list, progress.csv and the briefing. The same report
+//! asked again into the same folder with nothing changed leaves the files it wrote as they
+//! are (see `outputs.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +29,7 @@ pub struct ReportRequest {
     pub fonts: Vec<PathBuf>,
 }
 
-/// What a report wrote.
+/// What a report wrote (or, when nothing changed since it last wrote them, left as written).
 pub struct ReportOutcome {
     /// The figures (limited to the district for a district's briefing).
     pub indicators: Indicators,
@@ -194,8 +196,7 @@ impl Beside {
         config: &Config,
         period: &Period,
     ) -> Result<Beside> {
-        let warehouse = ws_dir.join(ingest::warehouse::WAREHOUSE_FILE);
-        let cache = crate::cache::ResultCache::for_warehouse(ws_dir, &warehouse);
+        let cache = crate::cache::ResultCache::for_folder(ws_dir);
         let star_key = format!("star-list-{}", period.label());
         let progress_key = format!("progress-{}", period.label());
         if let Some(c) = &cache {
@@ -207,7 +208,7 @@ impl Beside {
             }
         }
         let computed = Beside::compute(conn, config, period)?;
-        if let Some(c) = cache.filter(|c| c.still_valid(ws_dir, &warehouse)) {
+        if let Some(c) = cache.filter(|c| c.still_valid_in(ws_dir)) {
             c.put(&star_key, &computed.star_list);
             c.put(&progress_key, &computed.progress);
         }
@@ -288,7 +289,7 @@ pub fn write_report_from(
         Source::Engine { .. } => None,
     };
     if let (Some(written), Source::Workspace(ws)) =
-        (record.as_ref().and_then(OutputsRecord::unchanged), source)
+        (record.as_ref().and_then(|r| r.unchanged(&out)), source)
     {
         let mut indicators = cached_indicators(ws, &period)?;
         if let Some(district) = &request.district {
@@ -311,7 +312,7 @@ pub fn write_report_from(
             scope.spawn(move || Beside::cached_on(dir, &conn, config, &period))
         });
         let main = indicators_quarantine_and_checks(source, request, &period, &out, today, checks);
-        let beside = beside.map(|h| h.join().expect("the star list's thread does not panic"));
+        let beside = beside.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         (main, beside)
     });
     let (indicators, mut written, quality, checks) = main?;
@@ -340,6 +341,17 @@ pub fn write_report_from(
         pdf_a: request.pdf_a,
         fonts: request.fonts.clone(),
     };
+    let progress_path = match &options.progress {
+        Some(p) => {
+            let path = out
+                .join("indicators")
+                .join(reports::indicator_files::PROGRESS_FILE);
+            reports::indicator_files::write_progress(&path, p)
+                .map_err(|e| write_error(&path)(&e))?;
+            Some(path)
+        }
+        None => None,
+    };
     // The star list's workbook (a city's is ~100,000 rows) is written while the briefing is.
     let star_path = out.join(reports::star_list::FILE_NAME);
     let (star_written, briefing) = std::thread::scope(|scope| {
@@ -356,21 +368,15 @@ pub fn write_report_from(
             &options,
             &pdf_options,
         );
-        let star = star.join().expect("the star list's writer does not panic");
+        let star = star.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         (star, briefing)
     });
     star_written.map_err(|e| write_error(&star_path)(&e))?;
     written.push(star_path);
-    if let Some(p) = &options.progress {
-        let path = out
-            .join("indicators")
-            .join(reports::indicator_files::PROGRESS_FILE);
-        reports::indicator_files::write_progress(&path, p).map_err(|e| write_error(&path)(&e))?;
-        written.push(path);
-    }
+    written.extend(progress_path);
     written.extend(briefing?);
     if let Some(record) = &record {
-        record.remember(&written);
+        record.remember(&out, &written);
     }
     Ok(ReportOutcome {
         indicators,

@@ -105,12 +105,12 @@ impl Workspace {
     /// The result cache for the warehouse as it is now, if it can be told apart from a changed
     /// one (see [`crate::cache`]).
     pub fn cache(&self) -> Option<ResultCache> {
-        ResultCache::for_warehouse(&self.dir, &self.warehouse_path())
+        ResultCache::for_folder(&self.dir)
     }
 
     /// Whether the warehouse is still the one `cache` is for.
     pub fn cache_still_valid(&self, cache: &ResultCache) -> bool {
-        cache.still_valid(&self.dir, &self.warehouse_path())
+        cache.still_valid_in(&self.dir)
     }
 }
 
