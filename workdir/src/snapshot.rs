@@ -37,6 +37,7 @@ pub fn snapshot(ws: &Workspace) -> Result<Option<Snapshot>> {
     if !ws.warehouse_path().exists() {
         return Ok(None);
     }
+    let _t = tracing::info_span!("snapshot").entered();
     let conn = ws.warehouse()?;
     let period = crate::resolve_period(conn, None)?;
     let indicators = crate::report::cached_indicators(ws, &period)?;
