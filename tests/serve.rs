@@ -1,6 +1,7 @@
 //! `vbrief serve` over HTTP: the real binary on a free port, a plain HTTP/1.1 client. Sign-in,
 //! cross-site and foreign-host refusals, uploads with hostile names, oversize uploads and zip
-//! bombs, the job queue, and the CLI told that the server holds the folder.
+//! bombs, the job queue, the CLI told that the server holds the folder, and a report the CLI
+//! made asked again in the web app.
 
 mod common;
 
@@ -431,4 +432,56 @@ fn a_server_killed_during_an_ingest_leaves_the_warehouse_consistent() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert_eq!(after_kill, city_csv(clean.path()));
+}
+
+/// A report made on the command line, then the same report asked for in the web app: nothing
+/// changed, so its files are left as written, and the job lists them (the folder named
+/// relative to the working folder by one, absolute by the other).
+#[test]
+fn the_same_report_from_the_web_app_after_the_command_line_lists_the_files_left_as_written() {
+    let env = common::sample_env();
+    let run = Command::new(BIN)
+        .args(["run", "--workdir", ".", "--period", "2025"])
+        .current_dir(env.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let pdf = env.path().join("out/2025/briefing.pdf");
+    let written_at = std::fs::metadata(&pdf).unwrap().modified().unwrap();
+
+    let server = start_in(env.dir, &[]);
+    let cookie = server.sign_in();
+    let csrf = server.csrf(&cookie);
+    let origin = format!("http://{}", server.host());
+    let r = server.request(
+        "POST",
+        "/briefing",
+        &[
+            ("Cookie", cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Origin", &origin),
+        ],
+        format!("csrf={csrf}&period=2025&custom=&district=").as_bytes(),
+    );
+    let page = server.wait_job(&cookie, job_id(&r));
+    // (the page escapes the slash)
+    for file in [
+        "briefing.pdf",
+        "briefing.docx",
+        "星级认定名单.xlsx",
+        "indicators&#x2F;city.csv",
+    ] {
+        assert!(page.contains(file), "{file} listed: {page}");
+    }
+    let pdf = server.dir.path().join("out/2025/briefing.pdf");
+    assert_eq!(
+        std::fs::metadata(&pdf).unwrap().modified().unwrap(),
+        written_at,
+        "left as written"
+    );
 }
