@@ -509,3 +509,51 @@ fn explain(env: &Env, args: &[&str]) -> common::Run {
         .collect();
     env.run(&args)
 }
+
+/// A comparison pass skips what is not read from it (stars, activities, and but for the year
+/// earlier the monthly trend): what is read from it is what a report of that period gives.
+#[test]
+fn comparison_figures_and_the_year_earlier_trend_are_those_of_each_periods_own_report() {
+    use transforms::period::Period;
+    let env = common::sample_env();
+    env.ingest(&[]).code(0);
+    let conn = env.warehouse();
+    let config = domain::Config::default();
+    let compute =
+        |p: &str| transforms::compute(&conn, &Period::parse(p).unwrap(), &config).unwrap();
+    let (q3, q2, earlier) = (compute("2025-Q3"), compute("2025-Q2"), compute("2024-Q3"));
+    let unit = |r: &transforms::IndicatorRow| {
+        (
+            r.level.clone(),
+            r.district.clone(),
+            r.street.clone(),
+            r.community.clone(),
+        )
+    };
+    let by_unit = |rows: &[transforms::IndicatorRow]| -> HashMap<_, transforms::IndicatorRow> {
+        rows.iter().map(|r| (unit(r), r.clone())).collect()
+    };
+    let (q2, earlier_rows) = (by_unit(&q2.rows), by_unit(&earlier.rows));
+    assert!(q3.rows.len() > 100);
+    let mut moved = 0;
+    for row in &q3.rows {
+        let (p, y) = (&q2[&unit(row)], &earlier_rows[&unit(row)]);
+        assert_eq!(row.registered_prev, Some(p.registered), "{row:?}");
+        assert_eq!(row.registration_rate_prev, p.registration_rate);
+        assert_eq!(row.hours_prev, Some(p.hours));
+        assert_eq!(row.per_capita_hours_prev, p.per_capita_hours);
+        assert_eq!(row.active_volunteers_prev, Some(p.active_volunteers));
+        assert_eq!(row.registered_yoy, Some(y.registered));
+        assert_eq!(row.registration_rate_yoy, y.registration_rate);
+        assert_eq!(row.hours_yoy, Some(y.hours));
+        assert_eq!(row.per_capita_hours_yoy, y.per_capita_hours);
+        assert_eq!(row.active_volunteers_yoy, Some(y.active_volunteers));
+        moved += usize::from(p.hours > 0.0 && y.hours > 0.0);
+    }
+    assert!(
+        moved > 50,
+        "{moved} units with hours in both comparison periods"
+    );
+    assert!(!earlier.monthly.is_empty());
+    assert_eq!(q3.monthly_year_earlier, earlier.monthly);
+}

@@ -151,17 +151,42 @@ pub fn year_to_date_period(
 pub(crate) enum Pass {
     /// The report's period: every indicator.
     Report,
-    /// A comparison period (previous, year earlier): only registered, hours, per-capita hours
-    /// and active volunteers are read from it, so the star levels (a sum over every record up
-    /// to the period's end) are not computed and read as zero.
-    Comparison,
+    /// A comparison period (previous, year earlier, the year to date of progress): only
+    /// registered, hours, per-capita hours and active volunteers are read from it (and, for
+    /// the year earlier, the monthly trend), so the star levels (a sum over every record up to
+    /// the period's end) read as zero, activities and active months as none, and the monthly
+    /// trend is left empty unless `monthly`.
+    Comparison { monthly: bool },
 }
 
-/// Star counts of zero for a comparison pass (see [`Pass::Comparison`]).
+/// What a comparison pass runs instead of `file` (see [`Pass::Comparison`]): the same tables
+/// and views, empty or zero, so that nothing of another pass is read by mistake.
+fn comparison_sql(file: &str, monthly: bool) -> Option<&'static str> {
+    match file {
+        "04_stars.sql" => Some(NO_STARS_SQL),
+        "05_activities.sql" => Some(NO_ACTIVITIES_SQL),
+        "09_monthly.sql" if !monthly => Some(NO_MONTHLY_SQL),
+        _ => None,
+    }
+}
+
 const NO_STARS_SQL: &str = "CREATE OR REPLACE TEMP VIEW m_stars AS
     SELECT community_id, CAST(0 AS BIGINT) AS star1, CAST(0 AS BIGINT) AS star2,
            CAST(0 AS BIGINT) AS star3, CAST(0 AS BIGINT) AS star4, CAST(0 AS BIGINT) AS star5
     FROM hierarchy;";
+
+/// 05_activities.sql's tables, with their columns and no rows.
+const NO_ACTIVITIES_SQL: &str = "CREATE OR REPLACE TEMP TABLE activity_facts AS
+    SELECT a.community_id, a.category, make_date(year(a.held_on), month(a.held_on), 1) AS month
+    FROM activities a WHERE false;
+    CREATE OR REPLACE TEMP TABLE month_facts AS
+    SELECT community_id, month FROM activity_facts;";
+
+/// 09_monthly.sql's table, with its columns and no rows.
+const NO_MONTHLY_SQL: &str = "CREATE OR REPLACE TEMP TABLE monthly AS
+    SELECT h.district, CAST(NULL AS DATE) AS month, CAST(0 AS DOUBLE) AS hours,
+           CAST(0 AS BIGINT) AS active_volunteers
+    FROM hierarchy h WHERE false;";
 
 /// The last service date (as `YYYY-MM-DD`) among the records matching `condition`, computed
 /// on the engine.
@@ -259,10 +284,9 @@ pub(crate) fn run_sql(
     set_period_and_settings(engine, period, config)?;
     for (file, sql) in SQL_FILES {
         let _t = tracing::info_span!("indicators", part = %file).entered();
-        let sql = if pass == Pass::Comparison && file == "04_stars.sql" {
-            NO_STARS_SQL
-        } else {
-            sql
+        let sql = match pass {
+            Pass::Comparison { monthly } => comparison_sql(file, monthly).unwrap_or(sql),
+            Pass::Report => sql,
         };
         engine
             .run(file, &crate::status::render(sql, config))
@@ -490,10 +514,16 @@ pub fn compute(
             engine,
             &previous,
             config,
-            Pass::Comparison,
+            Pass::Comparison { monthly: false },
         )?))
     };
-    let yoy = by_unit(run_sql(engine, &earlier, config, Pass::Comparison)?);
+    // The year earlier's monthly trend is drawn beside the period's.
+    let yoy = by_unit(run_sql(
+        engine,
+        &earlier,
+        config,
+        Pass::Comparison { monthly: true },
+    )?);
     let prev = prev.unwrap_or_else(|| yoy.clone());
     let monthly_year_earlier = read_monthly(engine.fetch(&["monthly"])?)?;
     let mut rows = run_sql(engine, period, config, Pass::Report)?;

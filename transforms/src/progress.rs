@@ -86,7 +86,7 @@ pub fn compute(
     let Some(ytd) = year_to_date(period) else {
         return Ok(None);
     };
-    run_sql(engine, &ytd, config, Pass::Comparison)?;
+    run_sql(engine, &ytd, config, Pass::Comparison { monthly: false })?;
     let (file, sql) = PROGRESS_SQL;
     engine.run(file, sql).map_err(IndicatorError::Sql)?;
     let conn = engine.fetch(&["progress"])?;
