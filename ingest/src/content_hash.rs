@@ -15,11 +15,11 @@ use crate::reader::ReadError;
 /// The hashes of one run, and those remembered from the last.
 pub struct ContentHashes {
     memo: Option<PathBuf>,
+    /// What the memo held when this run began.
     remembered: HashMap<PathBuf, Remembered>,
-    /// What this run found, to be remembered for the next.
-    found: Vec<(PathBuf, Remembered)>,
-    /// Every file this run hashed or recognized.
-    looked_at: Vec<PathBuf>,
+    /// What it will hold: the remembered entries, each file this run looks at replaced by
+    /// what the run found (or forgotten when it changed or has not settled).
+    next: HashMap<PathBuf, Remembered>,
     started: SystemTime,
 }
 
@@ -40,7 +40,7 @@ impl ContentHashes {
     /// Hashes remembered in `memo` (none when it is `None`, missing or unreadable: then every
     /// file is read).
     pub fn open(memo: Option<&Path>) -> ContentHashes {
-        let remembered = memo
+        let remembered: HashMap<PathBuf, Remembered> = memo
             .and_then(|m| std::fs::read(m).ok())
             .and_then(|text| serde_json::from_slice::<Vec<MemoEntry>>(&text).ok())
             .unwrap_or_default()
@@ -49,9 +49,8 @@ impl ContentHashes {
             .collect();
         ContentHashes {
             memo: memo.map(Path::to_path_buf),
+            next: remembered.clone(),
             remembered,
-            found: Vec::new(),
-            looked_at: Vec::new(),
             started: SystemTime::now(),
         }
     }
@@ -59,12 +58,12 @@ impl ContentHashes {
     /// The hash of `path`'s content: remembered when the file's stamp is the one it had when
     /// it was read, else read now.
     pub fn hash(&mut self, path: &Path) -> Result<String, ReadError> {
-        self.looked_at.push(path.to_path_buf());
         let before = FileStamp::of(path);
-        if let (Some(stamp), Some(r)) = (&before, self.remembered.get(path)) {
+        if let (Some(stamp), Some(r)) = (&before, self.next.remove(path)) {
             if *stamp == r.stamp {
-                self.found.push((path.to_path_buf(), r.clone()));
-                return Ok(r.hash.clone());
+                let hash = r.hash.clone();
+                self.next.insert(path.to_path_buf(), r);
+                return Ok(hash);
             }
         }
         let hash = read_and_hash(path)?;
@@ -72,13 +71,9 @@ impl ContentHashes {
         // settled before this run began.
         if let Some(stamp) = before {
             if FileStamp::of(path).as_ref() == Some(&stamp) && stamp.settled_at(self.started) {
-                self.found.push((
-                    path.to_path_buf(),
-                    Remembered {
-                        stamp,
-                        hash: hash.clone(),
-                    },
-                ));
+                let hash = hash.clone();
+                self.next
+                    .insert(path.to_path_buf(), Remembered { stamp, hash });
             }
         }
         Ok(hash)
@@ -88,23 +83,14 @@ impl ContentHashes {
     /// this one did not look at and that still exist (an import of one uploaded file keeps
     /// the inbox's entries). A memo that cannot be written is no error: the next run reads
     /// the files.
-    pub fn save(self) {
+    pub fn save(mut self) {
         let Some(memo) = &self.memo else { return };
-        let mut entries: HashMap<PathBuf, Remembered> = self
-            .remembered
-            .iter()
-            .filter(|(path, _)| path.exists())
-            .map(|(p, r)| (p.clone(), r.clone()))
-            .collect();
-        // A file this run looked at and could not remember (changed, unsettled) is forgotten.
-        for path in &self.looked_at {
-            entries.remove(path);
-        }
-        entries.extend(self.found);
-        if entries == self.remembered {
+        self.next.retain(|path, _| path.exists());
+        if self.next == self.remembered {
             return;
         }
-        let mut entries: Vec<MemoEntry> = entries
+        let mut entries: Vec<MemoEntry> = self
+            .next
             .into_iter()
             .map(|(path, remembered)| MemoEntry { path, remembered })
             .collect();
@@ -157,12 +143,23 @@ mod tests {
         h
     }
 
-    #[test]
-    fn an_unchanged_file_is_not_read_again_and_a_changed_one_is() {
+    /// A scratch folder, its memo's path, and the files written into it.
+    fn folder<const N: usize>(
+        files: [(&str, &str); N],
+    ) -> (tempfile::TempDir, PathBuf, [PathBuf; N]) {
         let dir = tempfile::tempdir().unwrap();
         let memo = dir.path().join("cache/hashes.json");
-        let export = dir.path().join("records.csv");
-        std::fs::write(&export, "a,b\n1,2\n").unwrap();
+        let paths = files.map(|(name, text)| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        });
+        (dir, memo, paths)
+    }
+
+    #[test]
+    fn an_unchanged_file_is_not_read_again_and_a_changed_one_is() {
+        let (_dir, memo, [export]) = folder([("records.csv", "a,b\n1,2\n")]);
         let first = {
             let mut h = hashes_later(&memo);
             let hash = h.hash(&export).unwrap();
@@ -187,11 +184,8 @@ mod tests {
 
     #[test]
     fn a_run_that_looks_at_other_files_keeps_what_was_remembered() {
-        let dir = tempfile::tempdir().unwrap();
-        let memo = dir.path().join("hashes.json");
-        let (inbox, upload) = (dir.path().join("inbox.csv"), dir.path().join("upload.csv"));
-        std::fs::write(&inbox, "a\n1\n").unwrap();
-        std::fs::write(&upload, "a\n2\n").unwrap();
+        let (_dir, memo, [inbox, upload]) =
+            folder([("inbox.csv", "a\n1\n"), ("upload.csv", "a\n2\n")]);
         let mut h = hashes_later(&memo);
         h.hash(&inbox).unwrap();
         h.save();
@@ -211,10 +205,7 @@ mod tests {
 
     #[test]
     fn a_file_changed_just_before_the_run_is_not_remembered() {
-        let dir = tempfile::tempdir().unwrap();
-        let memo = dir.path().join("hashes.json");
-        let export = dir.path().join("records.csv");
-        std::fs::write(&export, "a,b\n").unwrap();
+        let (_dir, memo, [export]) = folder([("records.csv", "a,b\n")]);
         let mut h = ContentHashes::open(Some(&memo));
         h.hash(&export).unwrap();
         h.save();

@@ -49,7 +49,8 @@ impl FileStamp {
     }
 
     /// The file's size in bytes.
-    pub fn size(&self) -> u64 {
+    #[cfg(test)]
+    fn size(&self) -> u64 {
         self.len
     }
 
@@ -68,11 +69,17 @@ impl FileStamp {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_rewrite_with_the_same_size_and_times_gets_a_new_stamp() {
+    /// A scratch folder holding `a.csv` with `text`.
+    fn written(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.csv");
-        std::fs::write(&path, "姓名,身份证号\n").unwrap();
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn a_rewrite_with_the_same_size_and_times_gets_a_new_stamp() {
+        let (_dir, path) = written("姓名,身份证号\n");
         let first = FileStamp::of(&path).unwrap();
         let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
         std::thread::sleep(Duration::from_millis(20));
@@ -92,9 +99,7 @@ mod tests {
 
     #[test]
     fn a_stamp_settles_two_seconds_after_the_last_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.csv");
-        std::fs::write(&path, "x").unwrap();
+        let (_dir, path) = written("x");
         let stamp = FileStamp::of(&path).unwrap();
         let now = SystemTime::now();
         assert!(!stamp.settled_at(now));

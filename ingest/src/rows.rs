@@ -19,7 +19,7 @@ use crate::parse::date::{
 use crate::parse::document::{self, DocumentType};
 use crate::parse::hours::parse_hours_text;
 use crate::parse::id_number::{IdError, IdNumber};
-use crate::parse::text::{clean, compact, compact_cow, compact_owned, mask_name, safe_excerpt};
+use crate::parse::text::{clean, compact, compact_cow, mask_name, safe_excerpt};
 use crate::reader::Cell;
 use crate::warehouse::table_of;
 
@@ -319,16 +319,16 @@ impl RowContext<'_> {
     /// (`服务区域` …) that holds a whole path or names the district the community is in.
     /// Separate columns win: a region column is read only for what they do not give.
     fn community(&self, cells: &[Cell]) -> Result<i32, Rejection> {
-        let district = self.text(cells, Field::District);
-        let street = self.text(cells, Field::Street);
-        let name = self.text(cells, Field::Community);
-        let region = self.text(cells, Field::Region);
-        let (found, field, shown) = match (&name, &region) {
+        let district = self.text_ref(cells, Field::District);
+        let street = self.text_ref(cells, Field::Street);
+        let name = self.text_ref(cells, Field::Community);
+        let region = self.text_ref(cells, Field::Region);
+        let (found, field, shown): (Match, Field, &str) = match (&name, &region) {
             (Some(name), Some(region)) if district.is_none() => (
                 self.communities
                     .find_in_region(region, street.as_deref(), name),
                 Field::Community,
-                name.clone(),
+                name,
             ),
             (None, Some(region)) => {
                 let path: Vec<&str> = [district.as_deref(), street.as_deref(), Some(region)]
@@ -338,14 +338,14 @@ impl RowContext<'_> {
                 (
                     self.communities.find_path(&path.join("/")),
                     Field::Region,
-                    region.clone(),
+                    region,
                 )
             }
             _ => (
                 self.communities
                     .find(district.as_deref(), street.as_deref(), name.as_deref()),
                 Field::Community,
-                name.clone().unwrap_or_default(),
+                name.as_deref().unwrap_or_default(),
             ),
         };
         let field = if self.map.has(field) {
@@ -367,7 +367,7 @@ impl RowContext<'_> {
                     "unknown_community",
                     format!(
                         "人口台账中没有社区 '{}'{}；若是旧称，请在设置的“社区别名”中添加 (community not in the communities ledger; an old name: add an alias in the settings)",
-                        safe_excerpt(&shown),
+                        safe_excerpt(shown),
                         district.as_deref().map(|d| format!("（{}）", safe_excerpt(d))).unwrap_or_default()
                     ),
                 )
@@ -379,7 +379,7 @@ impl RowContext<'_> {
                     "ambiguous_community",
                     format!(
                         "社区 '{}' 在多个区县/街道都有，请补充区县或街道 (community name exists in several districts; the row must give its district or street)",
-                        safe_excerpt(&shown)
+                        safe_excerpt(shown)
                     ),
                 )
             }),
@@ -395,7 +395,7 @@ impl RowContext<'_> {
             Field::Community,
         ]
         .into_iter()
-        .filter_map(|f| self.text(cells, f).map(|t| compact(&t)))
+        .filter_map(|f| self.text_ref(cells, f).map(|t| compact_cow(t).into_owned()))
         .filter(|t| !t.is_empty())
         .collect();
         let names_community = self.map.has(Field::Community) || self.map.has(Field::Region);
@@ -493,9 +493,9 @@ impl RowContext<'_> {
                 Err(e) => Err(self.reject(Some(Field::IdNumber), "invalid_id", e.reason())),
             };
         }
-        if let Some(no) = self.text(cells, Field::VolunteerNo) {
+        if let Some(no) = self.text_ref(cells, Field::VolunteerNo) {
             return Ok(Person {
-                key: self.key.person_from_volunteer_no(&compact_owned(no)),
+                key: self.key.person_from_volunteer_no(&compact_cow(no)),
                 from_no: true,
                 birth_year: None,
                 gender: None,
@@ -628,7 +628,7 @@ fn prepare_volunteer(
     r: i64,
     out: &mut StagedColumns,
 ) -> Result<(), Rejection> {
-    let masked = ctx.text(cells, Field::Name).and_then(|n| mask_name(&n));
+    let masked = ctx.text_ref(cells, Field::Name).and_then(|n| mask_name(&n));
     let with_name = |mut e: Rejection| {
         e.masked_name = masked.clone();
         e
@@ -649,13 +649,13 @@ fn prepare_volunteer(
         })
         .or(person.gender.map(String::from));
     let status = if ctx.map.has(Field::Status) {
-        Some(ctx.text(cells, Field::Status).unwrap_or_default())
+        Some(ctx.text_ref(cells, Field::Status).unwrap_or_default())
     } else {
         None
     };
     stage!(out;
         person.key,
-        ctx.text(cells, Field::VolunteerNo).map(compact_owned),
+        ctx.text_ref(cells, Field::VolunteerNo).map(compact_cow),
         masked,
         gender,
         person.birth_year,
@@ -665,7 +665,7 @@ fn prepare_volunteer(
         reported,
         f,
         r,
-        ctx.text(cells, Field::Verification),
+        ctx.text_ref(cells, Field::Verification),
         person.document_key
     );
     Ok(())
@@ -846,7 +846,7 @@ fn prepare_organization(
         community,
         founded.map(date_value),
         members,
-        ctx.text(cells, Field::Status),
+        ctx.text_ref(cells, Field::Status),
         f,
         r
     );
@@ -877,7 +877,7 @@ fn prepare_activity(
         community,
         category,
         category_raw,
-        ctx.text(cells, Field::TargetGroup),
+        ctx.text_ref(cells, Field::TargetGroup),
         participants,
         hours,
         f,
@@ -928,9 +928,9 @@ fn prepare_need(
         ),
         community,
         content,
-        ctx.text(cells, Field::TargetGroup),
+        ctx.text_ref(cells, Field::TargetGroup),
         collected.map(date_value),
-        ctx.text(cells, Field::Status),
+        ctx.text_ref(cells, Field::Status),
         resolved.map(date_value),
         f,
         r

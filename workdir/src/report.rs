@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use domain::Config;
 use transforms::{Engine, Indicators, Period, QualityReport};
 
+use crate::cache::ResultCache;
 use crate::outputs::OutputsRecord;
 use crate::workspace::Workspace;
 use crate::{Result, WorkdirError};
@@ -155,12 +156,21 @@ fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
     key: &str,
     compute: impl FnOnce(&dyn Engine, &domain::Config) -> Result<T>,
 ) -> Result<T> {
-    let cache = ws.cache();
+    cached_in(ws.dir(), key, || compute(ws.warehouse()?, ws.config()))
+}
+
+/// [`cached`] for the working folder `dir`, whatever connection `compute` uses.
+fn cached_in<T: serde::Serialize + serde::de::DeserializeOwned>(
+    dir: &Path,
+    key: &str,
+    compute: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let cache = ResultCache::for_folder(dir);
     if let Some(hit) = cache.as_ref().and_then(|c| c.get::<T>(key)) {
         return Ok(hit);
     }
-    let computed = compute(ws.warehouse()?, ws.config())?;
-    if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
+    let computed = compute()?;
+    if let Some(c) = cache.filter(|c| c.still_valid_in(dir)) {
         c.put(key, &computed);
     }
     Ok(computed)
@@ -177,42 +187,46 @@ struct Beside {
 
 impl Beside {
     fn compute(engine: &dyn Engine, config: &Config, period: &Period) -> Result<Beside> {
-        let star_list = {
-            let _t = tracing::info_span!("report.star_list").entered();
-            transforms::star_list::star_list(engine, period, config)?
-        };
-        let _t = tracing::info_span!("report.progress").entered();
-        let progress = transforms::progress::compute(engine, period, config)?;
         Ok(Beside {
-            star_list,
-            progress,
+            star_list: Beside::star_list(engine, config, period)?,
+            progress: Beside::progress(engine, config, period)?,
         })
     }
 
-    /// From the cache when both are there, else computed on `conn` and kept.
+    /// Each from the cache when it is there, else computed on `conn` and kept.
     fn cached_on(
-        ws_dir: &Path,
+        dir: &Path,
         conn: &duckdb::Connection,
         config: &Config,
         period: &Period,
     ) -> Result<Beside> {
-        let cache = crate::cache::ResultCache::for_folder(ws_dir);
-        let star_key = format!("star-list-{}", period.label());
-        let progress_key = format!("progress-{}", period.label());
-        if let Some(c) = &cache {
-            if let (Some(star_list), Some(progress)) = (c.get(&star_key), c.get(&progress_key)) {
-                return Ok(Beside {
-                    star_list,
-                    progress,
-                });
-            }
-        }
-        let computed = Beside::compute(conn, config, period)?;
-        if let Some(c) = cache.filter(|c| c.still_valid_in(ws_dir)) {
-            c.put(&star_key, &computed.star_list);
-            c.put(&progress_key, &computed.progress);
-        }
-        Ok(computed)
+        let label = period.label();
+        Ok(Beside {
+            star_list: cached_in(dir, &format!("star-list-{label}"), || {
+                Beside::star_list(conn, config, period)
+            })?,
+            progress: cached_in(dir, &format!("progress-{label}"), || {
+                Beside::progress(conn, config, period)
+            })?,
+        })
+    }
+
+    fn star_list(
+        engine: &dyn Engine,
+        config: &Config,
+        period: &Period,
+    ) -> Result<Vec<transforms::star_list::StarListRow>> {
+        let _t = tracing::info_span!("report.star_list").entered();
+        Ok(transforms::star_list::star_list(engine, period, config)?)
+    }
+
+    fn progress(
+        engine: &dyn Engine,
+        config: &Config,
+        period: &Period,
+    ) -> Result<Option<transforms::progress::Progress>> {
+        let _t = tracing::info_span!("report.progress").entered();
+        Ok(transforms::progress::compute(engine, period, config)?)
     }
 }
 
