@@ -24,21 +24,6 @@ fn remote() -> String {
 
 const DATE: &str = "2026-01-15";
 
-fn export(env: &Env, name: &str) -> PathBuf {
-    let out = env.path().join(name);
-    env.run(&[
-        "export",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--format",
-        "parquet",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .code(0);
-    out
-}
-
 /// `report` from exported data on an engine, into `out` (relative to the working folder).
 fn report_on(env: &Env, engine: &str, data: &[&Path], period: &str, out: &str) -> common::Run {
     let mut args = vec![
@@ -151,7 +136,7 @@ fn assert_same_outputs(a: &Path, b: &Path) {
 fn the_sample_data_gives_the_same_outputs_on_duckdb_and_on_spark() {
     let env = sample_env();
     env.ingest(&[]).code(0);
-    let data = export(&env, "parquet");
+    let data = env.export_parquet("parquet");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data.join("manifest.json")).unwrap())
             .unwrap();
@@ -259,7 +244,7 @@ fn awkward_city(env: &Env) {
 fn awkward_data_gives_the_same_outputs_on_duckdb_and_on_spark() {
     let env = Env::new();
     awkward_city(&env);
-    let data = export(&env, "parquet");
+    let data = env.export_parquet("parquet");
     // A year (its previous year holds the leap day) and the quarter of the leap day.
     for period in ["2025", "2024-Q1"] {
         report_on(
@@ -404,7 +389,7 @@ fn exports_with_one_key_combine_and_different_keys_are_refused() {
 fn bad_inputs_fail_in_one_line_and_write_nothing() {
     let env = sample_env();
     env.ingest(&[]).code(0);
-    let data = export(&env, "parquet");
+    let data = env.export_parquet("parquet");
     let one_line_failure = |run: common::Run, needle: &str, out: &str| {
         let run = run.code(1).stderr_has(needle);
         assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
@@ -466,7 +451,7 @@ fn the_screening_lists_the_same_records_on_duckdb_and_on_spark() {
     let env = Env::new();
     common::screening_city::city(&env);
     env.ingest(&[]).code(0);
-    let data = export(&env, "export");
+    let data = env.export_parquet("export");
     let screen = |extra: &[&str]| -> serde_json::Value {
         let mut args = vec![
             "screen",

@@ -154,17 +154,7 @@ fn the_star_list_and_progress_computed_beside_the_indicators_are_those_computed_
     env.ingest(&[]).code(0);
     env.report(&["--period", "2025-Q3", "--out", "beside"])
         .code(0);
-    let export = env.path().join("export");
-    env.run(&[
-        "export",
-        "--workdir",
-        env.path().to_str().unwrap(),
-        "--format",
-        "parquet",
-        "--out",
-        export.to_str().unwrap(),
-    ])
-    .code(0);
+    let export = env.export_parquet("export");
     env.report(&[
         "--period",
         "2025-Q3",

@@ -332,6 +332,16 @@ mod tests {
         }
     }
 
+    /// A schema of nullable columns.
+    fn nullable(columns: &[(&str, DataType)]) -> SchemaRef {
+        Arc::new(Schema::new(
+            columns
+                .iter()
+                .map(|(name, t)| Field::new(*name, t.clone(), true))
+                .collect::<Vec<_>>(),
+        ))
+    }
+
     /// Rows of values (in the schema's column order) as one record batch.
     fn to_record_batch(schema: &SchemaRef, rows: &[Vec<Value>]) -> RecordBatch {
         let mut columns = StagedColumns::new(schema, rows.len());
@@ -353,14 +363,14 @@ mod tests {
             "CREATE TABLE t (s VARCHAR, i INTEGER, b BIGINT, d DOUBLE, f BOOLEAN, day DATE);",
         )
         .unwrap();
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("s", DataType::Utf8, true),
-            Field::new("i", DataType::Int32, true),
-            Field::new("b", DataType::Int64, true),
-            Field::new("d", DataType::Float64, true),
-            Field::new("f", DataType::Boolean, true),
-            Field::new("day", DataType::Date32, true),
-        ]));
+        let schema = nullable(&[
+            ("s", DataType::Utf8),
+            ("i", DataType::Int32),
+            ("b", DataType::Int64),
+            ("d", DataType::Float64),
+            ("f", DataType::Boolean),
+            ("day", DataType::Date32),
+        ]);
         let rows = vec![
             vec![
                 Value::Text("青山区".into()),
@@ -451,17 +461,14 @@ mod tests {
     #[test]
     #[should_panic(expected = "staging column i (Int32) given BigInt(3000000000)")]
     fn a_count_too_large_for_its_column_is_a_bug_not_a_wrap() {
-        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        let schema = nullable(&[("i", DataType::Int32)]);
         to_record_batch(&schema, &[vec![Value::BigInt(3_000_000_000)]]);
     }
 
     #[test]
     #[should_panic(expected = "staging row has 1 values for 2 columns")]
     fn a_row_missing_a_value_is_a_bug_not_a_shifted_row() {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("i", DataType::Int32, true),
-            Field::new("s", DataType::Utf8, true),
-        ]));
+        let schema = nullable(&[("i", DataType::Int32), ("s", DataType::Utf8)]);
         let mut columns = StagedColumns::new(&schema, 1);
         columns.put(Value::Int(1));
         columns.end_row();
@@ -470,7 +477,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "staging row has more values than its 1 columns")]
     fn a_row_with_a_value_too_many_is_a_bug() {
-        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        let schema = nullable(&[("i", DataType::Int32)]);
         let mut columns = StagedColumns::new(&schema, 1);
         columns.put(Value::Int(1));
         columns.put(Value::Int(2));
@@ -478,15 +485,15 @@ mod tests {
 
     #[test]
     fn typed_values_stage_exactly_what_their_values_stage() {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("s", DataType::Utf8, true),
-            Field::new("t", DataType::Utf8, true),
-            Field::new("i", DataType::Int32, true),
-            Field::new("b", DataType::Int64, true),
-            Field::new("d", DataType::Float64, true),
-            Field::new("f", DataType::Boolean, true),
-            Field::new("k", DataType::FixedSizeBinary(16), true),
-        ]));
+        let schema = nullable(&[
+            ("s", DataType::Utf8),
+            ("t", DataType::Utf8),
+            ("i", DataType::Int32),
+            ("b", DataType::Int64),
+            ("d", DataType::Float64),
+            ("f", DataType::Boolean),
+            ("k", DataType::FixedSizeBinary(16)),
+        ]);
         let key = Key128([7; 16]);
         let mut typed = StagedColumns::new(&schema, 2);
         typed.put(std::borrow::Cow::Borrowed("青山区"));
@@ -534,7 +541,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "staging column i (Int32) given 3000000000")]
     fn a_typed_count_too_large_for_its_column_is_a_bug_not_a_wrap() {
-        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        let schema = nullable(&[("i", DataType::Int32)]);
         let mut columns = StagedColumns::new(&schema, 1);
         columns.put(3_000_000_000_i64);
     }
@@ -542,21 +549,21 @@ mod tests {
     #[test]
     #[should_panic(expected = "staging column i (Int32) given Some(\"1\")")]
     fn a_typed_text_in_a_number_column_is_a_bug_not_a_cast() {
-        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        let schema = nullable(&[("i", DataType::Int32)]);
         let mut columns = StagedColumns::new(&schema, 1);
         columns.put(Some("1"));
     }
 
     #[test]
     fn no_rows_make_no_batch() {
-        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        let schema = nullable(&[("i", DataType::Int32)]);
         assert!(StagedColumns::new(&schema, 8).finish().is_none());
     }
 
     #[test]
     #[should_panic(expected = "staging column i (Int32) given Text")]
     fn a_value_of_the_wrong_type_is_a_bug_not_a_cast() {
-        let schema = Arc::new(Schema::new(vec![Field::new("i", DataType::Int32, true)]));
+        let schema = nullable(&[("i", DataType::Int32)]);
         to_record_batch(&schema, &[vec![Value::Text("1".into())]]);
     }
 }

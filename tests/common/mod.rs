@@ -135,6 +135,23 @@ impl Env {
         self.run(&all)
     }
 
+    /// `vbrief export --format parquet` of the folder's warehouse into `DIR/name`, which it
+    /// returns.
+    pub fn export_parquet(&self, name: &str) -> PathBuf {
+        let out = self.path().join(name);
+        self.run(&[
+            "export",
+            "--workdir",
+            self.path().to_str().unwrap(),
+            "--format",
+            "parquet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .code(0);
+        out
+    }
+
     pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
         let path = self.inbox().join(name);
         std::fs::write(&path, bytes).unwrap();
