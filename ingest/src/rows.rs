@@ -426,28 +426,41 @@ impl RowContext<'_> {
             .and_then(|t| document::classify(&t))
             .is_some();
         if let (false, Some(Cell::Text(text))) = (typed, self.cell(cells, Field::IdNumber)) {
-            if let Err(e) = IdNumber::parse(text) {
-                let number = document::normalize_number(text);
-                let number = number.trim_start_matches('\'');
-                // Documents have at most 20 characters: a longer cell is a broken ID cell.
-                if e != IdError::Empty && !number.is_empty() && number.chars().count() <= 20 {
-                    let unmatched = if shaped_like_an_id(number) {
-                        self.reject(Some(Field::IdNumber), "invalid_id", e.reason())
-                    } else {
-                        self.reject(
-                            Some(Field::IdNumber),
-                            "unknown_document",
-                            UNKNOWN_DOCUMENT.into(),
-                        )
-                    };
-                    return Ok(RecordPerson::Lookup {
-                        document_key: self.key.document_number_key(number),
-                        unmatched,
-                    });
-                }
+            // What `person` would find for a valid number, without parsing it a second time.
+            let e = match IdNumber::parse(text) {
+                Ok(id) => return Ok(RecordPerson::Known(self.person_with_id(&id))),
+                Err(e) => e,
+            };
+            let number = document::normalize_number(text);
+            let number = number.trim_start_matches('\'');
+            // Documents have at most 20 characters: a longer cell is a broken ID cell.
+            if e != IdError::Empty && !number.is_empty() && number.chars().count() <= 20 {
+                let unmatched = if shaped_like_an_id(number) {
+                    self.reject(Some(Field::IdNumber), "invalid_id", e.reason())
+                } else {
+                    self.reject(
+                        Some(Field::IdNumber),
+                        "unknown_document",
+                        UNKNOWN_DOCUMENT.into(),
+                    )
+                };
+                return Ok(RecordPerson::Lookup {
+                    document_key: self.key.document_number_key(number),
+                    unmatched,
+                });
             }
         }
         self.person(cells).map(RecordPerson::Known)
+    }
+
+    fn person_with_id(&self, id: &IdNumber) -> Person {
+        Person {
+            key: self.key.person_from_id(id),
+            from_no: false,
+            birth_year: Some(id.birth_year()),
+            gender: Some(id.gender()),
+            document_key: None,
+        }
     }
 
     /// The person key from 证件号码 (preferred) or 志愿者编号, with birth year and gender. With
@@ -483,13 +496,7 @@ impl RowContext<'_> {
                 other => IdNumber::parse(&other.as_text().unwrap_or_default()),
             };
             return match parsed {
-                Ok(id) => Ok(Person {
-                    key: self.key.person_from_id(&id),
-                    from_no: false,
-                    birth_year: Some(id.birth_year()),
-                    gender: Some(id.gender()),
-                    document_key: None,
-                }),
+                Ok(id) => Ok(self.person_with_id(&id)),
                 Err(e) => Err(self.reject(Some(Field::IdNumber), "invalid_id", e.reason())),
             };
         }

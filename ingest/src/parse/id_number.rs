@@ -3,9 +3,10 @@
 
 use super::text::compact;
 
-/// A valid, normalized 18-character ID number (legacy 15-digit numbers are upgraded).
+/// A valid, normalized 18-character ID number (legacy 15-digit numbers are upgraded). Held as
+/// its 18 ASCII bytes: every hour record parses one, and a `String` would be an allocation each.
 #[derive(Clone, PartialEq, Eq)]
-pub struct IdNumber(String);
+pub struct IdNumber([u8; 18]);
 
 impl std::fmt::Debug for IdNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,17 +53,33 @@ const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3
 
 /// The GB 11643 check character for the first 17 digits.
 pub fn check_char(first17: &str) -> char {
+    CHECK_CHARS[check_index(first17.as_bytes())]
+}
+
+/// [`check_char`]'s place in `CHECK_CHARS`; a byte that is not a digit counts as 0.
+fn check_index(first17: &[u8]) -> usize {
     let sum: u32 = first17
-        .chars()
+        .iter()
         .zip(WEIGHTS)
-        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .map(|(b, w)| {
+            if b.is_ascii_digit() {
+                u32::from(b - b'0') * w
+            } else {
+                0
+            }
+        })
         .sum();
-    CHECK_CHARS[(sum % 11) as usize]
+    (sum % 11) as usize
 }
 
 impl IdNumber {
     /// Parses text (spaces, full-width digits, lowercase x, a leading apostrophe all accepted).
     pub fn parse(raw: &str) -> Result<IdNumber, IdError> {
+        // The usual cell, 18 plain characters, is checked where it is; the general path below
+        // would give it the same result after three copies.
+        if let Some(plain) = plain_eighteen(raw.as_bytes()) {
+            return IdNumber::checked(plain);
+        }
         let s: String = compact(raw)
             .trim_start_matches('\'')
             .chars()
@@ -75,40 +92,43 @@ impl IdNumber {
             return Err(IdError::ScientificNotation);
         }
         // Numbers that went through a float (`110105194912310021.0`).
-        let s = s.strip_suffix(".0").unwrap_or(&s).to_string();
+        let s = s.strip_suffix(".0").unwrap_or(&s);
         // Lengths below are in bytes: anything not ASCII is wrong here anyway (found by fuzzing:
         // `110105199001011身` is 18 bytes and was split inside the 身).
         if !s.is_ascii() {
             return Err(IdError::BadCharacters);
         }
+        let all_digits = s.bytes().all(|b| b.is_ascii_digit());
         match s.len() {
-            18 => {
-                let (body, last) = s.split_at(17);
-                if !body.chars().all(|c| c.is_ascii_digit())
-                    || !last.chars().all(|c| c.is_ascii_digit() || c == 'X')
-                {
-                    return Err(IdError::BadCharacters);
-                }
-                check_birth(&body[6..14])?;
-                if !last.starts_with(check_char(body)) {
-                    return Err(IdError::CheckDigit);
-                }
-                Ok(IdNumber(s))
-            }
+            18 => match plain_eighteen(s.as_bytes()) {
+                Some(plain) => IdNumber::checked(plain),
+                None => Err(IdError::BadCharacters),
+            },
             15 => {
-                if !s.chars().all(|c| c.is_ascii_digit()) {
+                if !all_digits {
                     return Err(IdError::BadCharacters);
                 }
-                let body = format!("{}19{}", &s[..6], &s[6..]);
+                let mut body = [0u8; 18];
+                body[..6].copy_from_slice(&s.as_bytes()[..6]);
+                body[6..8].copy_from_slice(b"19");
+                body[8..17].copy_from_slice(&s.as_bytes()[6..]);
                 check_birth(&body[6..14])?;
-                let check = check_char(&body);
-                Ok(IdNumber(format!("{body}{check}")))
+                body[17] = CHECK_CHARS[check_index(&body[..17])] as u8;
+                Ok(IdNumber(body))
             }
-            17 if s.chars().all(|c| c.is_ascii_digit()) && check_char(&s) == 'X' => {
-                Err(IdError::LostCheckX)
-            }
+            17 if all_digits && check_char(s) == 'X' => Err(IdError::LostCheckX),
             n => Err(IdError::WrongLength(n)),
         }
+    }
+
+    /// An 18-character number of 17 digits and a digit or X: valid when its birth date and
+    /// check character are.
+    fn checked(number: [u8; 18]) -> Result<IdNumber, IdError> {
+        check_birth(&number[6..14])?;
+        if number[17] != CHECK_CHARS[check_index(&number[..17])] as u8 {
+            return Err(IdError::CheckDigit);
+        }
+        Ok(IdNumber(number))
     }
 
     /// Parses a numeric cell. 15-digit numbers survive a float; 18-digit ones do not.
@@ -125,26 +145,42 @@ impl IdNumber {
 
     /// The normalized number, for hashing only.
     pub fn as_str(&self) -> &str {
-        &self.0
+        std::str::from_utf8(&self.0).expect("an ID number is ASCII")
     }
 
     pub fn birth_year(&self) -> i32 {
-        self.0[6..10].parse().unwrap_or(0)
+        digits(&self.0[6..10]) as i32
     }
 
     /// 男 when the 17th digit is odd, 女 when even.
     pub fn gender(&self) -> &'static str {
-        match self.0.as_bytes()[16] - b'0' {
+        match self.0[16] - b'0' {
             d if d % 2 == 1 => "男",
             _ => "女",
         }
     }
 }
 
-fn check_birth(yyyymmdd: &str) -> Result<(), IdError> {
-    let y: i32 = yyyymmdd[0..4].parse().map_err(|_| IdError::BadBirthDate)?;
-    let m: u32 = yyyymmdd[4..6].parse().map_err(|_| IdError::BadBirthDate)?;
-    let d: u32 = yyyymmdd[6..8].parse().map_err(|_| IdError::BadBirthDate)?;
+/// 17 ASCII digits and a digit or X (x upper-cased), as they are, or `None`.
+fn plain_eighteen(bytes: &[u8]) -> Option<[u8; 18]> {
+    let mut number: [u8; 18] = bytes.try_into().ok()?;
+    number[17] = number[17].to_ascii_uppercase();
+    (number[..17].iter().all(u8::is_ascii_digit)
+        && (number[17].is_ascii_digit() || number[17] == b'X'))
+        .then_some(number)
+}
+
+/// The value of a run of ASCII digits (checked by the caller).
+fn digits(ascii: &[u8]) -> u32 {
+    ascii.iter().fold(0, |n, b| n * 10 + u32::from(b - b'0'))
+}
+
+fn check_birth(yyyymmdd: &[u8]) -> Result<(), IdError> {
+    let (y, m, d) = (
+        digits(&yyyymmdd[0..4]) as i32,
+        digits(&yyyymmdd[4..6]),
+        digits(&yyyymmdd[6..8]),
+    );
     if !(1900..=2100).contains(&y) || chrono::NaiveDate::from_ymd_opt(y, m, d).is_none() {
         return Err(IdError::BadBirthDate);
     }
@@ -238,5 +274,33 @@ mod tests {
             Err(IdError::BadCharacters)
         );
         assert!(format!("{:?}", IdNumber::parse(&id).unwrap()).contains("redacted"));
+    }
+
+    #[test]
+    fn plain_numbers_checked_where_they_are_as_padded_ones() {
+        // 18 plain characters take a path of their own: it must agree with the general one
+        // (the same number padded with a space) on every outcome.
+        let id = synth("11010519900307123");
+        let wrong_check = format!("{}{}", &id[..17], if id.ends_with('0') { '1' } else { '0' });
+        let body_x = (0..1000)
+            .map(|n| format!("11010519900307{n:03}"))
+            .find(|b| check_char(b) == 'X')
+            .unwrap();
+        for plain in [
+            id,
+            wrong_check,
+            synth("11010519901307123"),
+            synth("11010518990307123"),
+            format!("{body_x}x"),
+            format!("{body_x}X"),
+            format!("{body_x}1"),
+            "11010519900307123Y".to_string(),
+        ] {
+            let general = IdNumber::parse(&format!(" {plain}"));
+            assert_eq!(IdNumber::parse(&plain), general, "{plain}");
+            if let Ok(id) = general {
+                assert_eq!(id.as_str(), plain.to_ascii_uppercase());
+            }
+        }
     }
 }
