@@ -64,9 +64,23 @@ fn compacted(s: &str) -> String {
 /// U+2000..U+205F: 0xE2; U+3000: 0xE3; U+FEFF and the full-width forms: 0xEF). Chinese text
 /// (0xE4..0xE9) and digits pass on one scan of the bytes.
 fn may_change_in_compact(s: &str) -> bool {
-    s.bytes()
-        .any(|b| matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF))
+    s.bytes().any(|b| MAY_CHANGE_IN_COMPACT[usize::from(b)])
 }
+
+/// [`may_change_in_compact`]'s bytes as a table: one load a byte, where the match was a chain
+/// of comparisons (this runs on every text cell of every row).
+const MAY_CHANGE_IN_COMPACT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(
+            b as u8,
+            b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF
+        );
+        b += 1;
+    }
+    table
+};
 
 fn is_trimmed(c: char) -> bool {
     c.is_whitespace() || c == '\u{FEFF}'
@@ -82,13 +96,33 @@ pub fn clean(s: &str) -> Option<String> {
 pub fn clean_borrowed(s: &str) -> Option<Cow<'_, str>> {
     match half_width(s) {
         Cow::Borrowed(b) => {
-            let t = b.trim_matches(is_trimmed);
+            let t = trim(b);
             (!t.is_empty()).then_some(Cow::Borrowed(t))
         }
         Cow::Owned(o) => {
-            let t = o.trim_matches(is_trimmed);
+            let t = trim(&o);
             (!t.is_empty()).then(|| Cow::Owned(t.to_string()))
         }
+    }
+}
+
+/// `s` without [`is_trimmed`] characters at its ends. Most cells begin and end with a
+/// printable ASCII character or a CJK ideograph (UTF-8 lead bytes 0xE4..0xE9, none of them
+/// white space), and are then taken as they are without decoding a character.
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let plain_start = |i: usize| matches!(b[i], 0x21..=0x7E | 0xE4..=0xE9);
+    let plain_end = match b {
+        [.., 0x21..=0x7E] => true,
+        [.., lead, c1, c2] => {
+            matches!(lead, 0xE4..=0xE9) && matches!(c1, 0x80..=0xBF) && matches!(c2, 0x80..=0xBF)
+        }
+        _ => false,
+    };
+    if !b.is_empty() && plain_start(0) && plain_end {
+        s
+    } else {
+        s.trim_matches(is_trimmed)
     }
 }
 
@@ -297,6 +331,27 @@ mod tests {
                     "U+{:04X}",
                     c as u32
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn clean_agrees_with_trimming_char_by_char_for_every_character() {
+        // Each character alone, at both ends of a text, and inside one (the trim's byte check
+        // at the ends must never keep a white space or drop anything else).
+        for c in (0..0x3_0000u32).filter_map(char::from_u32) {
+            for s in [
+                c.to_string(),
+                format!("{c}a{c}"),
+                format!("a{c}社"),
+                format!("{c}社"),
+                format!("a{c}"),
+                format!("社{c}"),
+            ] {
+                let slow = to_half_width(&s);
+                let slow = slow.trim_matches(is_trimmed);
+                let expected = (!slow.is_empty()).then(|| slow.to_string());
+                assert_eq!(clean(&s), expected, "U+{:04X}", c as u32);
             }
         }
     }
