@@ -1,21 +1,26 @@
 //! Finding the header row, mapping header synonyms to canonical fields, and telling which kind
 //! of export a sheet is.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::config::Config;
 use crate::kind::{Field, SourceKind};
-use crate::parse::text::compact;
+use crate::parse::text::compact_cow;
 
 /// How many rows at the top of a sheet may be titles before the header.
 pub const HEADER_SEARCH_ROWS: usize = 30;
 
 /// Normalizes a header cell: half-width, no spaces, no `*` or `(必填)` marks.
 pub fn normalize(raw: &str) -> String {
-    let compacted = compact(raw);
-    // Trimmed as a slice, copied once at the end if anything went (every data row's first
-    // cell passes through here, to tell a header repeated mid-file).
-    let mut s = compacted.as_str();
+    normalize_borrowed(raw).into_owned()
+}
+
+/// [`normalize`], borrowing `raw` when nothing in it changes: every data row's first cell
+/// passes through here, to tell a header repeated mid-file, and is most often left as it is.
+pub fn normalize_borrowed(raw: &str) -> Cow<'_, str> {
+    let compacted = compact_cow(Cow::Borrowed(raw));
+    let mut s: &str = &compacted;
     loop {
         let before = s.len();
         s = s.trim_matches('*');
@@ -31,7 +36,7 @@ pub fn normalize(raw: &str) -> String {
     if s.len() == compacted.len() {
         compacted
     } else {
-        s.to_string()
+        Cow::Owned(s.to_string())
     }
 }
 
@@ -286,6 +291,16 @@ mod tests {
         assert_eq!(normalize(" *证件号码（必填） "), "证件号码");
         assert_eq!(normalize("身份证号*"), "身份证号");
         assert_eq!(normalize("社　区"), "社区");
+        // A cell that is already normal (a data value, most often) is not copied.
+        assert!(matches!(
+            normalize_borrowed("证件号码"),
+            Cow::Borrowed("证件号码")
+        ));
+        assert!(matches!(
+            normalize_borrowed("24000001"),
+            Cow::Borrowed("24000001")
+        ));
+        assert_eq!(normalize_borrowed("**服务时长(必填)*"), "服务时长");
     }
 
     #[test]

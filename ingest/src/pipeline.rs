@@ -1158,11 +1158,11 @@ fn is_repeated_header(cells: &[Cell], header: &[String]) -> bool {
         match cell {
             Cell::Empty => {}
             Cell::Text(t) => {
-                let name = header::normalize(t);
+                let name = header::normalize_borrowed(t);
                 if name.is_empty() {
                     continue;
                 }
-                if header.get(i) != Some(&name) {
+                if header.get(i).map(String::as_str) != Some(&*name) {
                     return false;
                 }
                 matched += 1;
