@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// On Linux mimalloc also serves malloc itself, for DuckDB's C++ (the `override` feature, see
+// Cargo.toml); elsewhere it is Rust's allocator only.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
