@@ -11,10 +11,12 @@ pub fn to_half_width(s: &str) -> String {
 /// Whether `s` may hold a full-width form or an ideographic space: their UTF-8 encodings start
 /// with 0xEF and 0xE3. Most cells hold neither, and are then used as they are (every cell of
 /// every row passes through here, so the check is on bytes, without allocating).
+#[inline]
 fn may_be_full_width(s: &str) -> bool {
     s.bytes().any(|b| b == 0xEF || b == 0xE3)
 }
 
+#[inline]
 fn half_width(s: &str) -> Cow<'_, str> {
     if !may_be_full_width(s) {
         return Cow::Borrowed(s);
@@ -42,6 +44,7 @@ pub fn compact(s: &str) -> String {
 
 /// [`compact`] of a text that may be borrowed or owned, handed back as it is (no copy) when
 /// nothing in it changes: the usual case for record and volunteer numbers.
+#[inline]
 pub fn compact_cow(s: Cow<'_, str>) -> Cow<'_, str> {
     if may_change_in_compact(&s) {
         Cow::Owned(compacted(&s))
@@ -63,6 +66,7 @@ fn compacted(s: &str) -> String {
 /// starts the UTF-8 form of another white space (U+0085, U+00A0: 0xC2; U+1680: 0xE1;
 /// U+2000..U+205F: 0xE2; U+3000: 0xE3; U+FEFF and the full-width forms: 0xEF). Chinese text
 /// (0xE4..0xE9) and digits pass on one scan of the bytes.
+#[inline]
 fn may_change_in_compact(s: &str) -> bool {
     s.bytes().any(|b| MAY_CHANGE_IN_COMPACT[usize::from(b)])
 }
@@ -93,6 +97,7 @@ pub fn clean(s: &str) -> Option<String> {
 
 /// [`clean`], borrowing `s` when nothing in it but the ends changes (the usual case: no
 /// full-width characters), so that a cell's text is not copied on its way to staging.
+#[inline]
 pub fn clean_borrowed(s: &str) -> Option<Cow<'_, str>> {
     match half_width(s) {
         Cow::Borrowed(b) => {
@@ -109,6 +114,7 @@ pub fn clean_borrowed(s: &str) -> Option<Cow<'_, str>> {
 /// `s` without [`is_trimmed`] characters at its ends. Most cells begin and end with a
 /// printable ASCII character or a CJK ideograph (UTF-8 lead bytes 0xE4..0xE9, none of them
 /// white space), and are then taken as they are without decoding a character.
+#[inline]
 fn trim(s: &str) -> &str {
     let b = s.as_bytes();
     let plain_start = |i: usize| matches!(b[i], 0x21..=0x7E | 0xE4..=0xE9);
@@ -127,6 +133,7 @@ fn trim(s: &str) -> &str {
 }
 
 /// Whether [`clean`] would give `None`, without building the text.
+#[inline]
 pub fn is_blank(s: &str) -> bool {
     s.chars().all(|c| is_trimmed(c) || c == '\u{3000}')
 }
