@@ -206,10 +206,11 @@ fn a_200_mb_csv_streams_in_bounded_memory() {
     );
     // Streaming ingest plus the data-quality checks (every record here is of a person not in
     // the registry, and most person-days are over 24 hours: two failing rows per record);
-    // measured 702 MB.
+    // measured 870 MB with glibc's malloc, 930–960 MB with mimalloc in its place (Cargo.toml,
+    // Linux). Holding the file's rows in memory would take several GB.
     let peak_kib = peak_child_rss_kib();
     assert!(
-        peak_kib < 1024 * 1024,
+        peak_kib < 1280 * 1024,
         "peak RSS {peak_kib} KiB for a {size}-byte file"
     );
 }

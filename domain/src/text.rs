@@ -112,8 +112,9 @@ pub fn clean_borrowed(s: &str) -> Option<Cow<'_, str>> {
 }
 
 /// `s` without [`is_trimmed`] characters at its ends. Most cells begin and end with a
-/// printable ASCII character or a CJK ideograph (UTF-8 lead bytes 0xE4..0xE9, none of them
-/// white space), and are then taken as they are without decoding a character.
+/// printable ASCII character or a character of U+4000..U+9FFF (UTF-8 lead bytes 0xE4..0xE9:
+/// the CJK ideographs, and no white space), and are then taken as they are without decoding
+/// a character.
 #[inline]
 fn trim(s: &str) -> &str {
     let b = s.as_bytes();

@@ -814,6 +814,32 @@ mod tests {
     }
 
     #[test]
+    fn csv_quoted_fields_keep_their_delimiters_quotes_and_characters() {
+        // Fields are cut from each record's checked text by byte ranges: a quoted field with
+        // the delimiter, a doubled quote and line ends inside, in UTF-8 and in GBK.
+        let dir = tempfile::tempdir().unwrap();
+        let text = "社区,说明\r\n\"幸福,社区\",\"他说\"\"好\"\"\r\n第二行\"\r\n,\"\"\r\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        for (name, bytes) in [("utf8.csv", text.as_bytes()), ("gbk.csv", &gbk[..])] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let mut wb = Workbook::open(&path, None).unwrap();
+            let rows: Vec<Row> = wb.rows("").unwrap().map(|r| r.unwrap()).collect();
+            let cells: Vec<Vec<Cell>> = rows.into_iter().map(|r| r.cells).collect();
+            let t = |s: &str| Cell::Text(s.into());
+            assert_eq!(
+                cells,
+                vec![
+                    vec![t("社区"), t("说明")],
+                    vec![t("幸福,社区"), t("他说\"好\"\r\n第二行")],
+                    vec![Cell::Empty, Cell::Empty],
+                ],
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn csv_rows_report_blank_lines() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.csv");

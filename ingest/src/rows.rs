@@ -426,7 +426,9 @@ impl RowContext<'_> {
             .and_then(|t| document::classify(&t))
             .is_some();
         if let (false, Some(Cell::Text(text))) = (typed, self.cell(cells, Field::IdNumber)) {
-            // What `person` would find for a valid number, without parsing it a second time.
+            // What `person` would find for a valid number, without parsing it a second time:
+            // with no 证件类型 it parses the cleaned text, and cleaning (trim, half-width) only
+            // does part of what the parse's own `compact` does, so the result is the same.
             let e = match IdNumber::parse(text) {
                 Ok(id) => return Ok(RecordPerson::Known(self.person_with_id(&id))),
                 Err(e) => e,

@@ -49,15 +49,16 @@ impl IdError {
 }
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+const CHECK_CHARS: [u8; 11] = *b"10X98765432";
 
-/// The GB 11643 check character for the first 17 digits.
+/// The GB 11643 check character for the first 17 digits (ASCII: it reads bytes; a byte
+/// that is not a digit counts as 0).
 pub fn check_char(first17: &str) -> char {
-    CHECK_CHARS[check_index(first17.as_bytes())]
+    char::from(check_byte(first17.as_bytes()))
 }
 
-/// [`check_char`]'s place in `CHECK_CHARS`; a byte that is not a digit counts as 0.
-fn check_index(first17: &[u8]) -> usize {
+/// [`check_char`] as its ASCII byte.
+fn check_byte(first17: &[u8]) -> u8 {
     let sum: u32 = first17
         .iter()
         .zip(WEIGHTS)
@@ -69,7 +70,7 @@ fn check_index(first17: &[u8]) -> usize {
             }
         })
         .sum();
-    (sum % 11) as usize
+    CHECK_CHARS[(sum % 11) as usize]
 }
 
 impl IdNumber {
@@ -98,14 +99,14 @@ impl IdNumber {
         if !s.is_ascii() {
             return Err(IdError::BadCharacters);
         }
-        let all_digits = s.bytes().all(|b| b.is_ascii_digit());
+        let all_digits = || s.bytes().all(|b| b.is_ascii_digit());
         match s.len() {
             18 => match plain_eighteen(s.as_bytes()) {
                 Some(plain) => IdNumber::checked(plain),
                 None => Err(IdError::BadCharacters),
             },
             15 => {
-                if !all_digits {
+                if !all_digits() {
                     return Err(IdError::BadCharacters);
                 }
                 let mut body = [0u8; 18];
@@ -113,10 +114,10 @@ impl IdNumber {
                 body[6..8].copy_from_slice(b"19");
                 body[8..17].copy_from_slice(&s.as_bytes()[6..]);
                 check_birth(&body[6..14])?;
-                body[17] = CHECK_CHARS[check_index(&body[..17])] as u8;
+                body[17] = check_byte(&body[..17]);
                 Ok(IdNumber(body))
             }
-            17 if all_digits && check_char(s) == 'X' => Err(IdError::LostCheckX),
+            17 if all_digits() && check_char(s) == 'X' => Err(IdError::LostCheckX),
             n => Err(IdError::WrongLength(n)),
         }
     }
@@ -125,7 +126,7 @@ impl IdNumber {
     /// check character are.
     fn checked(number: [u8; 18]) -> Result<IdNumber, IdError> {
         check_birth(&number[6..14])?;
-        if number[17] != CHECK_CHARS[check_index(&number[..17])] as u8 {
+        if number[17] != check_byte(&number[..17]) {
             return Err(IdError::CheckDigit);
         }
         Ok(IdNumber(number))
@@ -294,7 +295,6 @@ mod tests {
             format!("{body_x}x"),
             format!("{body_x}X"),
             format!("{body_x}1"),
-            "11010519900307123Y".to_string(),
         ] {
             let general = IdNumber::parse(&format!(" {plain}"));
             assert_eq!(IdNumber::parse(&plain), general, "{plain}");
