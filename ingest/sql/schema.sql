@@ -37,10 +37,14 @@ CREATE TABLE IF NOT EXISTS volunteers (
 -- 服务时长记录: k is md5('r:' || record_no), else md5('p:' || a hash of person + date + project
 -- + hours) (see `warehouse::key_service_records`).
 -- status NULL means the export had no status column (the record counts as effective).
+-- record_no is stored uncompressed: numbers unique to each record gain little from DuckDB's
+-- dictionary and FSST compression, which cost a sixth of the merge's insert (a city: the
+-- insert 2.0–2.1 → 1.6–1.7 s, the warehouse 250 → 292 MB; bench/RESULTS.md, issue 28).
+-- Warehouses made before keep the column as they made it.
 CREATE TABLE IF NOT EXISTS service_records (
-    k UUID, record_no VARCHAR, person_key UUID, person_from_no BOOLEAN,
-    volunteer_no VARCHAR, project VARCHAR, served_on DATE, hours DOUBLE, status VARCHAR,
-    organization VARCHAR, file_id INTEGER, source_row BIGINT);
+    k UUID, record_no VARCHAR USING COMPRESSION uncompressed, person_key UUID,
+    person_from_no BOOLEAN, volunteer_no VARCHAR, project VARCHAR, served_on DATE,
+    hours DOUBLE, status VARCHAR, organization VARCHAR, file_id INTEGER, source_row BIGINT);
 
 CREATE TABLE IF NOT EXISTS organizations (
     k VARCHAR, name VARCHAR, community_id INTEGER, founded_on DATE, members INTEGER,
