@@ -59,14 +59,13 @@ impl ContentHashes {
     /// it was read, else read now.
     pub fn hash(&mut self, path: &Path) -> Result<String, ReadError> {
         let before = FileStamp::of(path);
-        if let (Some(stamp), Some(r)) = (&before, self.next.remove(path)) {
+        if let (Some(stamp), Some(r)) = (&before, self.next.get(path)) {
             if *stamp == r.stamp {
-                let hash = r.hash.clone();
-                self.next.insert(path.to_path_buf(), r);
-                return Ok(hash);
+                return Ok(r.hash.clone());
             }
+            self.next.remove(path);
         }
-        let hash = read_and_hash(path)?;
+        let hash = file_hash(path)?;
         // Remembered only when the file did not change while it was read, and its stamp had
         // settled before this run began.
         if let Some(stamp) = before {
@@ -110,7 +109,9 @@ impl ContentHashes {
     }
 }
 
-fn read_and_hash(path: &Path) -> Result<String, ReadError> {
+/// The blake3 hash of a file's content, read in 1 MiB blocks (the inbox's content hash, and
+/// the report's record of the files it wrote).
+pub fn file_hash(path: &Path) -> Result<String, ReadError> {
     let mut file = std::fs::File::open(path).map_err(|e| {
         ReadError::Open(match e.kind() {
             std::io::ErrorKind::NotFound => "文件不存在 (no such file)".into(),
@@ -179,7 +180,7 @@ mod tests {
         let mut h = hashes_later(&memo);
         let third = h.hash(&export).unwrap();
         assert_ne!(third, "remembered");
-        assert_eq!(third, read_and_hash(&export).unwrap());
+        assert_eq!(third, file_hash(&export).unwrap());
     }
 
     #[test]

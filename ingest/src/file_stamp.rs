@@ -48,12 +48,6 @@ impl FileStamp {
         None
     }
 
-    /// The file's size in bytes.
-    #[cfg(test)]
-    fn size(&self) -> u64 {
-        self.len
-    }
-
     /// Whether both times are at least [`SETTLE`] before `now`: only then may the stamp stand
     /// for the content later (a write after it is taken gives a later ctime).
     pub fn settled_at(&self, now: SystemTime) -> bool {
@@ -92,7 +86,7 @@ mod tests {
             .set_modified(mtime)
             .unwrap();
         let second = FileStamp::of(&path).unwrap();
-        assert_eq!(first.size(), second.size());
+        assert_eq!(first.len, second.len);
         assert_ne!(first, second);
         assert_eq!(second, FileStamp::of(&path).unwrap());
     }

@@ -49,11 +49,8 @@ fn executable() -> Option<&'static FileStamp> {
 
 /// A file's size and content hash, or None when it cannot be read.
 fn content(path: &Path) -> Option<(u64, String)> {
-    let bytes = std::fs::read(path).ok()?;
-    Some((
-        bytes.len() as u64,
-        blake3::hash(&bytes).to_hex().to_string(),
-    ))
+    let len = std::fs::metadata(path).ok()?.len();
+    Some((len, ingest::content_hash::file_hash(path).ok()?))
 }
 
 impl OutputsRecord {
@@ -109,7 +106,7 @@ impl OutputsRecord {
             .all(|(path, (_, len, hash))| {
                 // The size first: a file of another size is not read.
                 std::fs::metadata(path).is_ok_and(|m| m.len() == *len)
-                    && content(path).is_some_and(|(_, h)| &h == hash)
+                    && ingest::content_hash::file_hash(path).is_ok_and(|h| &h == hash)
             });
         as_written.then_some(files)
     }

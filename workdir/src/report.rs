@@ -73,19 +73,6 @@ impl<'a> Source<'a> {
             Source::Engine { dir, .. } => dir,
         }
     }
-
-    /// A result from the working folder's cache under `key` when the warehouse and config
-    /// are unchanged, else computed (and kept for the next run in a working folder).
-    fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
-        &self,
-        key: &str,
-        compute: impl FnOnce(&dyn Engine, &Config) -> Result<T>,
-    ) -> Result<T> {
-        match *self {
-            Source::Workspace(ws) => cached(ws, key, compute),
-            Source::Engine { engine, config, .. } => compute(engine, config),
-        }
-    }
 }
 
 /// The period from `--period` (`2025-ytd` resolved against the records), or the last full
@@ -151,7 +138,7 @@ pub fn checks_if_any(ws: &Workspace, period: Option<&str>) -> Result<Option<Qual
 
 /// A result from the cache under `key` when the warehouse and config are unchanged, else
 /// computed on the warehouse and kept for the next run.
-fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
+pub(crate) fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
     ws: &Workspace,
     key: &str,
     compute: impl FnOnce(&dyn Engine, &domain::Config) -> Result<T>,
@@ -240,7 +227,8 @@ struct CachedIndicators {
 
 /// The indicators for `period`, from the result cache when it can.
 pub fn cached_indicators(ws: &Workspace, period: &Period) -> Result<Indicators> {
-    let cached = Source::Workspace(ws).cached(
+    let cached = cached(
+        ws,
         &format!("indicators-{}", period.label()),
         |conn, config| {
             let indicators = transforms::compute(conn, period, config)?;
@@ -302,15 +290,9 @@ pub fn write_report_from(
         Source::Workspace(ws) => OutputsRecord::for_report(ws, &out, request, &period, today),
         Source::Engine { .. } => None,
     };
-    if let (Some(written), Source::Workspace(ws)) =
-        (record.as_ref().and_then(|r| r.unchanged(&out)), source)
-    {
-        let mut indicators = cached_indicators(ws, &period)?;
-        if let Some(district) = &request.district {
-            keep_district(&mut indicators, district)?;
-        }
+    if let Some(written) = record.as_ref().and_then(|r| r.unchanged(&out)) {
         return Ok(ReportOutcome {
-            indicators,
+            indicators: report_indicators(source, request, &period)?,
             out,
             written,
         });
@@ -416,15 +398,7 @@ fn indicators_quarantine_and_checks(
 )> {
     let engine = source.engine()?;
     let config = source.config();
-    let phase = tracing::info_span!("report.indicators").entered();
-    let mut indicators = match source {
-        Source::Workspace(ws) => cached_indicators(ws, period)?,
-        Source::Engine { .. } => transforms::compute(engine, period, config)?,
-    };
-    drop(phase);
-    if let Some(district) = &request.district {
-        keep_district(&mut indicators, district)?;
-    }
+    let indicators = report_indicators(source, request, period)?;
     let phase = tracing::info_span!("report.csv_json_quarantine").entered();
     let mut written = reports::indicator_files::write(out, &indicators, config)
         .map_err(|e| write_error(out)(&e))?;
@@ -445,6 +419,25 @@ fn indicators_quarantine_and_checks(
         }
     };
     Ok((indicators, written, quality, checks))
+}
+
+/// The report's indicators: from the result cache in a working folder, limited to the
+/// district for a district's briefing.
+fn report_indicators(
+    source: Source,
+    request: &ReportRequest,
+    period: &Period,
+) -> Result<Indicators> {
+    let phase = tracing::info_span!("report.indicators").entered();
+    let mut indicators = match source {
+        Source::Workspace(ws) => cached_indicators(ws, period)?,
+        Source::Engine { .. } => transforms::compute(source.engine()?, period, source.config())?,
+    };
+    drop(phase);
+    if let Some(district) = &request.district {
+        keep_district(&mut indicators, district)?;
+    }
+    Ok(indicators)
 }
 
 /// `DIR/out/<period>` (or `DIR/out/<period>-<district>`), with the district name made safe

@@ -32,16 +32,11 @@ pub struct ScreenOutcome {
 
 /// The screening of `period`, from the cache when it can (see [`crate::cache`]).
 pub fn cached_screening(ws: &Workspace, period: &Period) -> Result<Screening> {
-    let key = format!("screening-{}", period.label());
-    let cache = ws.cache();
-    if let Some(hit) = cache.as_ref().and_then(|c| c.get::<Screening>(&key)) {
-        return Ok(hit);
-    }
-    let computed = transforms::screening::screen(ws.warehouse()?, period, ws.config())?;
-    if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
-        c.put(&key, &computed);
-    }
-    Ok(computed)
+    crate::report::cached(
+        ws,
+        &format!("screening-{}", period.label()),
+        |conn, config| Ok(transforms::screening::screen(conn, period, config)?),
+    )
 }
 
 /// The district's name as the ledger writes it, or an error listing the districts.
