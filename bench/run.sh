@@ -70,14 +70,15 @@ generate() {
 . "$ROOT/bench/lib.sh"
 
 # phases LOG WALL: the run's phases (VBRIEF_TIMINGS lines on LOG), seconds and share of WALL;
-# the load summed over files. The report's star list and progress run on a thread of their
-# own beside its indicators and checks, and the star list's workbook is written beside the
-# briefing: those are shown marked "(beside)" and not counted in "the rest".
+# the load summed over files. The report's progress toward the year's targets runs on a thread
+# of its own beside its indicators and checks (the star list is computed with the indicators),
+# and the star list's workbook is written beside the briefing: those are shown marked
+# "(beside)" and not counted in "the rest".
 phases() {
     awk -v wall="$2" '
         /^\[timing\] ingest\.hash_and_plan / { plan += $NF; next }
         /^\[timing\] ingest\.load / { load += $NF; next }
-        /^\[timing\] report\.(star_list|progress|star_list_file) / {
+        /^\[timing\] report\.(progress|star_list_file) / {
             name[++n] = $2 " (beside)"; secs[n] = $NF; beside[n] = 1; next }
         /^\[timing\] (ingest\.(merge|commit|settle_counts)|checks\.after_ingest|report\.[a-z_]+) / {
             name[++n] = $2; secs[n] = $NF }

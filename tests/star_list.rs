@@ -145,9 +145,9 @@ fn star_list_and_progress(dir: &std::path::Path) -> (Vec<Vec<String>>, String) {
     (rows, progress)
 }
 
-/// In a working folder the star list and progress are computed on a thread of their own,
-/// beside the indicators (workdir::report's `Beside`); from an export they are computed after
-/// them on the same engine. Both give the same files.
+/// In a working folder progress is computed on a thread of its own, beside the indicators
+/// (workdir::report's `Beside`); from an export it is computed after them on the same engine.
+/// Both give the same files, the star list included.
 #[test]
 fn the_star_list_and_progress_computed_beside_the_indicators_are_those_computed_after_them() {
     let env = sample_env();
@@ -172,4 +172,44 @@ fn the_star_list_and_progress_computed_beside_the_indicators_are_those_computed_
     assert!(beside_progress.lines().count() > 100);
     assert_eq!(beside_rows, after_rows);
     assert_eq!(beside_progress, after_progress);
+}
+
+/// The star list is computed with the indicators, from the persons' hours their own pass sums;
+/// when the indicators come from the result cache and the star list does not, it is computed on
+/// its own (the scope and star SQL run for it alone). Both give the same list.
+#[test]
+fn the_star_list_computed_on_its_own_is_the_one_computed_with_the_indicators() {
+    let env = sample_env();
+    env.ingest(&[]).code(0);
+    env.report(&["--period", "2025-Q3", "--out", "with"])
+        .code(0);
+    let cache = env.path().join(".vbrief-cache");
+    let star_entries: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("star-list-"))
+        })
+        .collect();
+    assert_eq!(star_entries.len(), 1, "{star_entries:?}");
+    std::fs::remove_file(&star_entries[0]).unwrap();
+    assert!(
+        std::fs::read_dir(&cache).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("indicators-")),
+        "the indicators stay cached"
+    );
+    env.report(&["--period", "2025-Q3", "--out", "alone"])
+        .code(0);
+    let (with_rows, _) = star_list_and_progress(&env.path().join("with"));
+    let (alone_rows, _) = star_list_and_progress(&env.path().join("alone"));
+    assert!(with_rows.len() > 100, "{}", with_rows.len());
+    assert_eq!(with_rows, alone_rows);
+    // The 本期新达到 column says something: some persons are new in the quarter, some not.
+    let new: Vec<&String> = with_rows[1..].iter().map(|r| &r[8]).collect();
+    assert!(new.iter().any(|n| *n == "是") && new.iter().any(|n| *n == "否"));
 }

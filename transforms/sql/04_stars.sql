@@ -4,16 +4,19 @@
 -- these are eligible counts.
 
 -- Records are summed per person first, then matched to the persons: summing after the join
--- would join every record of the warehouse.
+-- would join every record of the warehouse. hours_before (the same sum, up to the day before
+-- the period's start) is for star_list.sql's 本期新达到, summed in the same scan.
 CREATE OR REPLACE TEMP TABLE person_cumulative_hours AS
 WITH hours_per_person AS (
-    SELECT person_key, sum(hours) AS hours
-    FROM service_records
-    WHERE served_on <= (SELECT end_date FROM period)
-      AND (status IS NULL OR status IN @effective_status)
-    GROUP BY person_key
+    SELECT r.person_key, sum(r.hours) AS hours,
+           sum(r.hours) FILTER (WHERE r.served_on < p.start_date) AS hours_before
+    FROM service_records r, period p
+    WHERE r.served_on <= p.end_date
+      AND (r.status IS NULL OR r.status IN @effective_status)
+    GROUP BY r.person_key
 )
-SELECT ps.person_key, ps.community_id, coalesce(h.hours, 0) AS hours
+SELECT ps.person_key, ps.community_id, coalesce(h.hours, 0) AS hours,
+       coalesce(h.hours_before, 0) AS hours_before
 FROM persons ps
 LEFT JOIN hours_per_person h USING (person_key);
 

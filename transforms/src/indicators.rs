@@ -10,6 +10,7 @@ use duckdb::Connection;
 use crate::engine::{Engine, EngineError};
 use crate::period::Period;
 pub use crate::results::{round_to, IndicatorRow, Indicators, MonthPoint};
+use crate::star_list::StarListRow;
 use domain::Config;
 
 /// The indicator SQL, in the order it runs. Each file starts with what it counts, in words.
@@ -499,6 +500,26 @@ pub fn compute(
     period: &Period,
     config: &Config,
 ) -> Result<Indicators, IndicatorError> {
+    Ok(compute_passes(engine, period, config, false)?.0)
+}
+
+/// [`compute`], and the star list (星级认定名单) for the same period from the tables the
+/// period's own pass leaves: the persons' cumulative hours are summed once for both.
+pub fn compute_with_star_list(
+    engine: &dyn Engine,
+    period: &Period,
+    config: &Config,
+) -> Result<(Indicators, Vec<StarListRow>), IndicatorError> {
+    let (indicators, star_list) = compute_passes(engine, period, config, true)?;
+    Ok((indicators, star_list.unwrap_or_default()))
+}
+
+fn compute_passes(
+    engine: &dyn Engine,
+    period: &Period,
+    config: &Config,
+    with_star_list: bool,
+) -> Result<(Indicators, Option<Vec<StarListRow>>), IndicatorError> {
     let previous = previous_period(period);
     let earlier = year_earlier(period);
     // The comparison periods first: the period itself runs last, so the temp tables left
@@ -528,6 +549,12 @@ pub fn compute(
     let monthly_year_earlier = read_monthly(engine.fetch(&["monthly"])?)?;
     let mut rows = run_sql(engine, period, config, Pass::Report)?;
     let monthly = read_monthly(engine.fetch(&["monthly"])?)?;
+    let star_list = if with_star_list {
+        let _t = tracing::info_span!("indicators", part = "star_list.sql").entered();
+        Some(crate::star_list::from_report_pass(engine, config)?)
+    } else {
+        None
+    };
     for row in &mut rows {
         if let Some(p) = prev.get(&key(row)) {
             row.registered_prev = Some(p.registered);
@@ -548,7 +575,7 @@ pub fn compute(
     let extends_past_data = last_record
         .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
         .is_none_or(|last| period.end > last);
-    Ok(Indicators {
+    let indicators = Indicators {
         period: *period,
         period_label: period.label(),
         previous_period: previous,
@@ -558,7 +585,8 @@ pub fn compute(
         rows,
         monthly,
         monthly_year_earlier,
-    })
+    };
+    Ok((indicators, star_list))
 }
 
 /// transforms/sql/years.sql: the years with service records.

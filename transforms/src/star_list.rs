@@ -31,6 +31,8 @@ pub struct StarListRow {
 
 /// Every person eligible for a star level at the end of `period`, sorted for handing to each
 /// community: by district, street and community, then level and hours (highest first).
+/// Runs the scope and star SQL for the period first; after the report's own pass of the
+/// indicator SQL, [`from_report_pass`] reads the same tables without running them again.
 pub fn star_list(
     engine: &dyn Engine,
     period: &Period,
@@ -43,6 +45,15 @@ pub fn star_list(
             .run(file, &crate::status::render(sql, config))
             .map_err(IndicatorError::Sql)?;
     }
+    from_report_pass(engine, config)
+}
+
+/// The star list from the tables the period's own pass of the indicator SQL left on
+/// `engine` (`Pass::Report`: a comparison pass has no per-person hours).
+pub(crate) fn from_report_pass(
+    engine: &dyn Engine,
+    config: &Config,
+) -> Result<Vec<StarListRow>, IndicatorError> {
     let (file, sql) = STAR_LIST_SQL;
     engine
         .run(file, &crate::status::render(sql, config))

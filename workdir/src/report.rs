@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use domain::Config;
+use transforms::star_list::StarListRow;
 use transforms::{Engine, Indicators, Period, QualityReport};
 
 use crate::cache::ResultCache;
@@ -163,24 +164,23 @@ fn cached_in<T: serde::Serialize + serde::de::DeserializeOwned>(
     Ok(computed)
 }
 
-/// What a report needs besides the indicators and checks: the star list and the year's
-/// progress. In a working folder they are computed on a thread of their own, on a second
-/// connection to the warehouse (each connection has its own temp tables), while the
-/// indicators run: the two share no table but the warehouse's, which both only read.
+/// The year's progress, which a report needs besides the indicators and checks. In a working
+/// folder it is computed on a thread of its own, on a second connection to the warehouse
+/// (each connection has its own temp tables), while the indicators run: the two share no
+/// table but the warehouse's, which both only read. (The star list is not here: it reads the
+/// tables of the indicators' own pass, see [`cached_indicators_and_star_list`].)
 struct Beside {
-    star_list: Vec<transforms::star_list::StarListRow>,
     progress: Option<transforms::progress::Progress>,
 }
 
 impl Beside {
     fn compute(engine: &dyn Engine, config: &Config, period: &Period) -> Result<Beside> {
         Ok(Beside {
-            star_list: Beside::star_list(engine, config, period)?,
             progress: Beside::progress(engine, config, period)?,
         })
     }
 
-    /// Each from the cache when it is there, else computed on `conn` and kept.
+    /// From the cache when it is there, else computed on `conn` and kept.
     fn cached_on(
         dir: &Path,
         conn: &duckdb::Connection,
@@ -189,22 +189,10 @@ impl Beside {
     ) -> Result<Beside> {
         let label = period.label();
         Ok(Beside {
-            star_list: cached_in(dir, &format!("star-list-{label}"), || {
-                Beside::star_list(conn, config, period)
-            })?,
             progress: cached_in(dir, &format!("progress-{label}"), || {
                 Beside::progress(conn, config, period)
             })?,
         })
-    }
-
-    fn star_list(
-        engine: &dyn Engine,
-        config: &Config,
-        period: &Period,
-    ) -> Result<Vec<transforms::star_list::StarListRow>> {
-        let _t = tracing::info_span!("report.star_list").entered();
-        Ok(transforms::star_list::star_list(engine, period, config)?)
     }
 
     fn progress(
@@ -225,25 +213,71 @@ struct CachedIndicators {
     community_ids: Vec<i32>,
 }
 
+impl CachedIndicators {
+    fn new(indicators: Indicators) -> CachedIndicators {
+        let community_ids = indicators.rows.iter().map(|r| r.community_id).collect();
+        CachedIndicators {
+            indicators,
+            community_ids,
+        }
+    }
+
+    fn indicators(self) -> Indicators {
+        let mut indicators = self.indicators;
+        for (row, id) in indicators.rows.iter_mut().zip(self.community_ids) {
+            row.community_id = id;
+        }
+        indicators
+    }
+}
+
+fn indicators_key(period: &Period) -> String {
+    format!("indicators-{}", period.label())
+}
+
+fn star_list_key(period: &Period) -> String {
+    format!("star-list-{}", period.label())
+}
+
 /// The indicators for `period`, from the result cache when it can.
 pub fn cached_indicators(ws: &Workspace, period: &Period) -> Result<Indicators> {
-    let cached = cached(
-        ws,
-        &format!("indicators-{}", period.label()),
-        |conn, config| {
-            let indicators = transforms::compute(conn, period, config)?;
-            let community_ids = indicators.rows.iter().map(|r| r.community_id).collect();
-            Ok(CachedIndicators {
-                indicators,
-                community_ids,
-            })
-        },
-    )?;
-    let mut indicators = cached.indicators;
-    for (row, id) in indicators.rows.iter_mut().zip(cached.community_ids) {
-        row.community_id = id;
+    let cached = cached(ws, &indicators_key(period), |conn, config| {
+        Ok(CachedIndicators::new(transforms::compute(
+            conn, period, config,
+        )?))
+    })?;
+    Ok(cached.indicators())
+}
+
+/// The indicators and the star list for `period`, each from the result cache when it is
+/// there. When neither is, they are computed together: the star list reads the persons'
+/// cumulative hours the indicators' own pass sums (`transforms::compute_with_star_list`).
+fn cached_indicators_and_star_list(
+    ws: &Workspace,
+    period: &Period,
+) -> Result<(Indicators, Vec<StarListRow>)> {
+    let cache = ws.cache();
+    let star_list: Option<Vec<StarListRow>> =
+        cache.as_ref().and_then(|c| c.get(&star_list_key(period)));
+    if let Some(star_list) = star_list {
+        return Ok((cached_indicators(ws, period)?, star_list));
     }
-    Ok(indicators)
+    let indicators: Option<CachedIndicators> =
+        cache.as_ref().and_then(|c| c.get(&indicators_key(period)));
+    if let Some(indicators) = indicators {
+        let star_list = cached(ws, &star_list_key(period), |conn, config| {
+            Ok(transforms::star_list::star_list(conn, period, config)?)
+        })?;
+        return Ok((indicators.indicators(), star_list));
+    }
+    let (indicators, star_list) =
+        transforms::compute_with_star_list(ws.warehouse()?, period, ws.config())?;
+    let indicators = CachedIndicators::new(indicators);
+    if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
+        c.put(&indicators_key(period), &indicators);
+        c.put(&star_list_key(period), &star_list);
+    }
+    Ok((indicators.indicators(), star_list))
 }
 
 fn write_error(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> WorkdirError + '_ {
@@ -297,64 +331,61 @@ pub fn write_report_from(
             written,
         });
     }
-    // In a working folder the star list and progress are computed beside the rest.
+    // In a working folder the year's progress is computed beside the rest.
     let beside_conn = match source {
         Source::Workspace(ws) => Some(ws.warehouse()?.try_clone()?),
         Source::Engine { .. } => None,
     };
-    let (main, beside) = std::thread::scope(|scope| {
+    let star_path = out.join(reports::star_list::FILE_NAME);
+    std::thread::scope(|scope| {
         let beside = beside_conn.map(|conn| {
             let dir = source.dir();
             scope.spawn(move || Beside::cached_on(dir, &conn, config, &period))
         });
-        let main = indicators_quarantine_and_checks(source, request, &period, &out, today, checks);
-        let beside = beside.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        (main, beside)
-    });
-    let (indicators, mut written, quality, checks) = main?;
-    let Beside {
-        mut star_list,
-        mut progress,
-    } = match beside {
-        Some(b) => b?,
-        None => Beside::compute(engine, config, &period)?,
-    };
-    let district = district_name(&indicators, request.district.as_deref());
-    if let Some(d) = &district {
-        star_list.retain(|r| &r.district == d);
-    }
-    if let (Some(p), Some(d)) = (progress.as_mut(), &district) {
-        p.rows.retain(|r| &r.district == d || r.level == "city");
-    }
-    let options = reports::briefing::BriefingOptions {
-        issue: request.issue.clone(),
-        date,
-        district,
-        stars_new: Some(reports::star_list::new_per_level(&star_list)),
-        progress,
-    };
-    let pdf_options = reports::pdf::PdfOptions {
-        pdf_a: request.pdf_a,
-        fonts: request.fonts.clone(),
-    };
-    let progress_path = match &options.progress {
-        Some(p) => {
-            let path = out
-                .join("indicators")
-                .join(reports::indicator_files::PROGRESS_FILE);
-            reports::indicator_files::write_progress(&path, p)
-                .map_err(|e| write_error(&path)(&e))?;
-            Some(path)
+        let (indicators, star_list) = indicators_and_star_list(source, request, &period)?;
+        let stars_new = reports::star_list::new_per_level(&star_list);
+        // The star list's workbook (a city's is ~100,000 rows) is written while the CSV/JSON,
+        // quarantine.csv, the checks and the briefing are.
+        std::fs::create_dir_all(&out).map_err(|e| write_error(&out)(&e))?;
+        let star_file = {
+            let path = star_path.clone();
+            scope.spawn(move || {
+                let _t = tracing::info_span!("report.star_list_file").entered();
+                reports::star_list::write(&path, &star_list, &config.stars.thresholds)
+            })
+        };
+        let (mut written, quality, checks) =
+            files_and_checks(source, &indicators, &out, today, checks)?;
+        let Beside { mut progress } = match beside {
+            Some(b) => b.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?,
+            None => Beside::compute(engine, config, &period)?,
+        };
+        let district = district_name(&indicators, request.district.as_deref());
+        if let (Some(p), Some(d)) = (progress.as_mut(), &district) {
+            p.rows.retain(|r| &r.district == d || r.level == "city");
         }
-        None => None,
-    };
-    // The star list's workbook (a city's is ~100,000 rows) is written while the briefing is.
-    let star_path = out.join(reports::star_list::FILE_NAME);
-    let (star_written, briefing) = std::thread::scope(|scope| {
-        let star = scope.spawn(|| {
-            let _t = tracing::info_span!("report.star_list_file").entered();
-            reports::star_list::write(&star_path, &star_list, &config.stars.thresholds)
-        });
+        let options = reports::briefing::BriefingOptions {
+            issue: request.issue.clone(),
+            date,
+            district,
+            stars_new: Some(stars_new),
+            progress,
+        };
+        let pdf_options = reports::pdf::PdfOptions {
+            pdf_a: request.pdf_a,
+            fonts: request.fonts.clone(),
+        };
+        let progress_path = match &options.progress {
+            Some(p) => {
+                let path = out
+                    .join("indicators")
+                    .join(reports::indicator_files::PROGRESS_FILE);
+                reports::indicator_files::write_progress(&path, p)
+                    .map_err(|e| write_error(&path)(&e))?;
+                Some(path)
+            }
+            None => None,
+        };
         let briefing = reports::write_briefing(
             &out,
             &indicators,
@@ -364,43 +395,61 @@ pub fn write_report_from(
             &options,
             &pdf_options,
         );
-        let star = star.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (star, briefing)
-    });
-    star_written.map_err(|e| write_error(&star_path)(&e))?;
-    written.push(star_path);
-    written.extend(progress_path);
-    written.extend(briefing?);
-    if let Some(record) = &record {
-        record.remember(&out, &written);
-    }
-    Ok(ReportOutcome {
-        indicators,
-        out,
-        written,
+        star_file
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            .map_err(|e| write_error(&star_path)(&e))?;
+        written.push(star_path.clone());
+        written.extend(progress_path);
+        written.extend(briefing?);
+        if let Some(record) = &record {
+            record.remember(&out, &written);
+        }
+        Ok(ReportOutcome {
+            indicators,
+            out: out.clone(),
+            written,
+        })
     })
 }
 
-/// The report's indicators (limited to the district for a district's briefing), their
-/// CSV/JSON and quarantine.csv written into `out`, what was ingested, and the checks.
-fn indicators_quarantine_and_checks(
+/// The report's indicators and star list (both limited to the district for a district's
+/// briefing): from the result cache in a working folder.
+fn indicators_and_star_list(
     source: Source,
     request: &ReportRequest,
     period: &Period,
+) -> Result<(Indicators, Vec<StarListRow>)> {
+    let phase = tracing::info_span!("report.indicators").entered();
+    let (mut indicators, mut star_list) = match source {
+        Source::Workspace(ws) => cached_indicators_and_star_list(ws, period)?,
+        Source::Engine { engine, config, .. } => {
+            transforms::compute_with_star_list(engine, period, config)?
+        }
+    };
+    drop(phase);
+    if let Some(district) = &request.district {
+        keep_district(&mut indicators, district)?;
+        if let Some(d) = district_name(&indicators, Some(district)) {
+            star_list.retain(|r| r.district == d);
+        }
+    }
+    Ok((indicators, star_list))
+}
+
+/// The indicators' CSV/JSON and quarantine.csv written into `out` (the files written), what
+/// was ingested, and the checks.
+fn files_and_checks(
+    source: Source,
+    indicators: &Indicators,
     out: &Path,
     today: chrono::NaiveDate,
     checks: Option<QualityReport>,
-) -> Result<(
-    Indicators,
-    Vec<PathBuf>,
-    domain::quality::QualitySummary,
-    QualityReport,
-)> {
+) -> Result<(Vec<PathBuf>, domain::quality::QualitySummary, QualityReport)> {
     let engine = source.engine()?;
     let config = source.config();
-    let indicators = report_indicators(source, request, period)?;
     let phase = tracing::info_span!("report.csv_json_quarantine").entered();
-    let mut written = reports::indicator_files::write(out, &indicators, config)
+    let mut written = reports::indicator_files::write(out, indicators, config)
         .map_err(|e| write_error(out)(&e))?;
     let quarantine = out.join("quarantine.csv");
     // The ingest records (files read, rows quarantined), read where they are or brought over.
@@ -418,7 +467,7 @@ fn indicators_quarantine_and_checks(
             transforms::run_checks(engine, &indicators.period, today, config)?
         }
     };
-    Ok((indicators, written, quality, checks))
+    Ok((written, quality, checks))
 }
 
 /// The report's indicators: from the result cache in a working folder, limited to the
