@@ -76,14 +76,14 @@ generate() {
 # "(beside)" and not counted in "the rest".
 phases() {
     awk -v wall="$2" '
-        /^\[timing\] ingest\.hash_and_plan / { plan += $NF; next }
+        /^\[timing\] ingest\.plan / { plan = $NF; next }
         /^\[timing\] ingest\.load / { load += $NF; next }
         /^\[timing\] report\.(progress|star_list_file) / {
             name[++n] = $2 " (beside)"; secs[n] = $NF; beside[n] = 1; next }
         /^\[timing\] (ingest\.(merge|commit|settle_counts)|checks\.after_ingest|report\.[a-z_]+) / {
             name[++n] = $2; secs[n] = $NF }
         END {
-            row("ingest.hash_and_plan (files)", plan); row("ingest.load (all files)", load)
+            row("ingest.plan (files, 2 threads)", plan); row("ingest.load (all files)", load)
             rest = wall - plan - load
             for (i = 1; i <= n; i++) { row(name[i], secs[i]); if (!beside[i]) rest -= secs[i] }
             row("the rest (start, waits)", rest)

@@ -494,3 +494,59 @@ fn record_numbers_are_stored_uncompressed() {
     assert!(compression("= 'Uncompressed'") > 0);
     assert_eq!(compression("<> 'Uncompressed'"), 0);
 }
+
+/// Files are hashed and their headers read on two threads, then settled in file order, as one
+/// thread would: of files with the same content the first by name is loaded and the others
+/// are unchanged, whichever thread finished first; the rest are loaded as usual.
+#[test]
+fn files_planned_together_are_settled_in_file_order() {
+    let env = Env::new();
+    env.xlsx(
+        "a_人口台账.xlsx",
+        &[(
+            "Sheet1",
+            vec![
+                vec!["区县", "街道", "社区", "常住人口"],
+                vec!["东区", "一街道", "幸福社区", "#n:2000"],
+            ],
+        )],
+    );
+    let id = synth_id("19800101001");
+    let volunteers = [
+        "志愿者编号,姓名,身份证号,手机号码,注册时间,所属区县,所属社区,状态",
+        &format!("V001,张三,{id},13800000001,2024-01-05,东区,幸福社区,正常"),
+    ];
+    for name in ["b_志愿者.csv", "c_志愿者副本.csv", "d_志愿者又一份.csv"] {
+        env.csv(name, &volunteers);
+    }
+    env.csv(
+        "e_站点.csv",
+        &["站点名称,所属区县,所属社区", "幸福社区服务站,东区,幸福社区"],
+    );
+    let run = env.ingest(&[]).code(0);
+    let json = run.json();
+    let status: Vec<(String, String)> = json["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let path = s["path"].as_str().unwrap();
+            let name = path.rsplit('/').next().unwrap().to_string();
+            (name, s["status"]["status"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let of = |name: &str| -> Vec<&str> {
+        status
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, s)| s.as_str())
+            .collect()
+    };
+    assert_eq!(of("a_人口台账.xlsx"), ["loaded"], "{status:?}");
+    assert_eq!(of("b_志愿者.csv"), ["loaded"], "{status:?}");
+    assert_eq!(of("c_志愿者副本.csv"), ["unchanged"], "{status:?}");
+    assert_eq!(of("d_志愿者又一份.csv"), ["unchanged"], "{status:?}");
+    assert_eq!(of("e_站点.csv"), ["loaded"], "{status:?}");
+    assert_eq!(env.count("SELECT count(*) FROM volunteers"), 1);
+    assert_eq!(env.count("SELECT count(*) FROM stations"), 1);
+}

@@ -23,6 +23,21 @@ pub struct ContentHashes {
     started: SystemTime,
 }
 
+/// A hash read by [`ContentHashes::read`], with the stamp to remember it by (none when the
+/// file changed while it was read or had not settled).
+#[derive(Debug, Clone)]
+pub struct HashRead {
+    pub hash: String,
+    stamp: Option<FileStamp>,
+}
+
+impl HashRead {
+    /// A hash the memo gave (nothing to record again).
+    pub fn remembered(hash: String) -> HashRead {
+        HashRead { hash, stamp: None }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Remembered {
     stamp: FileStamp,
@@ -58,24 +73,49 @@ impl ContentHashes {
     /// The hash of `path`'s content: remembered when the file's stamp is the one it had when
     /// it was read, else read now.
     pub fn hash(&mut self, path: &Path) -> Result<String, ReadError> {
-        let before = FileStamp::of(path);
-        if let (Some(stamp), Some(r)) = (&before, self.next.get(path)) {
-            if *stamp == r.stamp {
-                return Ok(r.hash.clone());
-            }
-            self.next.remove(path);
+        if let Some(hash) = self.remembered(path) {
+            return Ok(hash);
         }
+        let read = self.read(path);
+        self.keep(path, read.as_ref().ok());
+        read.map(|r| r.hash)
+    }
+
+    /// [`ContentHashes::hash`] when the memo has it: the file's stamp is the one it had when
+    /// it was read.
+    pub fn remembered(&self, path: &Path) -> Option<String> {
+        let stamp = FileStamp::of(path)?;
+        self.next
+            .get(path)
+            .filter(|r| r.stamp == stamp)
+            .map(|r| r.hash.clone())
+    }
+
+    /// Reads `path` for its hash, on any thread; [`ContentHashes::keep`] then records what
+    /// was read (together: [`ContentHashes::hash`]).
+    pub fn read(&self, path: &Path) -> Result<HashRead, ReadError> {
+        let before = FileStamp::of(path);
         let hash = file_hash(path)?;
         // Remembered only when the file did not change while it was read, and its stamp had
         // settled before this run began.
-        if let Some(stamp) = before {
-            if FileStamp::of(path).as_ref() == Some(&stamp) && stamp.settled_at(self.started) {
-                let hash = hash.clone();
+        let stamp = before.filter(|stamp| {
+            FileStamp::of(path).as_ref() == Some(stamp) && stamp.settled_at(self.started)
+        });
+        Ok(HashRead { hash, stamp })
+    }
+
+    /// Records a hash read by [`ContentHashes::read`] for the memo (a file that could not be
+    /// read, `None`, is forgotten).
+    pub fn keep(&mut self, path: &Path, read: Option<&HashRead>) {
+        match read.and_then(|r| Some((r.stamp.clone()?, r.hash.clone()))) {
+            Some((stamp, hash)) => {
                 self.next
                     .insert(path.to_path_buf(), Remembered { stamp, hash });
             }
+            None => {
+                self.next.remove(path);
+            }
         }
-        Ok(hash)
     }
 
     /// Writes the memo: the files of this run, and those remembered from earlier runs that
