@@ -638,6 +638,35 @@ mod tests {
         assert_eq!(year_earlier(&p("2024-02")), p("2023-02"));
     }
 
+    /// A comparison pass's stand-ins (no stars, no activities, no monthly trend) make the
+    /// tables and views of the files they replace with the same columns and types, so that
+    /// what reads them (08, 10, progress.sql, explain) reads a comparison pass as it reads
+    /// the period's own. Run on the warehouse's own schema, empty.
+    #[test]
+    fn stand_ins_have_the_shape_of_the_files_they_replace() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("../../ingest/sql/schema.sql"))
+            .unwrap();
+        let config = Config::default();
+        let shape = |relation: &str| -> Vec<(String, String)> {
+            let mut stmt = conn.prepare(&format!("DESCRIBE {relation}")).unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let replaced = ["m_stars", "activity_facts", "month_facts", "monthly"];
+        let shapes = |pass: Pass| -> Vec<Vec<(String, String)>> {
+            run_sql(&conn, &p("2025"), &config, pass).unwrap();
+            replaced.iter().map(|r| shape(r)).collect()
+        };
+        let own = shapes(Pass::Report);
+        assert!(own.iter().all(|columns| !columns.is_empty()));
+        assert_eq!(shapes(Pass::Comparison { monthly: false }), own);
+        // (with `monthly`, 09_monthly.sql itself runs)
+        assert_eq!(shapes(Pass::Comparison { monthly: true }), own);
+    }
+
     #[test]
     fn rounding() {
         assert_eq!(round_to(0.153_249, 4), 0.1532);
