@@ -72,8 +72,8 @@ generate() {
 # phases LOG WALL: the run's phases (VBRIEF_TIMINGS lines on LOG), seconds and share of WALL;
 # the load summed over files. The report's progress toward the year's targets runs on a thread
 # of its own beside its indicators and checks (the star list is computed with the indicators),
-# and the star list's workbook is written beside the briefing: those are shown marked
-# "(beside)" and not counted in "the rest".
+# and the star list's workbook is written beside the CSV/JSON and the briefing: those are shown
+# marked "(beside)" and not counted in "the rest".
 phases() {
     awk -v wall="$2" '
         /^\[timing\] ingest\.plan / { plan = $NF; next }

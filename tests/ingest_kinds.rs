@@ -495,11 +495,11 @@ fn record_numbers_are_stored_uncompressed() {
     assert_eq!(compression("<> 'Uncompressed'"), 0);
 }
 
-/// Files are hashed and their headers read on two threads, then settled in file order, as one
-/// thread would: of files with the same content the first by name is loaded and the others
-/// are unchanged, whichever thread finished first; the rest are loaded as usual.
+/// Files are hashed and their headers read on two threads: of files with the same content in
+/// one run the first by name is loaded and the others are unchanged, and the rest load as
+/// usual (the settling in file order itself: `pipeline::tests::plans_are_settled_in_file_order`).
 #[test]
-fn files_planned_together_are_settled_in_file_order() {
+fn files_with_the_same_content_in_one_run_load_once() {
     let env = Env::new();
     env.xlsx(
         "a_人口台账.xlsx",

@@ -149,7 +149,7 @@ fn star_list_and_progress(dir: &std::path::Path) -> (Vec<Vec<String>>, String) {
 /// (workdir::report's `Beside`); from an export it is computed after them on the same engine.
 /// Both give the same files, the star list included.
 #[test]
-fn the_star_list_and_progress_computed_beside_the_indicators_are_those_computed_after_them() {
+fn a_folder_and_its_export_give_the_same_star_list_and_progress() {
     let env = sample_env();
     env.ingest(&[]).code(0);
     env.report(&["--period", "2025-Q3", "--out", "beside"])

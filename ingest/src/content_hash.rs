@@ -23,18 +23,23 @@ pub struct ContentHashes {
     started: SystemTime,
 }
 
-/// A hash read by [`ContentHashes::read`], with the stamp to remember it by (none when the
-/// file changed while it was read or had not settled).
+/// A file's hash as [`ContentHashes::read`] read it, with the stamp to remember it by (none
+/// when the file changed while it was read or had not settled), or as the memo gave it.
 #[derive(Debug, Clone)]
 pub struct HashRead {
     pub hash: String,
     stamp: Option<FileStamp>,
+    from_memo: bool,
 }
 
 impl HashRead {
-    /// A hash the memo gave (nothing to record again).
+    /// A hash the memo gave: [`ContentHashes::keep`] leaves its entry as it is.
     pub fn remembered(hash: String) -> HashRead {
-        HashRead { hash, stamp: None }
+        HashRead {
+            hash,
+            stamp: None,
+            from_memo: true,
+        }
     }
 }
 
@@ -101,12 +106,19 @@ impl ContentHashes {
         let stamp = before.filter(|stamp| {
             FileStamp::of(path).as_ref() == Some(stamp) && stamp.settled_at(self.started)
         });
-        Ok(HashRead { hash, stamp })
+        Ok(HashRead {
+            hash,
+            stamp,
+            from_memo: false,
+        })
     }
 
     /// Records a hash read by [`ContentHashes::read`] for the memo (a file that could not be
-    /// read, `None`, is forgotten).
+    /// read, `None`, is forgotten; one the memo gave stays as it is).
     pub fn keep(&mut self, path: &Path, read: Option<&HashRead>) {
+        if read.is_some_and(|r| r.from_memo) {
+            return;
+        }
         match read.and_then(|r| Some((r.stamp.clone()?, r.hash.clone()))) {
             Some((stamp, hash)) => {
                 self.next

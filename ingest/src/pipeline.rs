@@ -669,7 +669,7 @@ struct Plan {
 /// The files are taken by two threads, each hashing a file (when the memo does not have it)
 /// and reading its headers: a city's volunteer workbook spends ~0.4 s on its shared strings
 /// while the record exports are hashed beside it. What they find is then settled in file
-/// order, as one thread would: of two files with the same content, the first is planned.
+/// order, as one thread would: of files with the same content, the first is planned.
 fn plan_files(
     files: &[PathBuf],
     hashes: &mut ContentHashes,
@@ -679,7 +679,14 @@ fn plan_files(
 ) -> Plan {
     let _t = tracing::info_span!("ingest.plan").entered();
     let found: Vec<FileFound> = {
-        let hashes = &*hashes;
+        let planning = Planning {
+            hashes,
+            known,
+            opts,
+            vocabulary,
+            first_with_hash: Mutex::new(HashMap::new()),
+            large: Mutex::new(()),
+        };
         let next = std::sync::atomic::AtomicUsize::new(0);
         let slots: Vec<Mutex<Option<FileFound>>> = files.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|scope| {
@@ -687,7 +694,7 @@ fn plan_files(
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
-                    let found = find_file(path, hashes, known, opts, vocabulary);
+                    let found = planning.find(i, path);
                     *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
                 });
             }
@@ -701,6 +708,17 @@ fn plan_files(
             })
             .collect()
     };
+    settle_plans(files, found, hashes, opts)
+}
+
+/// The plans found for `files` (in their order), settled in that order; each file's hash
+/// recorded for the memo.
+fn settle_plans(
+    files: &[PathBuf],
+    found: Vec<FileFound>,
+    hashes: &mut ContentHashes,
+    opts: &IngestOptions,
+) -> Plan {
     let mut plan = Plan {
         sheets: Vec::new(),
         outcomes: Vec::new(),
@@ -718,9 +736,7 @@ fn plan_files(
             unused_columns: Vec::new(),
             mapping: None,
         };
-        if !found.remembered {
-            hashes.keep(path, found.hash.as_ref().ok());
-        }
+        hashes.keep(path, found.hash.as_ref().ok());
         let hash = match found.hash {
             Ok(h) => h.hash,
             Err(e) => {
@@ -756,40 +772,70 @@ fn plan_files(
 /// How many files are hashed and planned at once.
 const PLAN_THREADS: usize = 2;
 
+/// What the planning threads share.
+struct Planning<'a> {
+    hashes: &'a ContentHashes,
+    known: &'a HashSet<String>,
+    opts: &'a IngestOptions,
+    vocabulary: &'a Vocabulary,
+    /// The first file (by its place in the list) found with each content hash: a later file
+    /// with the same content is not planned (it will be unchanged).
+    first_with_hash: Mutex<HashMap<String, usize>>,
+    /// Held while a file larger than [`KEEP_OPEN_BYTES`] is planned: one such workbook's
+    /// strings in memory at a time, as when files were planned one after another.
+    large: Mutex<()>,
+}
+
 /// One file as a planning thread found it: its hash (remembered, or read now) and, when its
-/// content is not in the warehouse, its plan.
+/// content is neither in the warehouse nor in a file before it, its plan.
 struct FileFound {
     hash: Result<HashRead, ReadError>,
-    remembered: bool,
     planned: Option<FilePlan>,
 }
 
-fn find_file(
-    path: &Path,
-    hashes: &ContentHashes,
-    known: &HashSet<String>,
-    opts: &IngestOptions,
-    vocabulary: &Vocabulary,
-) -> FileFound {
-    let display = display_path(path, &opts.workdir);
-    // (bound first: inside the macro, `display` is tracing's own function)
-    let file_name: &str = &display;
-    let _t = tracing::info_span!("ingest.hash_and_plan", file = file_name).entered();
-    let remembered = hashes.remembered(path);
-    let hash = match &remembered {
-        Some(hash) => Ok(HashRead::remembered(hash.clone())),
-        None => hashes.read(path),
-    };
-    let planned = match &hash {
-        Ok(h) if !known.contains(&h.hash) => {
-            Some(plan_file(path, &display, &h.hash, opts, vocabulary))
+impl Planning<'_> {
+    /// The `i`-th file: hashed, then planned unless its content is known.
+    fn find(&self, i: usize, path: &Path) -> FileFound {
+        let display = display_path(path, &self.opts.workdir);
+        // (bound first: inside the macro, `display` is tracing's own function)
+        let file_name: &str = &display;
+        let _t = tracing::info_span!("ingest.hash_and_plan", file = file_name).entered();
+        let hash = match self.hashes.remembered(path) {
+            Some(hash) => Ok(HashRead::remembered(hash)),
+            None => self.hashes.read(path),
+        };
+        let planned = match &hash {
+            Ok(h) if !self.known.contains(&h.hash) && self.first_with(&h.hash, i) => {
+                let large = std::fs::metadata(path).is_ok_and(|m| m.len() > KEEP_OPEN_BYTES);
+                let _one_at_a_time =
+                    large.then(|| self.large.lock().unwrap_or_else(|e| e.into_inner()));
+                Some(plan_file(
+                    path,
+                    &display,
+                    &h.hash,
+                    self.opts,
+                    self.vocabulary,
+                ))
+            }
+            _ => None,
+        };
+        FileFound { hash, planned }
+    }
+
+    /// Whether no file before the `i`-th has `hash` (so far: one before it that is hashed
+    /// later is planned too, and settling keeps the first).
+    fn first_with(&self, hash: &str, i: usize) -> bool {
+        let mut first = self
+            .first_with_hash
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match first.get(hash) {
+            Some(&j) if j < i => false,
+            _ => {
+                first.insert(hash.to_string(), i);
+                true
+            }
         }
-        _ => None,
-    };
-    FileFound {
-        hash,
-        remembered: remembered.is_some(),
-        planned,
     }
 }
 
@@ -1644,6 +1690,55 @@ mod tests {
 
     fn text(s: &str) -> Cell {
         Cell::Text(s.into())
+    }
+
+    /// Plans are settled in the files' order, whatever order the threads found them in: of
+    /// files with the same content the first is planned (even when its plan failed) and the
+    /// others are unchanged; a file known to the warehouse (no plan) is unchanged; a file that
+    /// could not be hashed fails alone.
+    #[test]
+    fn plans_are_settled_in_file_order() {
+        let files: Vec<PathBuf> = ["a.xlsx", "b.csv", "c.csv", "d.csv", "e.csv"]
+            .map(PathBuf::from)
+            .to_vec();
+        let found = |hash: Option<&str>, planned: Option<FilePlan>| FileFound {
+            hash: hash
+                .map(|h| HashRead::remembered(h.to_string()))
+                .ok_or_else(|| ReadError::Open("gone".into())),
+            planned,
+        };
+        let ok = || Some(Ok((Vec::new(), Vec::new())));
+        let found = vec![
+            found(
+                Some("h1"),
+                Some(Err(PlanFailure::from("a: no header".to_string()))),
+            ),
+            // the same content as a, planned too (its thread got there first): unchanged
+            found(Some("h1"), ok()),
+            found(None, None),
+            found(Some("h2"), None),
+            found(Some("h3"), ok()),
+        ];
+        let mut hashes = ContentHashes::open(None);
+        let plan = settle_plans(&files, found, &mut hashes, &IngestOptions::default());
+        let statuses: Vec<(String, SheetStatus)> = plan
+            .outcomes
+            .into_iter()
+            .map(|o| (o.path, o.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("a.xlsx".into(), SheetStatus::Failed("a: no header".into())),
+                ("b.csv".into(), SheetStatus::Unchanged),
+                (
+                    "c.csv".into(),
+                    SheetStatus::Failed(ReadError::Open("gone".into()).to_string())
+                ),
+                ("d.csv".into(), SheetStatus::Unchanged),
+            ]
+        );
+        assert!(plan.sheets.is_empty());
     }
 
     #[test]

@@ -644,21 +644,25 @@ mod tests {
     /// the period's own. Run on the warehouse's own schema, empty.
     #[test]
     fn stand_ins_have_the_shape_of_the_files_they_replace() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(include_str!("../../ingest/sql/schema.sql"))
-            .unwrap();
         let config = Config::default();
-        let shape = |relation: &str| -> Vec<(String, String)> {
-            let mut stmt = conn.prepare(&format!("DESCRIBE {relation}")).unwrap();
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap()
-        };
         let replaced = ["m_stars", "activity_facts", "month_facts", "monthly"];
+        // Each pass on a connection of its own, so that a relation a stand-in failed to make
+        // is missing rather than left over from another pass.
         let shapes = |pass: Pass| -> Vec<Vec<(String, String)>> {
+            let conn = Connection::open_in_memory().unwrap();
+            conn.execute_batch(include_str!("../../ingest/sql/schema.sql"))
+                .unwrap();
             run_sql(&conn, &p("2025"), &config, pass).unwrap();
-            replaced.iter().map(|r| shape(r)).collect()
+            replaced
+                .iter()
+                .map(|relation| {
+                    let mut stmt = conn.prepare(&format!("DESCRIBE {relation}")).unwrap();
+                    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .unwrap()
+                        .collect::<Result<_, _>>()
+                        .unwrap()
+                })
+                .collect()
         };
         let own = shapes(Pass::Report);
         assert!(own.iter().all(|columns| !columns.is_empty()));

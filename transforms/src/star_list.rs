@@ -49,7 +49,8 @@ pub fn star_list(
 }
 
 /// The star list from the tables the period's own pass of the indicator SQL left on
-/// `engine` (`Pass::Report`: a comparison pass has no per-person hours).
+/// `engine`: called right after that pass (a comparison pass makes no per-person hours, so
+/// after one, `person_cumulative_hours` would still be an earlier pass's).
 pub(crate) fn from_report_pass(
     engine: &dyn Engine,
     config: &Config,

@@ -164,45 +164,31 @@ fn cached_in<T: serde::Serialize + serde::de::DeserializeOwned>(
     Ok(computed)
 }
 
-/// The year's progress, which a report needs besides the indicators and checks. In a working
-/// folder it is computed on a thread of its own, on a second connection to the warehouse
-/// (each connection has its own temp tables), while the indicators run: the two share no
-/// table but the warehouse's, which both only read. (The star list is not here: it reads the
-/// tables of the indicators' own pass, see [`cached_indicators_and_star_list`].)
-struct Beside {
-    progress: Option<transforms::progress::Progress>,
+/// The year's progress toward its targets, for a report. In a working folder it is computed
+/// on a thread of its own, on a second connection to the warehouse (each connection has its
+/// own temp tables), while the indicators run: the two share no table but the warehouse's,
+/// which both only read. (The star list is not computed there: it reads the tables of the
+/// indicators' own pass, see [`cached_indicators_and_star_list`].)
+fn year_progress(
+    engine: &dyn Engine,
+    config: &Config,
+    period: &Period,
+) -> Result<Option<transforms::progress::Progress>> {
+    let _t = tracing::info_span!("report.progress").entered();
+    Ok(transforms::progress::compute(engine, period, config)?)
 }
 
-impl Beside {
-    fn compute(engine: &dyn Engine, config: &Config, period: &Period) -> Result<Beside> {
-        Ok(Beside {
-            progress: Beside::progress(engine, config, period)?,
-        })
-    }
-
-    /// From the cache when it is there, else computed on `conn` and kept.
-    fn cached_on(
-        dir: &Path,
-        conn: &duckdb::Connection,
-        config: &Config,
-        period: &Period,
-    ) -> Result<Beside> {
-        let label = period.label();
-        Ok(Beside {
-            progress: cached_in(dir, &format!("progress-{label}"), || {
-                Beside::progress(conn, config, period)
-            })?,
-        })
-    }
-
-    fn progress(
-        engine: &dyn Engine,
-        config: &Config,
-        period: &Period,
-    ) -> Result<Option<transforms::progress::Progress>> {
-        let _t = tracing::info_span!("report.progress").entered();
-        Ok(transforms::progress::compute(engine, period, config)?)
-    }
+/// [`year_progress`] from the cache of the working folder `dir` when it is there, else computed
+/// on `conn` and kept.
+fn cached_year_progress_on(
+    dir: &Path,
+    conn: &duckdb::Connection,
+    config: &Config,
+    period: &Period,
+) -> Result<Option<transforms::progress::Progress>> {
+    cached_in(dir, &format!("progress-{}", period.label()), || {
+        year_progress(conn, config, period)
+    })
 }
 
 /// The indicators as the cache keeps them: the rows' community ids are not part of the
@@ -250,18 +236,13 @@ pub fn cached_indicators(ws: &Workspace, period: &Period) -> Result<Indicators> 
 }
 
 /// The indicators and the star list for `period`, each from the result cache when it is
-/// there. When neither is, they are computed together: the star list reads the persons'
-/// cumulative hours the indicators' own pass sums (`transforms::compute_with_star_list`).
+/// there. Without cached indicators they are computed together: the star list reads the
+/// persons' cumulative hours the indicators' own pass sums (`transforms::compute_with_star_list`).
 fn cached_indicators_and_star_list(
     ws: &Workspace,
     period: &Period,
 ) -> Result<(Indicators, Vec<StarListRow>)> {
     let cache = ws.cache();
-    let star_list: Option<Vec<StarListRow>> =
-        cache.as_ref().and_then(|c| c.get(&star_list_key(period)));
-    if let Some(star_list) = star_list {
-        return Ok((cached_indicators(ws, period)?, star_list));
-    }
     let indicators: Option<CachedIndicators> =
         cache.as_ref().and_then(|c| c.get(&indicators_key(period)));
     if let Some(indicators) = indicators {
@@ -340,7 +321,7 @@ pub fn write_report_from(
     std::thread::scope(|scope| {
         let beside = beside_conn.map(|conn| {
             let dir = source.dir();
-            scope.spawn(move || Beside::cached_on(dir, &conn, config, &period))
+            scope.spawn(move || cached_year_progress_on(dir, &conn, config, &period))
         });
         let (indicators, star_list) = indicators_and_star_list(source, request, &period)?;
         let stars_new = reports::star_list::new_per_level(&star_list);
@@ -356,9 +337,9 @@ pub fn write_report_from(
         };
         let (mut written, quality, checks) =
             files_and_checks(source, &indicators, &out, today, checks)?;
-        let Beside { mut progress } = match beside {
+        let mut progress = match beside {
             Some(b) => b.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?,
-            None => Beside::compute(engine, config, &period)?,
+            None => year_progress(engine, config, &period)?,
         };
         let district = district_name(&indicators, request.district.as_deref());
         if let (Some(p), Some(d)) = (progress.as_mut(), &district) {
