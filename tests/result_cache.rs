@@ -169,3 +169,78 @@ fn the_same_report_again_leaves_its_files_as_written_unless_one_was_touched() {
         .code(0);
     assert_ne!(pdf(&modified_times(&out)), pdf(&again));
 }
+
+/// A report whose comparison periods (the previous quarter, the same quarter a year earlier)
+/// were reported before reads their figures from the cache instead of computing them again,
+/// and writes the same files as when it computes them.
+#[test]
+fn comparison_periods_already_reported_are_read_from_the_cache() {
+    let env = sample_env();
+    env.ingest(&[]).code(0);
+    let workdir = env.path().to_str().unwrap().to_string();
+    // Passes of the indicator SQL a report runs (one `01_scope.sql` timing each).
+    let passes = |out: &str| -> usize {
+        let run = env
+            .run_with_vars(
+                &[("VBRIEF_TIMINGS", "1")],
+                &[
+                    "report",
+                    "--workdir",
+                    &workdir,
+                    "--period",
+                    "2025-Q3",
+                    "--out",
+                    out,
+                ],
+            )
+            .code(0);
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("[timing] indicators.01_scope.sql "))
+            .count()
+    };
+    // Computed: the previous quarter, a year earlier, the quarter, the year to date (progress).
+    assert_eq!(passes("fresh"), 4);
+    std::fs::remove_dir_all(env.path().join(".vbrief-cache")).unwrap();
+    env.report(&["--period", "2025-Q2", "--out", "q2"]).code(0);
+    env.report(&["--period", "2024-Q3", "--out", "q3-2024"])
+        .code(0);
+    assert_eq!(
+        passes("reusing"),
+        2,
+        "the quarter and the year to date only"
+    );
+    let files = |out: &str| -> Vec<(String, Vec<u8>)> {
+        let dir = env.path().join(out).join("indicators");
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read(&path).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let (fresh, reusing) = (files("fresh"), files("reusing"));
+    assert!(
+        fresh.len() >= 5,
+        "{:?}",
+        fresh.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    assert_eq!(fresh, reusing);
+    // The briefing too: its monthly chart draws the year earlier's line.
+    let briefing =
+        |out: &str| std::fs::read_to_string(env.path().join(out).join("briefing.html")).unwrap();
+    assert!(
+        briefing("fresh") == briefing("reusing"),
+        "the briefings differ"
+    );
+    // The comparison columns are there to compare: filled from the cached quarters.
+    let city = &indicator_csv(&env, "reusing", "city")[0];
+    assert!(
+        !city["hours_prev"].is_empty() && !city["hours_yoy"].is_empty(),
+        "{city:?}"
+    );
+}

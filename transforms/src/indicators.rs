@@ -500,17 +500,34 @@ pub fn compute(
     period: &Period,
     config: &Config,
 ) -> Result<Indicators, IndicatorError> {
-    Ok(compute_passes(engine, period, config, false)?.0)
+    compute_reusing(engine, period, config, &|_| None)
 }
 
-/// [`compute`], and the star list (星级认定名单) for the same period from the tables the
-/// period's own pass leaves: the persons' cumulative hours are summed once for both.
+/// Figures already computed for other periods of the same warehouse and settings (a working
+/// folder's result cache): a comparison period found here is read from them instead of being
+/// computed again. A report's figures hold everything a comparison pass computes (registered,
+/// hours, per-capita hours, active volunteers, the monthly trend), from the same SQL.
+pub type KnownFigures<'a> = &'a dyn Fn(&Period) -> Option<Indicators>;
+
+/// [`compute`], taking the comparison periods from `known` where it has them.
+pub fn compute_reusing(
+    engine: &dyn Engine,
+    period: &Period,
+    config: &Config,
+    known: KnownFigures,
+) -> Result<Indicators, IndicatorError> {
+    Ok(compute_passes(engine, period, config, known, false)?.0)
+}
+
+/// [`compute_reusing`], and the star list (星级认定名单) for the same period from the tables
+/// the period's own pass leaves: the persons' cumulative hours are summed once for both.
 pub fn compute_with_star_list(
     engine: &dyn Engine,
     period: &Period,
     config: &Config,
+    known: KnownFigures,
 ) -> Result<(Indicators, Vec<StarListRow>), IndicatorError> {
-    let (indicators, star_list) = compute_passes(engine, period, config, true)?;
+    let (indicators, star_list) = compute_passes(engine, period, config, known, true)?;
     Ok((indicators, star_list.unwrap_or_default()))
 }
 
@@ -518,6 +535,7 @@ fn compute_passes(
     engine: &dyn Engine,
     period: &Period,
     config: &Config,
+    known: KnownFigures,
     with_star_list: bool,
 ) -> Result<(Indicators, Option<Vec<StarListRow>>), IndicatorError> {
     let previous = previous_period(period);
@@ -531,22 +549,25 @@ fn compute_passes(
     let prev = if previous == earlier {
         None
     } else {
-        Some(by_unit(run_sql(
-            engine,
-            &previous,
-            config,
-            Pass::Comparison { monthly: false },
-        )?))
+        Some(by_unit(match known(&previous) {
+            Some(figures) => figures.rows,
+            None => run_sql(
+                engine,
+                &previous,
+                config,
+                Pass::Comparison { monthly: false },
+            )?,
+        }))
     };
     // The year earlier's monthly trend is drawn beside the period's.
-    let yoy = by_unit(run_sql(
-        engine,
-        &earlier,
-        config,
-        Pass::Comparison { monthly: true },
-    )?);
+    let (yoy, monthly_year_earlier) = match known(&earlier) {
+        Some(figures) => (by_unit(figures.rows), figures.monthly),
+        None => {
+            let rows = run_sql(engine, &earlier, config, Pass::Comparison { monthly: true })?;
+            (by_unit(rows), read_monthly(engine.fetch(&["monthly"])?)?)
+        }
+    };
     let prev = prev.unwrap_or_else(|| yoy.clone());
-    let monthly_year_earlier = read_monthly(engine.fetch(&["monthly"])?)?;
     let mut rows = run_sql(engine, period, config, Pass::Report)?;
     let monthly = read_monthly(engine.fetch(&["monthly"])?)?;
     let star_list = if with_star_list {

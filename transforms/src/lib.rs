@@ -18,8 +18,8 @@ pub mod status;
 
 pub use engine::{Dialect, Engine, EngineError};
 pub use indicators::{
-    compute, compute_with_star_list, default_period, IndicatorError, IndicatorRow, Indicators,
-    SQL_FILES,
+    compute, compute_reusing, compute_with_star_list, default_period, IndicatorError, IndicatorRow,
+    Indicators, SQL_FILES,
 };
 pub use period::{Period, PeriodError};
 pub use quality::{run_checks, run_checks_reusing, CheckStatus, QualityReport};

@@ -225,11 +225,27 @@ fn star_list_key(period: &Period) -> String {
     format!("star-list-{}", period.label())
 }
 
-/// The indicators for `period`, from the result cache when it can.
+/// The figures of other periods already in the result cache `cache` (see
+/// [`transforms::indicators::KnownFigures`]): a report of 2025-Q3 after one of 2025-Q2 does
+/// not compute the second quarter again.
+fn known_figures(cache: Option<&ResultCache>) -> impl Fn(&Period) -> Option<Indicators> + '_ {
+    move |period| {
+        cache
+            .and_then(|c| c.get::<CachedIndicators>(&indicators_key(period)))
+            .map(CachedIndicators::indicators)
+    }
+}
+
+/// The indicators for `period`, from the result cache when it can (and, computed, reading
+/// its comparison periods from the cache when they are there).
 pub fn cached_indicators(ws: &Workspace, period: &Period) -> Result<Indicators> {
+    let cache = ws.cache();
     let cached = cached(ws, &indicators_key(period), |conn, config| {
-        Ok(CachedIndicators::new(transforms::compute(
-            conn, period, config,
+        Ok(CachedIndicators::new(transforms::compute_reusing(
+            conn,
+            period,
+            config,
+            &known_figures(cache.as_ref()),
         )?))
     })?;
     Ok(cached.indicators())
@@ -251,8 +267,12 @@ fn cached_indicators_and_star_list(
         })?;
         return Ok((indicators.indicators(), star_list));
     }
-    let (indicators, star_list) =
-        transforms::compute_with_star_list(ws.warehouse()?, period, ws.config())?;
+    let (indicators, star_list) = transforms::compute_with_star_list(
+        ws.warehouse()?,
+        period,
+        ws.config(),
+        &known_figures(cache.as_ref()),
+    )?;
     let indicators = CachedIndicators::new(indicators);
     if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
         c.put(&indicators_key(period), &indicators);
@@ -405,7 +425,7 @@ fn indicators_and_star_list(
     let (mut indicators, mut star_list) = match source {
         Source::Workspace(ws) => cached_indicators_and_star_list(ws, period)?,
         Source::Engine { engine, config, .. } => {
-            transforms::compute_with_star_list(engine, period, config)?
+            transforms::compute_with_star_list(engine, period, config, &|_| None)?
         }
     };
     drop(phase);
