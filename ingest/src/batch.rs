@@ -10,8 +10,9 @@ use duckdb::arrow::array::{
 };
 use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
-use duckdb::types::Value;
 use duckdb::Connection;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::identity::Key128;
 use crate::kind::SourceKind;
@@ -296,25 +297,27 @@ impl Staged for Key128 {
     }
 }
 
-/// Dates and times (and anything else) as DuckDB values.
-impl Staged for Value {
+/// A date as DuckDB's DATE: days since 1970-01-01, appended as is (no text to format here and
+/// cast there).
+impl Staged for NaiveDate {
+    #[inline]
     fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
-        match (column, self) {
-            (column, Value::Null) => column.append_null(),
-            (ColumnBuilder::Utf8(b), Value::Text(s)) => b.append_value(s),
-            (ColumnBuilder::Date32(b), Value::Date32(x)) => b.append_value(x),
-            (
-                ColumnBuilder::Timestamp(b),
-                Value::Timestamp(duckdb::types::TimeUnit::Microsecond, x),
-            ) => b.append_value(x),
-            (ColumnBuilder::Key(b), Value::UHugeInt(key)) => b
-                .append_value(key.to_be_bytes())
-                .expect("a key is 16 bytes"),
-            (column, Value::Int(x)) => return x.append_to(column).map_err(Value::Int),
-            (column, Value::BigInt(x)) => return x.append_to(column).map_err(Value::BigInt),
-            (column, Value::Double(x)) => return x.append_to(column).map_err(Value::Double),
-            (column, Value::Boolean(x)) => return x.append_to(column).map_err(Value::Boolean),
-            (_, other) => return Err(other),
+        const EPOCH_DAYS_CE: i32 = 719_163;
+        match column {
+            ColumnBuilder::Date32(b) => b.append_value(self.num_days_from_ce() - EPOCH_DAYS_CE),
+            _ => return Err(self),
+        }
+        Ok(())
+    }
+}
+
+/// A date and time as DuckDB's TIMESTAMP: microseconds since 1970-01-01, no time zone.
+impl Staged for NaiveDateTime {
+    #[inline]
+    fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+        match column {
+            ColumnBuilder::Timestamp(b) => b.append_value(self.and_utc().timestamp_micros()),
+            _ => return Err(self),
         }
         Ok(())
     }
@@ -323,6 +326,31 @@ impl Staged for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use duckdb::types::Value;
+
+    /// Rows written as DuckDB values, in the tests.
+    impl Staged for Value {
+        fn append_to(self, column: &mut ColumnBuilder) -> Result<(), Self> {
+            match (column, self) {
+                (column, Value::Null) => column.append_null(),
+                (ColumnBuilder::Utf8(b), Value::Text(s)) => b.append_value(s),
+                (ColumnBuilder::Date32(b), Value::Date32(x)) => b.append_value(x),
+                (
+                    ColumnBuilder::Timestamp(b),
+                    Value::Timestamp(duckdb::types::TimeUnit::Microsecond, x),
+                ) => b.append_value(x),
+                (ColumnBuilder::Key(b), Value::UHugeInt(key)) => b
+                    .append_value(key.to_be_bytes())
+                    .expect("a key is 16 bytes"),
+                (column, Value::Int(x)) => return x.append_to(column).map_err(Value::Int),
+                (column, Value::BigInt(x)) => return x.append_to(column).map_err(Value::BigInt),
+                (column, Value::Double(x)) => return x.append_to(column).map_err(Value::Double),
+                (column, Value::Boolean(x)) => return x.append_to(column).map_err(Value::Boolean),
+                (_, other) => return Err(other),
+            }
+            Ok(())
+        }
+    }
 
     /// A key as a `Value` (128 bits, big-endian, as `Staged for Key128` stages it), for rows
     /// written as values.
@@ -354,6 +382,60 @@ mod tests {
         columns
             .finish()
             .unwrap_or_else(|| RecordBatch::new_empty(schema.clone()))
+    }
+
+    /// Dates and times are staged as DuckDB's own DATE and TIMESTAMP, and read back as they
+    /// were: before the epoch, on 29 February, at the last microsecond of a day.
+    #[test]
+    fn dates_and_times_read_back_as_they_were() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (day DATE, seen TIMESTAMP);")
+            .unwrap();
+        let schema = nullable(&[
+            ("day", DataType::Date32),
+            ("seen", DataType::Timestamp(TimeUnit::Microsecond, None)),
+        ]);
+        let cases = [
+            ("1969-12-31", "1969-12-31 23:59:59.999999"),
+            ("1970-01-01", "1970-01-01 00:00:00"),
+            ("2024-02-29", "2024-02-29 08:30:00.5"),
+            ("2025-12-31", "2025-12-31 23:59:59.999999"),
+        ];
+        let mut columns = StagedColumns::new(&schema, cases.len() + 1);
+        for (day, at) in cases {
+            let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+            let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+            columns.put(day);
+            columns.put(at);
+            columns.end_row();
+        }
+        columns.put(None::<NaiveDate>);
+        columns.put(None::<NaiveDateTime>);
+        columns.end_row();
+        let mut appender = conn.appender("t").unwrap();
+        appender
+            .append_record_batch(columns.finish().unwrap())
+            .unwrap();
+        drop(appender);
+        let got: Vec<(Option<String>, Option<String>)> = conn
+            .prepare("SELECT day::VARCHAR, strftime(seen, '%Y-%m-%d %H:%M:%S.%f') FROM t ORDER BY day NULLS LAST")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want: Vec<(Option<String>, Option<String>)> = cases
+            .iter()
+            .map(|(day, at)| {
+                let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+                (
+                    Some(day.to_string()),
+                    Some(at.format("%Y-%m-%d %H:%M:%S.%6f").to_string()),
+                )
+            })
+            .chain([(None, None)])
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -128,13 +128,6 @@ fn day(d: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
-/// A date as DuckDB's native DATE (days since 1970-01-01): appended as is, with no text to
-/// format here and cast there.
-fn date_value(d: NaiveDate) -> duckdb::types::Value {
-    const EPOCH_DAYS_CE: i32 = 719_163;
-    duckdb::types::Value::Date32(d.num_days_from_ce() - EPOCH_DAYS_CE)
-}
-
 impl RowContext<'_> {
     fn column_name(&self, field: Field) -> Option<String> {
         self.map
@@ -668,7 +661,7 @@ fn prepare_volunteer(
         masked,
         gender,
         person.birth_year,
-        date_value(registered),
+        registered,
         community,
         status,
         reported,
@@ -742,15 +735,15 @@ fn prepare_service_record(
         person.as_ref().is_some_and(|p| p.from_no),
         ctx.text_ref(cells, Field::VolunteerNo).map(compact_cow),
         ctx.text_ref(cells, Field::Project),
-        date_value(served),
+        served,
         hours,
         status,
         ctx.text_ref(cells, Field::Organization),
         f,
         r,
-        start.map(timestamp_value),
-        end.map(timestamp_value),
-        entered.map(date_value),
+        start,
+        end,
+        entered,
         document_key
     );
     Ok(StagedRow { unless_found })
@@ -762,14 +755,6 @@ struct Served {
     hours: f64,
     start: Option<NaiveDateTime>,
     end: Option<NaiveDateTime>,
-}
-
-/// A date and time as DuckDB's TIMESTAMP (microseconds since 1970-01-01, no time zone).
-fn timestamp_value(t: NaiveDateTime) -> duckdb::types::Value {
-    duckdb::types::Value::Timestamp(
-        duckdb::types::TimeUnit::Microsecond,
-        t.and_utc().timestamp_micros(),
-    )
 }
 
 /// The date a record was served and its hours. The date: 服务日期 (or 服务时间, 活动日期,
@@ -853,7 +838,7 @@ fn prepare_organization(
         format!("{community}|{}", compact(&name)),
         name,
         community,
-        founded.map(date_value),
+        founded,
         members,
         ctx.text_ref(cells, Field::Status),
         f,
@@ -882,7 +867,7 @@ fn prepare_activity(
     stage!(out;
         format!("{community}|{}|{}", day(held), compact(&name)),
         name,
-        date_value(held),
+        held,
         community,
         category,
         category_raw,
@@ -910,7 +895,7 @@ fn prepare_station(
         format!("{community}|{}", compact(&name)),
         community,
         name,
-        established.map(date_value),
+        established,
         f,
         r
     );
@@ -938,9 +923,9 @@ fn prepare_need(
         community,
         content,
         ctx.text_ref(cells, Field::TargetGroup),
-        collected.map(date_value),
+        collected,
         ctx.text_ref(cells, Field::Status),
-        resolved.map(date_value),
+        resolved,
         f,
         r
     );
@@ -962,7 +947,7 @@ fn prepare_training(
     stage!(out;
         format!("{community}|{}|{}", day(held), compact(&name)),
         name,
-        date_value(held),
+        held,
         community,
         participants,
         f,
