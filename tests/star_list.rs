@@ -145,8 +145,8 @@ fn star_list_and_progress(dir: &std::path::Path) -> (Vec<Vec<String>>, String) {
     (rows, progress)
 }
 
-/// In a working folder progress is computed on a thread of its own, beside the indicators
-/// (workdir::report's `Beside`); from an export it is computed after them on the same engine.
+/// In a working folder progress is computed on a thread of its own, on a second connection
+/// beside the indicators; from an export it is computed after them on the same engine.
 /// Both give the same files, the star list included.
 #[test]
 fn a_folder_and_its_export_give_the_same_star_list_and_progress() {
@@ -183,24 +183,11 @@ fn the_star_list_computed_on_its_own_is_the_one_computed_with_the_indicators() {
     env.ingest(&[]).code(0);
     env.report(&["--period", "2025-Q3", "--out", "with"])
         .code(0);
-    let cache = env.path().join(".vbrief-cache");
-    let star_entries: Vec<_> = std::fs::read_dir(&cache)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("star-list-"))
-        })
-        .collect();
+    let star_entries = env.cache_entries("star-list-");
     assert_eq!(star_entries.len(), 1, "{star_entries:?}");
     std::fs::remove_file(&star_entries[0]).unwrap();
     assert!(
-        std::fs::read_dir(&cache).unwrap().any(|e| e
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .starts_with("indicators-")),
+        !env.cache_entries("indicators-").is_empty(),
         "the indicators stay cached"
     );
     env.report(&["--period", "2025-Q3", "--out", "alone"])

@@ -274,9 +274,8 @@ pub fn mask_name(name: &str) -> Option<String> {
 
 /// Whether a row's cell marks a total line (合计/总计/小计) rather than data.
 pub fn is_total_label(s: &str) -> bool {
-    // Every label has 计 (UTF-8 E8 AE A1): a data cell is turned away without building
-    // anything, most often on a byte search alone (the first three cells of every row).
-    if !s.as_bytes().contains(&0xA1) || !s.contains('计') {
+    // Every label has 计: a data cell is turned away without building anything.
+    if !s.contains('计') {
         return false;
     }
     let c = compact(s);

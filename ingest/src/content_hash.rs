@@ -23,8 +23,8 @@ pub struct ContentHashes {
     started: SystemTime,
 }
 
-/// A file's hash as [`ContentHashes::read`] read it, with the stamp to remember it by (none
-/// when the file changed while it was read or had not settled), or as the memo gave it.
+/// A file's hash as [`ContentHashes::look_up`] found it: read, with the stamp to remember it by
+/// (none when the file changed while it was read or had not settled), or as the memo gave it.
 #[derive(Debug, Clone)]
 pub struct HashRead {
     pub hash: String,
@@ -34,7 +34,7 @@ pub struct HashRead {
 
 impl HashRead {
     /// A hash the memo gave: [`ContentHashes::keep`] leaves its entry as it is.
-    pub fn remembered(hash: String) -> HashRead {
+    pub(crate) fn remembered(hash: String) -> HashRead {
         HashRead {
             hash,
             stamp: None,
@@ -76,19 +76,16 @@ impl ContentHashes {
     }
 
     /// The hash of `path`'s content: remembered when the file's stamp is the one it had when
-    /// it was read, else read now.
-    pub fn hash(&mut self, path: &Path) -> Result<String, ReadError> {
-        if let Some(hash) = self.remembered(path) {
-            return Ok(hash);
+    /// it was read, else read now. On any thread: [`ContentHashes::keep`] then records it.
+    pub fn look_up(&self, path: &Path) -> Result<HashRead, ReadError> {
+        match self.remembered(path) {
+            Some(hash) => Ok(HashRead::remembered(hash)),
+            None => self.read(path),
         }
-        let read = self.read(path);
-        self.keep(path, read.as_ref().ok());
-        read.map(|r| r.hash)
     }
 
-    /// [`ContentHashes::hash`] when the memo has it: the file's stamp is the one it had when
-    /// it was read.
-    pub fn remembered(&self, path: &Path) -> Option<String> {
+    /// The memo's hash of `path`, when the file's stamp is the one it had when it was read.
+    fn remembered(&self, path: &Path) -> Option<String> {
         let stamp = FileStamp::of(path)?;
         self.next
             .get(path)
@@ -96,9 +93,8 @@ impl ContentHashes {
             .map(|r| r.hash.clone())
     }
 
-    /// Reads `path` for its hash, on any thread; [`ContentHashes::keep`] then records what
-    /// was read (together: [`ContentHashes::hash`]).
-    pub fn read(&self, path: &Path) -> Result<HashRead, ReadError> {
+    /// Reads `path` for its hash.
+    fn read(&self, path: &Path) -> Result<HashRead, ReadError> {
         let before = FileStamp::of(path);
         let hash = file_hash(path)?;
         // Remembered only when the file did not change while it was read, and its stamp had
@@ -113,7 +109,7 @@ impl ContentHashes {
         })
     }
 
-    /// Records a hash read by [`ContentHashes::read`] for the memo (a file that could not be
+    /// Records a hash [`ContentHashes::look_up`] found for the memo (a file that could not be
     /// read, `None`, is forgotten; one the memo gave stays as it is).
     pub fn keep(&mut self, path: &Path, read: Option<&HashRead>) {
         if read.is_some_and(|r| r.from_memo) {
@@ -188,6 +184,15 @@ pub fn file_hash(path: &Path) -> Result<String, ReadError> {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    impl ContentHashes {
+        /// What a run does with one file: looked up, then recorded.
+        fn hash(&mut self, path: &Path) -> Result<String, ReadError> {
+            let found = self.look_up(path);
+            self.keep(path, found.as_ref().ok());
+            found.map(|r| r.hash)
+        }
+    }
 
     /// The memo as a run starting 5 s from now sees it: the files just written have settled.
     fn hashes_later(memo: &Path) -> ContentHashes {

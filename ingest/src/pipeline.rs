@@ -800,10 +800,7 @@ impl Planning<'_> {
         // (bound first: inside the macro, `display` is tracing's own function)
         let file_name: &str = &display;
         let _t = tracing::info_span!("ingest.hash_and_plan", file = file_name).entered();
-        let hash = match self.hashes.remembered(path) {
-            Some(hash) => Ok(HashRead::remembered(hash)),
-            None => self.hashes.read(path),
-        };
+        let hash = self.hashes.look_up(path);
         let planned = match &hash {
             Ok(h) if !self.known.contains(&h.hash) && self.first_with(&h.hash, i) => {
                 let large = std::fs::metadata(path).is_ok_and(|m| m.len() > KEEP_OPEN_BYTES);

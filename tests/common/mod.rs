@@ -203,6 +203,23 @@ impl Env {
         path
     }
 
+    /// The result cache's entries whose names start with `prefix` (`.vbrief-cache/`), sorted.
+    pub fn cache_entries(&self, prefix: &str) -> Vec<PathBuf> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(self.path().join(".vbrief-cache"))
+            .map(|dir| {
+                dir.map(|e| e.unwrap().path())
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with(prefix))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        entries.sort();
+        entries
+    }
+
     pub fn warehouse(&self) -> duckdb::Connection {
         let config = duckdb::Config::default()
             .access_mode(duckdb::AccessMode::ReadOnly)

@@ -325,9 +325,11 @@ pub fn write_report_from(
         Source::Workspace(ws) => OutputsRecord::for_report(ws, &out, request, &period, today),
         Source::Engine { .. } => None,
     };
-    if let Some(written) = record.as_ref().and_then(|r| r.unchanged(&out)) {
+    if let (Some(written), Source::Workspace(ws)) =
+        (record.as_ref().and_then(|r| r.unchanged(&out)), source)
+    {
         return Ok(ReportOutcome {
-            indicators: report_indicators(source, request, &period)?,
+            indicators: report_indicators(ws, request, &period)?,
             out,
             written,
         });
@@ -471,19 +473,14 @@ fn files_and_checks(
     Ok((written, quality, checks))
 }
 
-/// The report's indicators: from the result cache in a working folder, limited to the
+/// The indicators of a report left as written: from the folder's result cache, limited to the
 /// district for a district's briefing.
 fn report_indicators(
-    source: Source,
+    ws: &Workspace,
     request: &ReportRequest,
     period: &Period,
 ) -> Result<Indicators> {
-    let phase = tracing::info_span!("report.indicators").entered();
-    let mut indicators = match source {
-        Source::Workspace(ws) => cached_indicators(ws, period)?,
-        Source::Engine { .. } => transforms::compute(source.engine()?, period, source.config())?,
-    };
-    drop(phase);
+    let mut indicators = cached_indicators(ws, period)?;
     if let Some(district) = &request.district {
         keep_district(&mut indicators, district)?;
     }
