@@ -19,6 +19,8 @@ pub mod reader;
 #[cfg(feature = "warehouse")]
 pub mod rows;
 #[cfg(feature = "warehouse")]
+pub mod staged_scan;
+#[cfg(feature = "warehouse")]
 pub mod warehouse;
 
 pub use config::Config;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use duckdb::{params, Connection};
 
-use crate::batch::StagedColumns;
+use crate::batch::{StagedChunk, StagedColumns, StagingSchema};
 use crate::community::{ledger_key, normalize_community, CommunityEntry, CommunityIndex};
 use crate::config::Config;
 use crate::content_hash::{ContentHashes, HashRead};
@@ -23,8 +23,6 @@ use crate::parse::text::{compact, is_total_label};
 use crate::reader::{Cell, ReadError, Row, Workbook};
 use crate::rows::{ledger_row, prepare_row, Rejection, RowContext, Stage, Whose};
 use crate::warehouse::{self, WarehouseError, WAREHOUSE_FILE};
-use duckdb::arrow::datatypes::SchemaRef;
-use duckdb::arrow::record_batch::RecordBatch;
 
 /// What to ingest, and how.
 #[derive(Debug, Clone, Default)]
@@ -1444,8 +1442,8 @@ struct Prepared {
     number: u64,
     /// What became of each row, in order.
     fates: Vec<Fate>,
-    /// The values of the rows staged (`Fate::Staged`), as one record batch.
-    staged: Option<RecordBatch>,
+    /// The values of the rows staged (`Fate::Staged`), as data chunks.
+    staged: Vec<StagedChunk>,
     /// A read error after the batch's rows: the file fails.
     error: Option<String>,
 }
@@ -1509,12 +1507,12 @@ enum Fate {
 fn prepare_batch(
     plan: &PlannedSheet,
     ctx: &RowContext<'_>,
-    schema: &SchemaRef,
+    schema: &StagingSchema,
     number: u64,
     batch: Vec<Result<Row, ReadError>>,
 ) -> Prepared {
     let mut fates = Vec::with_capacity(batch.len());
-    let mut staged = StagedColumns::new(schema, batch.len());
+    let mut staged = StagedColumns::new(schema);
     let mut error = None;
     for row in batch {
         match row {
@@ -1609,8 +1607,8 @@ fn load_rows(
         if let Some(error) = batch.error {
             return Err(error);
         }
-        if let Some(staged) = batch.staged {
-            stage.append_batch(staged).map_err(db_err)?;
+        if !batch.staged.is_empty() {
+            stage.append_chunks(batch.staged).map_err(db_err)?;
         }
         progress.advanced(
             counts.read,

@@ -3,11 +3,9 @@
 use std::borrow::Cow;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use duckdb::arrow::datatypes::SchemaRef;
-use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{params, Appender};
 
-use crate::batch::{staging_schema, StagedColumns};
+use crate::batch::{staging_schema, StagedChunk, StagedColumns, StagingSchema};
 use crate::community::{CommunityIndex, Match};
 use crate::config::Config;
 use crate::header::ColumnMap;
@@ -21,6 +19,7 @@ use crate::parse::hours::parse_hours_text;
 use crate::parse::id_number::{IdError, IdNumber};
 use crate::parse::text::{clean, compact, compact_cow, mask_name, safe_excerpt};
 use crate::reader::Cell;
+use crate::staged_scan::ChunkFeed;
 use crate::warehouse::table_of;
 
 /// Why a row is quarantined.
@@ -37,10 +36,14 @@ pub struct Rejection {
 
 /// The staging appenders of one sheet: its kind's table and the quarantine.
 pub struct Stage<'conn> {
-    /// The sheet's kind's staging table (`stg_population` for the communities ledger).
+    conn: &'conn duckdb::Connection,
+    /// The sheet's kind's staging table (`stg_population` for the communities ledger), for
+    /// rows appended one at a time (the communities ledger's).
     pub rows: Appender<'conn>,
+    /// The same table, for prepared chunks.
+    chunks: ChunkFeed,
     /// Its columns, for [`crate::batch::StagedColumns`].
-    pub schema: SchemaRef,
+    pub schema: StagingSchema,
     quarantine: Appender<'conn>,
 }
 
@@ -55,19 +58,24 @@ macro_rules! stage {
 
 impl<'conn> Stage<'conn> {
     pub fn new(conn: &'conn duckdb::Connection, kind: SourceKind) -> duckdb::Result<Stage<'conn>> {
+        let table = format!("stg_{}", table_of(kind));
+        let schema = staging_schema(conn, kind)?;
         Ok(Stage {
-            rows: conn.appender(&format!("stg_{}", table_of(kind)))?,
-            schema: staging_schema(conn, kind)?,
+            conn,
+            rows: conn.appender(&table)?,
+            chunks: ChunkFeed::new(table, schema.clone()),
+            schema,
             quarantine: conn.appender("stg_quarantine")?,
         })
     }
 
-    /// Appends prepared rows (a batch of [`crate::batch::StagedColumns`]).
-    pub fn append_batch(&mut self, batch: RecordBatch) -> duckdb::Result<()> {
-        self.rows.append_record_batch(batch)
+    /// Stages prepared rows (a batch of [`crate::batch::StagedColumns`], as chunks).
+    pub fn append_chunks(&mut self, chunks: Vec<StagedChunk>) -> duckdb::Result<()> {
+        self.chunks.push(self.conn, chunks)
     }
 
     pub fn flush(&mut self) -> duckdb::Result<()> {
+        self.chunks.insert(self.conn)?;
         self.rows.flush()?;
         self.quarantine.flush()
     }

@@ -291,7 +291,8 @@ pub fn create_staging(conn: &Connection) -> Result<(), duckdb::Error> {
         "CREATE OR REPLACE TEMP TABLE stg_quarantine AS SELECT * FROM quarantine LIMIT 0;\n",
     );
     sql.push_str("CREATE OR REPLACE TEMP TABLE stg_known (file_id INTEGER, n BIGINT);\n");
-    conn.execute_batch(&sql)
+    conn.execute_batch(&sql)?;
+    crate::staged_scan::register(conn)
 }
 
 /// Removes what a file put in staging (the file failed part-way).
