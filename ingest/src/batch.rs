@@ -54,6 +54,16 @@ impl ColumnType {
         })
     }
 
+    /// The bytes of one value in its vector (a text's is DuckDB's 16-byte string header).
+    fn width(self) -> usize {
+        match self {
+            ColumnType::Boolean => 1,
+            ColumnType::Int32 | ColumnType::Date32 => 4,
+            ColumnType::Int64 | ColumnType::Float64 | ColumnType::Timestamp => 8,
+            ColumnType::Utf8 | ColumnType::Uuid => 16,
+        }
+    }
+
     pub fn logical_type(self) -> LogicalTypeHandle {
         LogicalTypeHandle::from(match self {
             ColumnType::Utf8 => LogicalTypeId::Varchar,
@@ -230,6 +240,9 @@ impl StagedColumns {
 
 impl ChunkWriter {
     fn new(schema: &StagingSchema, types: &[LogicalTypeHandle]) -> ChunkWriter {
+        // SAFETY: a plain query of a build constant.
+        let capacity = unsafe { ffi::duckdb_vector_size() } as usize;
+        assert_eq!(capacity, CHUNK_ROWS, "DuckDB's vector size");
         let chunk = DataChunkHandle::new(types);
         let columns = schema
             .iter()
@@ -279,8 +292,9 @@ impl ColumnWriter {
     /// `ty`).
     #[inline]
     fn write<T: Copy>(&mut self, value: T) {
-        // SAFETY: `T` is the physical type of `ty`'s vector (the callers' match), and `row` <
-        // CHUNK_ROWS, the vector's capacity.
+        debug_assert_eq!(std::mem::size_of::<T>(), self.ty.width(), "{:?}", self.ty);
+        // SAFETY: `T` has the width of `ty`'s values (the callers' match gives its
+        // physical type), and `row` < CHUNK_ROWS, the vector's capacity.
         unsafe { (self.data as *mut T).add(self.row).write(value) }
     }
 
@@ -758,6 +772,16 @@ mod tests {
         typed.put(Some(false));
         typed.put(None::<Key128>);
         typed.end_row();
+        // Negative values after a NULL: a value written in the other width would read back
+        // as another number.
+        typed.put("y");
+        typed.put("z");
+        typed.put(-7_i32);
+        typed.put(-3_i64);
+        typed.put(-0.5);
+        typed.put(false);
+        typed.put(key);
+        typed.end_row();
         insert(&conn, "typed", typed.finish());
         let by_value = to_chunks(
             &schema,
@@ -780,11 +804,20 @@ mod tests {
                     Value::Boolean(false),
                     Value::Null,
                 ],
+                vec![
+                    Value::Text("y".into()),
+                    Value::Text("z".into()),
+                    Value::BigInt(-7),
+                    Value::Int(-3),
+                    Value::Double(-0.5),
+                    Value::Boolean(false),
+                    Value::from(key),
+                ],
             ],
         );
         insert(&conn, "by_value", by_value);
         let typed = rows_of(&conn, "typed");
-        assert_eq!(typed.len(), 2);
+        assert_eq!(typed.len(), 3);
         assert_eq!(typed, rows_of(&conn, "by_value"));
     }
 

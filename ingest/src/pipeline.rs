@@ -1495,7 +1495,7 @@ enum Fate {
     /// A communities-ledger row: its community's id is handed out in file order, by the
     /// loading thread.
     Ledger(Row),
-    /// Its values are in the batch's record batch.
+    /// Its values are in the batch's chunks.
     Staged,
     /// Staged, with the quarantine entry it keeps unless the merge finds the document number
     /// it names (`rows::StagedRow::unless_found`).

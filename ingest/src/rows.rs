@@ -34,7 +34,8 @@ pub struct Rejection {
     pub masked_name: Option<String>,
 }
 
-/// The staging appenders of one sheet: its kind's table and the quarantine.
+/// Where one sheet's rows are staged: its kind's table (chunks, and rows one at a time) and
+/// the quarantine.
 pub struct Stage<'conn> {
     conn: &'conn duckdb::Connection,
     /// The sheet's kind's staging table (`stg_population` for the communities ledger), for

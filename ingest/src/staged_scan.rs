@@ -17,7 +17,7 @@ use duckdb::ffi;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use duckdb::Connection;
 
-use crate::batch::{StagedChunk, StagingSchema};
+use crate::batch::{StagedChunk, StagingSchema, CHUNK_ROWS};
 
 /// The table function's name (registered on the ingest's connection by [`register`]).
 const FUNCTION: &str = "vbrief_staged";
@@ -43,11 +43,17 @@ pub struct ChunkFeed {
     id: u64,
     table: String,
     queued_rows: usize,
+    queued_chunks: usize,
 }
 
-/// Rows queued before they are inserted: one DuckDB row group (each insert is a statement,
-/// and what waits is memory; four row groups at a time measured no faster).
+/// Rows queued before they are inserted: about a DuckDB row group's worth (each insert is a
+/// statement, and what waits is memory; four times as many measured no faster).
 pub const INSERT_ROWS: usize = 122_880;
+
+/// Chunks queued before they are inserted, however few rows they hold: a chunk takes its full
+/// capacity whatever it holds, and a sheet whose rows are mostly quarantined makes many chunks
+/// of a few rows.
+const INSERT_CHUNKS: usize = INSERT_ROWS / CHUNK_ROWS;
 
 impl ChunkFeed {
     /// A feed into `table` (a staging table whose columns are `schema`).
@@ -64,18 +70,35 @@ impl ChunkFeed {
             id,
             table,
             queued_rows: 0,
+            queued_chunks: 0,
         }
     }
 
     /// Queues chunks; inserts what is queued once it is enough.
     pub fn push(&mut self, conn: &Connection, chunks: Vec<StagedChunk>) -> duckdb::Result<()> {
-        self.queued_rows += chunks.iter().map(StagedChunk::len).sum::<usize>();
-        feeds()
-            .get_mut(&self.id)
-            .expect("a feed lives as long as its ChunkFeed")
-            .chunks
-            .extend(chunks);
-        if self.queued_rows >= INSERT_ROWS {
+        {
+            let mut feeds = feeds();
+            let feed = feeds
+                .get_mut(&self.id)
+                .expect("a feed lives as long as its ChunkFeed");
+            for chunk in chunks {
+                // An empty chunk would end the scan before the chunks after it.
+                if chunk.is_empty() {
+                    continue;
+                }
+                assert_eq!(
+                    chunk.handle().num_columns(),
+                    feed.schema.len(),
+                    "a chunk of {} columns for {}",
+                    chunk.handle().num_columns(),
+                    self.table
+                );
+                self.queued_rows += chunk.len();
+                self.queued_chunks += 1;
+                feed.chunks.push_back(chunk);
+            }
+        }
+        if self.queued_rows >= INSERT_ROWS || self.queued_chunks >= INSERT_CHUNKS {
             self.insert(conn)?;
         }
         Ok(())
@@ -86,14 +109,20 @@ impl ChunkFeed {
         if self.queued_rows == 0 {
             return Ok(());
         }
-        self.queued_rows = 0;
-        conn.execute(
+        let queued = std::mem::take(&mut self.queued_rows);
+        self.queued_chunks = 0;
+        let inserted = conn.execute(
             &format!(
                 "INSERT INTO {} SELECT * FROM {FUNCTION}({})",
                 self.table, self.id
             ),
             [],
         )?;
+        assert_eq!(
+            inserted, queued,
+            "{}: {inserted} rows inserted of {queued} queued",
+            self.table
+        );
         Ok(())
     }
 }
@@ -173,6 +202,47 @@ mod tests {
 
     /// The function is registered once per database, whichever connection asks, as often as
     /// ingests run; a feed's rows reach only its own insert.
+    /// A feed dropped (its stage ended) is gone: a query naming it fails rather than reading
+    /// another's rows or nothing.
+    #[test]
+    fn a_dropped_feed_is_gone() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE a (n INTEGER);").unwrap();
+        register(&conn).unwrap();
+        let feed = ChunkFeed::new("a".into(), table_schema(&conn, "a").unwrap());
+        let id = feed.id;
+        let count = |conn: &Connection| {
+            conn.query_row(&format!("SELECT count(*) FROM {FUNCTION}({id})"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+        };
+        assert_eq!(count(&conn).unwrap(), 0);
+        drop(feed);
+        let err = count(&conn).unwrap_err().to_string();
+        assert!(err.contains(&format!("no feed {id}")), "{err}");
+    }
+
+    /// Chunks of a few rows each (a sheet mostly quarantined) are inserted once there are
+    /// enough of them, not held until their rows add up.
+    #[test]
+    fn many_small_chunks_are_not_held() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE a (n INTEGER);").unwrap();
+        register(&conn).unwrap();
+        let schema = table_schema(&conn, "a").unwrap();
+        let mut feed = ChunkFeed::new("a".into(), schema.clone());
+        for n in 0..INSERT_CHUNKS as i32 {
+            let mut columns = StagedColumns::new(&schema);
+            columns.put(n);
+            columns.end_row();
+            feed.push(&conn, columns.finish()).unwrap();
+        }
+        let inserted: i64 = conn
+            .query_row("SELECT count(*) FROM a", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(inserted, INSERT_CHUNKS as i64);
+    }
+
     #[test]
     fn registering_again_is_harmless_and_feeds_stay_apart() {
         let conn = Connection::open_in_memory().unwrap();
