@@ -2,6 +2,7 @@
 //! formats, a frozen header row and an autofilter. Text is always written as text (a name
 //! starting with `=` never becomes a formula).
 
+use std::ops::Range;
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook};
@@ -95,6 +96,49 @@ pub fn new_workbook() -> Workbook {
     wb
 }
 
+/// Data rows one worksheet holds under its header row: Excel's limit is 1,048,576 rows, and
+/// rust_xlsxwriter refuses a row past it (a province's star list has more persons than that).
+pub const SHEET_DATA_ROWS: usize = 1_048_575;
+
+/// Splits `len` rows, kept in order, into parts of at most `capacity` rows, one worksheet
+/// each (always at least one part, empty when there are no rows). A part ends where a group
+/// ends (`same_group(i - 1, i)` is false) when one ends within it, so a group (a community's
+/// rows) lands whole on one sheet unless it alone is larger than a sheet.
+pub fn sheet_parts(
+    len: usize,
+    capacity: usize,
+    same_group: impl Fn(usize, usize) -> bool,
+) -> Vec<Range<usize>> {
+    assert!(capacity > 0, "a sheet holds at least one row");
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < len || parts.is_empty() {
+        let limit = (start + capacity).min(len);
+        let end = if limit == len {
+            len
+        } else {
+            // The last group boundary within the part, else the part full.
+            (start + 1..=limit)
+                .rev()
+                .find(|&e| !same_group(e - 1, e))
+                .unwrap_or(limit)
+        };
+        parts.push(start..end);
+        start = end;
+    }
+    parts
+}
+
+/// The name of a split sheet's `index`th part (from 0): the first keeps the sheet's name, the
+/// others add their number, as an office worker would name them (认定名单, 认定名单（2）, …).
+pub fn part_name(name: &str, index: usize) -> String {
+    if index == 0 {
+        name.to_string()
+    } else {
+        format!("{name}（{}）", index + 1)
+    }
+}
+
 pub fn write(path: &Path, indicators: &Indicators) -> Result<(), rust_xlsxwriter::XlsxError> {
     let mut wb = new_workbook();
     let header = Format::new()
@@ -167,4 +211,44 @@ pub fn write(path: &Path, indicators: &Indicators) -> Result<(), rust_xlsxwriter
     let tmp = path.with_extension("xlsx.tmp");
     wb.save(&tmp)?;
     std::fs::rename(&tmp, path).map_err(rust_xlsxwriter::XlsxError::IoError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parts of `groups` (one letter per row, a letter per group) at `capacity` rows a sheet.
+    fn parts(groups: &str, capacity: usize) -> Vec<Range<usize>> {
+        let g = groups.as_bytes();
+        sheet_parts(g.len(), capacity, |a, b| g[a] == g[b])
+    }
+
+    #[test]
+    fn rows_that_fit_are_one_part() {
+        assert_eq!(parts("", 3), vec![0..0], "no rows: one empty sheet");
+        assert_eq!(parts("aab", 3), vec![0..3]);
+    }
+
+    #[test]
+    fn a_part_ends_where_a_group_ends() {
+        assert_eq!(parts("aabbbc", 4), vec![0..2, 2..6]);
+        assert_eq!(parts("abbc", 2), vec![0..1, 1..3, 3..4]);
+    }
+
+    #[test]
+    fn a_group_larger_than_a_sheet_is_split_at_the_sheet_edge() {
+        assert_eq!(parts("aaaaa", 2), vec![0..2, 2..4, 4..5]);
+        assert_eq!(parts("abbbbb", 3), vec![0..1, 1..4, 4..6]);
+    }
+
+    #[test]
+    fn later_parts_are_numbered() {
+        assert_eq!(part_name("认定名单", 0), "认定名单");
+        assert_eq!(part_name("认定名单", 2), "认定名单（3）");
+        assert_eq!(
+            SHEET_DATA_ROWS + 1,
+            1_048_576,
+            "Excel's rows, the header's included"
+        );
+    }
 }
