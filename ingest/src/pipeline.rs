@@ -1121,6 +1121,10 @@ fn stage_sheet(
 /// whose held records came back (see `warehouse::resolve_document_records`).
 fn merge_staged(tx: &Connection, ledger_merged: bool) -> Result<Vec<i32>, duckdb::Error> {
     let _merge = tracing::info_span!("ingest.merge").entered();
+    warehouse::with_unordered_inserts(tx, || merge_kinds(tx, ledger_merged))
+}
+
+fn merge_kinds(tx: &Connection, ledger_merged: bool) -> Result<Vec<i32>, duckdb::Error> {
     if !ledger_merged {
         warehouse::merge(tx, SourceKind::Communities)?;
     }

@@ -40,12 +40,8 @@ pub fn open(path: &Path) -> Result<Connection, WarehouseError> {
     })?;
     if let Some(limit) = memory_limit() {
         // Past the limit DuckDB spills to `<warehouse>.tmp` beside the file (its default).
-        // Keeping insertion order makes a large INSERT … SELECT buffer what it cannot spill;
-        // no table here relies on it (every output is ordered explicitly).
-        conn.execute_batch(&format!(
-            "SET memory_limit = '{limit}'; SET preserve_insertion_order = false;"
-        ))
-        .map_err(|e| WarehouseError::Open {
+        // Insertion order is given up only around the merge (`with_unordered_inserts`).
+        apply_memory_limit(&conn, &limit).map_err(|e| WarehouseError::Open {
             path: format!("{MEMORY_LIMIT_ENV}={limit}"),
             detail: first_line(&e.to_string()),
         })?;
@@ -142,6 +138,39 @@ fn memory_limit() -> Option<String> {
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == ' ')
                 .collect()
         })
+}
+
+/// Runs `f` with DuckDB free to insert rows in any order when a memory limit is set
+/// ([`MEMORY_LIMIT_ENV`]): keeping insertion order, a province's INSERT … SELECT of 100 M
+/// staged rows buffers what it cannot spill and fails (bench/RESULTS.md). Only around
+/// statements that write tables: with `preserve_insertion_order = false` DuckDB 2.0.0 also
+/// returned ORDER BY results of a few hundred thousand rows as two sorted runs (the
+/// province's quarantine.csv and star list), so every other statement keeps the default.
+pub fn with_unordered_inserts<T>(
+    conn: &Connection,
+    f: impl FnOnce() -> Result<T, duckdb::Error>,
+) -> Result<T, duckdb::Error> {
+    unordered_inserts_if(memory_limit().is_some(), conn, f)
+}
+
+fn apply_memory_limit(conn: &Connection, limit: &str) -> Result<(), duckdb::Error> {
+    conn.execute_batch(&format!("SET memory_limit = '{limit}';"))
+}
+
+fn unordered_inserts_if<T>(
+    limited: bool,
+    conn: &Connection,
+    f: impl FnOnce() -> Result<T, duckdb::Error>,
+) -> Result<T, duckdb::Error> {
+    if !limited {
+        return f();
+    }
+    conn.execute_batch("SET preserve_insertion_order = false;")?;
+    let result = f();
+    let restored = conn.execute_batch("SET preserve_insertion_order = true;");
+    let value = result?;
+    restored?;
+    Ok(value)
 }
 
 fn first_line(s: &str) -> String {
@@ -790,4 +819,44 @@ pub fn quality_summary(conn: &Connection) -> Result<QualitySummary, duckdb::Erro
         quarantine_by_reason,
         quarantined,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keeps_order(conn: &Connection) -> bool {
+        conn.query_row(
+            "SELECT current_setting('preserve_insertion_order')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    /// A memory limit alone leaves insertion order kept: with it given up, DuckDB 2.0.0
+    /// returned a province's ORDER BY results in two sorted runs.
+    #[test]
+    fn a_memory_limit_keeps_results_in_order() {
+        let conn = Connection::open_in_memory().unwrap();
+        apply_memory_limit(&conn, "1GB").unwrap();
+        assert!(keeps_order(&conn));
+    }
+
+    /// Under a limit, order is given up for the merge's inserts only, and kept again after
+    /// them, whether they succeed or fail.
+    #[test]
+    fn order_is_given_up_only_around_the_inserts() {
+        let conn = Connection::open_in_memory().unwrap();
+        let inside = unordered_inserts_if(true, &conn, || Ok(keeps_order(&conn))).unwrap();
+        assert!(!inside);
+        assert!(keeps_order(&conn));
+        let failed = unordered_inserts_if(true, &conn, || {
+            conn.execute_batch("SELECT * FROM no_such_table")
+        });
+        assert!(failed.is_err());
+        assert!(keeps_order(&conn));
+        let unlimited = unordered_inserts_if(false, &conn, || Ok(keeps_order(&conn))).unwrap();
+        assert!(unlimited, "without a limit nothing changes");
+    }
 }
