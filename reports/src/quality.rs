@@ -179,9 +179,17 @@ const ROW_HEADER_ZH: [&str; 13] = [
 ];
 
 /// A community's list of rows to fix (its CSV under [`BY_COMMUNITY_DIR`]) as an xlsx workbook
-/// with Chinese headers: every cell text, a frozen header row, a filter.
+/// with Chinese headers: every cell text, a frozen header row, a filter. Past a sheet's rows
+/// (the rows no community can be told for, on a province) it goes on in 问题行（2）….
 pub fn rows_xlsx(csv_text: &str) -> Result<Vec<u8>, QualityOutputError> {
-    use rust_xlsxwriter::Format;
+    rows_xlsx_in_sheets_of(csv_text, crate::xlsx::SHEET_DATA_ROWS)
+}
+
+fn rows_xlsx_in_sheets_of(
+    csv_text: &str,
+    sheet_rows: usize,
+) -> Result<Vec<u8>, QualityOutputError> {
+    use rust_xlsxwriter::{Format, Worksheet};
     let failed = |e: &dyn std::fmt::Display| QualityOutputError::Template(e.to_string());
     let text = csv_text.trim_start_matches('\u{FEFF}');
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -189,25 +197,46 @@ pub fn rows_xlsx(csv_text: &str) -> Result<Vec<u8>, QualityOutputError> {
         .headers()
         .map_err(|e| failed(&e))?
         .iter()
-        .map(String::from)
+        .map(|h| {
+            ROW_HEADER
+                .iter()
+                .position(|c| *c == h)
+                .map_or(h, |at| ROW_HEADER_ZH[at])
+                .to_string()
+        })
         .collect();
-    let mut book = crate::xlsx::new_workbook();
-    let sheet = book.add_worksheet();
-    sheet.set_name("问题行").map_err(|e| failed(&e))?;
     let bold = Format::new().set_bold();
-    for (i, h) in header.iter().enumerate() {
-        let zh = ROW_HEADER
-            .iter()
-            .position(|c| c == h)
-            .map_or(h.as_str(), |at| ROW_HEADER_ZH[at]);
-        sheet
-            .write_string_with_format(0, i as u16, zh, &bold)
-            .map_err(|e| failed(&e))?;
-    }
+    let finish = |sheet: &mut Worksheet, rows: u32| -> Result<(), rust_xlsxwriter::XlsxError> {
+        sheet.set_freeze_panes(1, 0)?;
+        if !header.is_empty() {
+            sheet.autofilter(0, 0, rows.max(1), (header.len() - 1) as u16)?;
+        }
+        Ok(())
+    };
+    let mut book = crate::xlsx::new_workbook();
+    let mut sheets = 0;
+    let mut new_sheet =
+        |book: &mut rust_xlsxwriter::Workbook| -> Result<(), rust_xlsxwriter::XlsxError> {
+            let sheet = book.add_worksheet();
+            sheet.set_name(crate::xlsx::part_name("问题行", sheets))?;
+            sheets += 1;
+            for (i, h) in header.iter().enumerate() {
+                sheet.write_string_with_format(0, i as u16, h, &bold)?;
+            }
+            Ok(())
+        };
+    new_sheet(&mut book).map_err(|e| failed(&e))?;
     let mut rows = 0u32;
     for record in reader.records() {
         let record = record.map_err(|e| failed(&e))?;
+        if rows as usize == sheet_rows {
+            let sheet = book.worksheets_mut().last_mut().expect("a sheet was added");
+            finish(sheet, rows).map_err(|e| failed(&e))?;
+            new_sheet(&mut book).map_err(|e| failed(&e))?;
+            rows = 0;
+        }
         rows += 1;
+        let sheet = book.worksheets_mut().last_mut().expect("a sheet was added");
         for (i, cell) in record.iter().enumerate() {
             // The CSV neutralized formulas with a leading ': in a cell that is text anyway.
             let cell = cell
@@ -219,12 +248,8 @@ pub fn rows_xlsx(csv_text: &str) -> Result<Vec<u8>, QualityOutputError> {
                 .map_err(|e| failed(&e))?;
         }
     }
-    sheet.set_freeze_panes(1, 0).map_err(|e| failed(&e))?;
-    if !header.is_empty() {
-        sheet
-            .autofilter(0, 0, rows.max(1), (header.len() - 1) as u16)
-            .map_err(|e| failed(&e))?;
-    }
+    let sheet = book.worksheets_mut().last_mut().expect("a sheet was added");
+    finish(sheet, rows).map_err(|e| failed(&e))?;
     book.save_to_buffer().map_err(|e| failed(&e))
 }
 
@@ -487,6 +512,30 @@ impl QualityWriter {
 
 #[cfg(test)]
 mod tests {
+
+    /// Past a sheet's rows the list goes on in 问题行（2）, with the Chinese header again.
+    #[test]
+    fn rows_past_a_sheet_go_on_in_a_numbered_sheet() {
+        use calamine::{Reader, Xlsx};
+        let csv = "district,community,row\n青山区,一社区,1\n青山区,一社区,2\n青山区,二社区,3\n";
+        let bytes = rows_xlsx_in_sheets_of(csv, 2).unwrap();
+        let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), vec!["问题行", "问题行（2）"]);
+        let cells = |wb: &mut Xlsx<_>, sheet: &str| -> Vec<Vec<String>> {
+            let range = wb.worksheet_range(sheet).unwrap();
+            range
+                .rows()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect()
+        };
+        let first = cells(&mut wb, "问题行");
+        let second = cells(&mut wb, "问题行（2）");
+        assert_eq!(first[0], second[0], "each sheet has the header");
+        assert_eq!(first[0][0], ROW_HEADER_ZH[0]);
+        assert_eq!(first.len(), 3);
+        assert_eq!(second[1], ["青山区", "二社区", "3"]);
+    }
+
     use super::*;
 
     #[test]

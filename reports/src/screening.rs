@@ -11,6 +11,7 @@ use tera::{Context, Tera};
 use transforms::screening::{ListedRecord, Screening, RULES};
 
 use crate::format::{percent, two};
+use crate::xlsx::SHEET_DATA_ROWS;
 use crate::{write_atomic, ReportError};
 
 pub const TEMPLATE: &str = include_str!("../../templates/screening.html.tera");
@@ -302,6 +303,24 @@ const RECORD_HEADER: [&str; 12] = [
     "规则说明",
 ];
 
+/// Writes records into sheets named `name`, `name（2）`… of at most `sheet_rows` records each
+/// (a province's rule can list more records than an Excel sheet holds).
+fn record_sheets(
+    book: &mut rust_xlsxwriter::Workbook,
+    name: &str,
+    records: &[RecordLine],
+    why: &std::collections::HashMap<String, &'static str>,
+    sheet_rows: usize,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let parts = crate::xlsx::sheet_parts(records.len(), sheet_rows, |_, _| true);
+    for (n, part) in parts.into_iter().enumerate() {
+        let sheet = book.add_worksheet();
+        sheet.set_name(crate::xlsx::part_name(name, n))?;
+        record_sheet(sheet, &records[part], why)?;
+    }
+    Ok(())
+}
+
 /// Writes records (with their rule) into a sheet, under a header.
 fn record_sheet(
     sheet: &mut rust_xlsxwriter::Worksheet,
@@ -455,9 +474,8 @@ pub fn xlsx(s: &Screening, model: &ScreeningModel) -> Result<Vec<u8>, ScreeningO
     summary.set_freeze_panes(1, 3).map_err(x)?;
     let whys = rule_whys();
     for rule in RULES {
-        let sheet = book.add_worksheet();
-        sheet.set_name(rule.name_zh).map_err(x)?;
-        record_sheet(sheet, &all_records(s, model, Some(rule.id), None), &whys).map_err(x)?;
+        let records = all_records(s, model, Some(rule.id), None);
+        record_sheets(&mut book, rule.name_zh, &records, &whys, SHEET_DATA_ROWS).map_err(x)?;
     }
     book.save_to_buffer().map_err(x)
 }
@@ -470,12 +488,13 @@ pub fn community_xlsx(
 ) -> Result<Vec<u8>, ScreeningOutputError> {
     let x = |e: rust_xlsxwriter::XlsxError| ScreeningOutputError::Xlsx(e.to_string());
     let mut book = crate::xlsx::new_workbook();
-    let sheet = book.add_worksheet();
-    sheet.set_name("核查记录").map_err(x)?;
-    record_sheet(
-        sheet,
-        &all_records(s, model, None, Some(community_id)),
+    let records = all_records(s, model, None, Some(community_id));
+    record_sheets(
+        &mut book,
+        "核查记录",
+        &records,
         &rule_whys(),
+        SHEET_DATA_ROWS,
     )
     .map_err(x)?;
     book.save_to_buffer().map_err(x)
@@ -500,4 +519,44 @@ pub fn write(
     let xlsx_path = out.join("screening.xlsx");
     write_atomic(&xlsx_path, &xlsx(s, model)?).map_err(io(&xlsx_path))?;
     Ok(vec![html_path, xlsx_path])
+}
+
+#[cfg(test)]
+mod sheet_tests {
+    use super::*;
+
+    fn line(no: &str) -> RecordLine {
+        RecordLine {
+            rule: "late_entry".into(),
+            community: "青山区 钢都街道 一社区".into(),
+            place: String::new(),
+            masked_name: "张*".into(),
+            volunteer_no: no.into(),
+            served_on: "2025-03-01".into(),
+            times: String::new(),
+            project: "助老".into(),
+            team: String::new(),
+            hours: "2.5".into(),
+            why: "录入晚 40 天".into(),
+        }
+    }
+
+    /// Past a sheet's rows a rule's records go on in a numbered sheet, each with its header.
+    #[test]
+    fn records_past_a_sheet_go_on_in_a_numbered_sheet() {
+        use calamine::{Reader, Xlsx};
+        let mut book = crate::xlsx::new_workbook();
+        let records = [line("V1"), line("V2"), line("V3")];
+        record_sheets(&mut book, "事后补录", &records, &Default::default(), 2).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), vec!["事后补录", "事后补录（2）"]);
+        let numbers = |wb: &mut Xlsx<_>, sheet: &str| -> Vec<String> {
+            let range = wb.worksheet_range(sheet).unwrap();
+            assert_eq!(range.get((0, 0)).unwrap().to_string(), RECORD_HEADER[0]);
+            range.rows().skip(1).map(|r| r[3].to_string()).collect()
+        };
+        assert_eq!(numbers(&mut wb, "事后补录"), ["V1", "V2"]);
+        assert_eq!(numbers(&mut wb, "事后补录（2）"), ["V3"]);
+    }
 }

@@ -113,7 +113,7 @@ pub fn sheet_parts(
     let mut parts = Vec::new();
     let mut start = 0;
     while start < len || parts.is_empty() {
-        let limit = (start + capacity).min(len);
+        let limit = start.saturating_add(capacity).min(len);
         let end = if limit == len {
             len
         } else {
