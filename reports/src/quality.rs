@@ -189,7 +189,7 @@ fn rows_xlsx_in_sheets_of(
     csv_text: &str,
     sheet_rows: usize,
 ) -> Result<Vec<u8>, QualityOutputError> {
-    use rust_xlsxwriter::{Format, Worksheet};
+    use rust_xlsxwriter::Format;
     let failed = |e: &dyn std::fmt::Display| QualityOutputError::Template(e.to_string());
     let text = csv_text.trim_start_matches('\u{FEFF}');
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -205,52 +205,53 @@ fn rows_xlsx_in_sheets_of(
                 .to_string()
         })
         .collect();
+    let records = reader
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| failed(&e))?;
     let bold = Format::new().set_bold();
-    let finish = |sheet: &mut Worksheet, rows: u32| -> Result<(), rust_xlsxwriter::XlsxError> {
-        sheet.set_freeze_panes(1, 0)?;
-        if !header.is_empty() {
-            sheet.autofilter(0, 0, rows.max(1), (header.len() - 1) as u16)?;
-        }
-        Ok(())
-    };
     let mut book = crate::xlsx::new_workbook();
-    let mut sheets = 0;
-    let mut new_sheet =
-        |book: &mut rust_xlsxwriter::Workbook| -> Result<(), rust_xlsxwriter::XlsxError> {
-            let sheet = book.add_worksheet();
-            sheet.set_name(crate::xlsx::part_name("问题行", sheets))?;
-            sheets += 1;
-            for (i, h) in header.iter().enumerate() {
-                sheet.write_string_with_format(0, i as u16, h, &bold)?;
-            }
-            Ok(())
-        };
-    new_sheet(&mut book).map_err(|e| failed(&e))?;
-    let mut rows = 0u32;
-    for record in reader.records() {
-        let record = record.map_err(|e| failed(&e))?;
-        if rows as usize == sheet_rows {
-            let sheet = book.worksheets_mut().last_mut().expect("a sheet was added");
-            finish(sheet, rows).map_err(|e| failed(&e))?;
-            new_sheet(&mut book).map_err(|e| failed(&e))?;
-            rows = 0;
-        }
-        rows += 1;
-        let sheet = book.worksheets_mut().last_mut().expect("a sheet was added");
+    // These rows carry no grouping a reader needs kept whole: a part ends where the sheet is full.
+    let parts = crate::xlsx::sheet_parts(records.len(), sheet_rows, |_, _| true);
+    for (index, part) in parts.into_iter().enumerate() {
+        let sheet = book.add_worksheet();
+        write_rows_sheet(sheet, index, &header, &records[part], &bold).map_err(|e| failed(&e))?;
+    }
+    book.save_to_buffer().map_err(|e| failed(&e))
+}
+
+/// One sheet of [`rows_xlsx`]: the Chinese header, the rows as text, a frozen header, a filter.
+fn write_rows_sheet(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    index: usize,
+    header: &[String],
+    records: &[csv::StringRecord],
+    bold: &rust_xlsxwriter::Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    sheet.set_name(crate::xlsx::part_name("问题行", index))?;
+    for (i, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, i as u16, h, bold)?;
+    }
+    for (row, record) in (1u32..).zip(records) {
         for (i, cell) in record.iter().enumerate() {
             // The CSV neutralized formulas with a leading ': in a cell that is text anyway.
             let cell = cell
                 .strip_prefix('\'')
                 .filter(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r']))
                 .unwrap_or(cell);
-            sheet
-                .write_string(rows, i as u16, cell)
-                .map_err(|e| failed(&e))?;
+            sheet.write_string(row, i as u16, cell)?;
         }
     }
-    let sheet = book.worksheets_mut().last_mut().expect("a sheet was added");
-    finish(sheet, rows).map_err(|e| failed(&e))?;
-    book.save_to_buffer().map_err(|e| failed(&e))
+    sheet.set_freeze_panes(1, 0)?;
+    if !header.is_empty() {
+        sheet.autofilter(
+            0,
+            0,
+            (records.len() as u32).max(1),
+            (header.len() - 1) as u16,
+        )?;
+    }
+    Ok(())
 }
 
 fn row_fields(r: &FailingRow) -> Vec<String> {
