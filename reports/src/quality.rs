@@ -213,22 +213,24 @@ fn rows_xlsx_in_sheets_of(
     let mut book = crate::xlsx::new_workbook();
     // These rows carry no grouping a reader needs kept whole: a part ends where the sheet is full.
     let parts = crate::xlsx::sheet_parts(records.len(), sheet_rows, |_, _| true);
-    for (index, part) in parts.into_iter().enumerate() {
-        let sheet = book.add_worksheet();
-        write_rows_sheet(sheet, index, &header, &records[part], &bold).map_err(|e| failed(&e))?;
-    }
+    crate::xlsx::write_parts(
+        &mut book,
+        "问题行",
+        parts,
+        crate::xlsx::SheetMemory::Held,
+        |sheet, part| write_rows_sheet(sheet, &header, &records[part], &bold),
+    )
+    .map_err(|e| failed(&e))?;
     book.save_to_buffer().map_err(|e| failed(&e))
 }
 
 /// One sheet of [`rows_xlsx`]: the Chinese header, the rows as text, a frozen header, a filter.
 fn write_rows_sheet(
     sheet: &mut rust_xlsxwriter::Worksheet,
-    index: usize,
     header: &[String],
     records: &[csv::StringRecord],
     bold: &rust_xlsxwriter::Format,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
-    sheet.set_name(crate::xlsx::part_name("问题行", index))?;
     for (i, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, i as u16, h, bold)?;
     }

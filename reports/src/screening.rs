@@ -313,12 +313,13 @@ fn record_sheets(
     sheet_rows: usize,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
     let parts = crate::xlsx::sheet_parts(records.len(), sheet_rows, |_, _| true);
-    for (n, part) in parts.into_iter().enumerate() {
-        let sheet = book.add_worksheet();
-        sheet.set_name(crate::xlsx::part_name(name, n))?;
-        record_sheet(sheet, &records[part], why)?;
-    }
-    Ok(())
+    crate::xlsx::write_parts(
+        book,
+        name,
+        parts,
+        crate::xlsx::SheetMemory::Held,
+        |sheet, part| record_sheet(sheet, &records[part], why),
+    )
 }
 
 /// Writes records (with their rule) into a sheet, under a header.

@@ -10,6 +10,8 @@ use rust_xlsxwriter::{Format, XlsxError};
 
 use transforms::star_list::StarListRow;
 
+use crate::xlsx::SheetMemory;
+
 pub const FILE_NAME: &str = "星级认定名单.xlsx";
 
 use crate::briefing::STAR_LEVELS as LEVELS;
@@ -62,34 +64,39 @@ fn write_in_sheets_of(
     let parts = crate::xlsx::sheet_parts(rows.len(), sheet_rows, |a, b| {
         same_community(&rows[a], &rows[b])
     });
-    for (n, part) in parts.into_iter().enumerate() {
-        // Rows go to a temporary file as they are written (rust_xlsxwriter's low-memory mode):
-        // held as cells, a province's 1.4 M persons took ~3 GB beside DuckDB's memory.
-        let ws = wb.add_worksheet_with_low_memory()?;
-        ws.set_name(crate::xlsx::part_name("认定名单", n))?;
-        for (c, width) in [10, 12, 14, 14, 8, 6, 10, 16, 10].into_iter().enumerate() {
-            ws.set_column_width(c as u16, width)?;
-        }
-        for (c, name) in columns.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *name, &header)?;
-        }
-        let part_rows = &rows[part];
-        for (i, r) in part_rows.iter().enumerate() {
-            let row = i as u32 + 1;
-            let level = usize::try_from(r.level - 1).unwrap_or(0).min(4);
-            ws.write_string(row, 0, &r.district)?;
-            ws.write_string(row, 1, &r.street)?;
-            ws.write_string(row, 2, &r.community)?;
-            ws.write_string(row, 3, r.volunteer_no.as_deref().unwrap_or(""))?;
-            ws.write_string(row, 4, r.name_masked.as_deref().unwrap_or(""))?;
-            ws.write_string(row, 5, LEVELS[level])?;
-            ws.write_number(row, 6, thresholds.get(level).copied().unwrap_or(0.0))?;
-            ws.write_number_with_format(row, 7, r.hours, &two)?;
-            ws.write_string(row, 8, if r.new_in_period { "是" } else { "否" })?;
-        }
-        ws.set_freeze_panes(1, 0)?;
-        ws.autofilter(0, 0, part_rows.len() as u32, columns.len() as u16 - 1)?;
-    }
+    // Rows go to a temporary file as they are written (rust_xlsxwriter's low-memory mode):
+    // held as cells, a province's 1.4 M persons took ~3 GB beside DuckDB's memory.
+    crate::xlsx::write_parts(
+        &mut wb,
+        "认定名单",
+        parts,
+        SheetMemory::Streamed,
+        |ws, part| {
+            for (c, width) in [10, 12, 14, 14, 8, 6, 10, 16, 10].into_iter().enumerate() {
+                ws.set_column_width(c as u16, width)?;
+            }
+            for (c, name) in columns.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, *name, &header)?;
+            }
+            let part_rows = &rows[part];
+            for (i, r) in part_rows.iter().enumerate() {
+                let row = i as u32 + 1;
+                let level = usize::try_from(r.level - 1).unwrap_or(0).min(4);
+                ws.write_string(row, 0, &r.district)?;
+                ws.write_string(row, 1, &r.street)?;
+                ws.write_string(row, 2, &r.community)?;
+                ws.write_string(row, 3, r.volunteer_no.as_deref().unwrap_or(""))?;
+                ws.write_string(row, 4, r.name_masked.as_deref().unwrap_or(""))?;
+                ws.write_string(row, 5, LEVELS[level])?;
+                ws.write_number(row, 6, thresholds.get(level).copied().unwrap_or(0.0))?;
+                ws.write_number_with_format(row, 7, r.hours, &two)?;
+                ws.write_string(row, 8, if r.new_in_period { "是" } else { "否" })?;
+            }
+            ws.set_freeze_panes(1, 0)?;
+            ws.autofilter(0, 0, part_rows.len() as u32, columns.len() as u16 - 1)?;
+            Ok(())
+        },
+    )?;
 
     // 汇总: per community, persons per level and how many are new.
     let mut communities: Vec<&[StarListRow]> = Vec::new();
@@ -107,9 +114,7 @@ fn write_in_sheets_of(
     head.extend(LEVELS);
     head.extend(["合计", "其中本期新达到"]);
     let parts = crate::xlsx::sheet_parts(communities.len(), sheet_rows, |_, _| false);
-    for (n, part) in parts.into_iter().enumerate() {
-        let ws = wb.add_worksheet();
-        ws.set_name(crate::xlsx::part_name("汇总", n))?;
+    crate::xlsx::write_parts(&mut wb, "汇总", parts, SheetMemory::Held, |ws, part| {
         for (c, name) in head.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, *name, &header)?;
         }
@@ -130,7 +135,8 @@ fn write_in_sheets_of(
             )?;
         }
         ws.set_freeze_panes(1, 0)?;
-    }
+        Ok(())
+    })?;
     wb.save(path)
 }
 

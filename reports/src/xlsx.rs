@@ -5,7 +5,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
 
 use transforms::{IndicatorRow, Indicators};
@@ -137,6 +137,36 @@ pub fn part_name(name: &str, index: usize) -> String {
     } else {
         format!("{name}（{}）", index + 1)
     }
+}
+
+/// Where a worksheet's cells wait until the workbook is saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetMemory {
+    /// In memory (rust_xlsxwriter's default).
+    Held,
+    /// Streamed to a temporary file row by row (rust_xlsxwriter's low-memory mode): rows must
+    /// be written in order, for lists as long as a province's.
+    Streamed,
+}
+
+/// Writes rows split into `parts` (from [`sheet_parts`]) as worksheets named
+/// [`part_name`]`(name, n)`, `write_part` filling each with its range of rows (header and all).
+pub fn write_parts(
+    wb: &mut Workbook,
+    name: &str,
+    parts: Vec<Range<usize>>,
+    memory: SheetMemory,
+    mut write_part: impl FnMut(&mut Worksheet, Range<usize>) -> Result<(), XlsxError>,
+) -> Result<(), XlsxError> {
+    for (n, part) in parts.into_iter().enumerate() {
+        let sheet = match memory {
+            SheetMemory::Held => wb.add_worksheet(),
+            SheetMemory::Streamed => wb.add_worksheet_with_low_memory()?,
+        };
+        sheet.set_name(part_name(name, n))?;
+        write_part(sheet, part)?;
+    }
+    Ok(())
 }
 
 pub fn write(path: &Path, indicators: &Indicators) -> Result<(), rust_xlsxwriter::XlsxError> {
