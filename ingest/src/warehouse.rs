@@ -201,6 +201,9 @@ struct MergeRule {
     /// The columns that say whose a row is (for the quality report), or `NULL`.
     community: &'static str,
     person: &'static str,
+    /// Whether a staged row's person is linked by its 志愿者编号 as it is merged
+    /// ([`PERSON_LINK`], after [`key_service_records`]).
+    person_link: bool,
     /// Columns of the staging table that are not stored (see `create_staging`).
     staging_only: &'static [&'static str],
 }
@@ -223,6 +226,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        person_link: false,
         staging_only: &[],
     },
     MergeRule {
@@ -233,6 +237,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "name_masked",
         community: "community_id",
         person: "k",
+        person_link: false,
         staging_only: &[],
     },
     MergeRule {
@@ -243,6 +248,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "NULL",
         person: "person_key",
+        person_link: true,
         staging_only: &["document_key"],
     },
     MergeRule {
@@ -253,6 +259,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        person_link: false,
         staging_only: &[],
     },
     MergeRule {
@@ -263,6 +270,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        person_link: false,
         staging_only: &[],
     },
     MergeRule {
@@ -273,6 +281,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        person_link: false,
         staging_only: &[],
     },
     MergeRule {
@@ -283,6 +292,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        person_link: false,
         staging_only: &[],
     },
     MergeRule {
@@ -293,6 +303,7 @@ const RULES: [MergeRule; 8] = [
         masked_name: "NULL",
         community: "community_id",
         person: "NULL",
+        person_link: false,
         staging_only: &[],
     },
 ];
@@ -451,47 +462,59 @@ pub fn settle_rescued(conn: &Connection, files: &[i32]) -> Result<u64, duckdb::E
     Ok(rescued)
 }
 
-/// Before records are merged: link records that name only a 志愿者编号 to the person key of the
-/// registered volunteer with that number, then give the records without a record number
-/// their identity key (those with one got `identity::record_key` when staged).
+/// Before records are merged: `volunteer_keys`, the person key of each registered
+/// 志愿者编号, and the identity key of the staged records without a record number (those with
+/// one got `identity::record_key` when staged).
 ///
-/// Two ways to the same result, chosen by memory. An UPDATE keeps the old values of the rows
-/// it changes in memory until the commit, which DuckDB cannot spill: for a province's 100 M
-/// records that is more than any limit of a few GB. So under a memory limit
-/// ([`MEMORY_LIMIT_ENV`]) the staging table is rewritten instead; the copy spills to disk
-/// like any other table, but the dropped original is only released at the commit, so without
-/// a limit (all in memory) the rewrite would double the staged records' footprint.
+/// A record that names only a 志愿者编号 belongs to the registered volunteer with that number
+/// ([`PERSON_LINK`]). Only the records without a record number need that person now, for
+/// their key: they are taken out of staging, linked, keyed and put back. Every other record
+/// is linked as it is inserted ([`merge`]), so a province's 100 M staged records are not
+/// rewritten (47–80 s of its run) nor updated (an UPDATE keeps the old values in memory until
+/// the commit, which DuckDB cannot spill) just to set their person.
 pub fn key_service_records(conn: &Connection) -> Result<(), duckdb::Error> {
-    const VOLUNTEER_KEYS: &str = "(SELECT volunteer_no, min(k) AS k FROM volunteers
-                                   WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no)";
     // The person key enters as its 32 hex digits (without the UUID's dashes) and the result is
     // hashed once more with its `p:` tag: the text key such records had before keys were
     // UUIDs was `'p:' || md5(...)`, and `migrate_keys` hashes those the same way.
     const RECORD_KEY: &str = "md5('p:' || md5(concat_ws('|', replace(person_key::VARCHAR, '-', ''),
                                                         served_on, coalesce(project, ''),
                                                         printf('%.4f', hours))))::UUID";
-    if memory_limit().is_none() {
-        return conn.execute_batch(&format!(
-            "UPDATE stg_service_records s SET person_key = v.k FROM {VOLUNTEER_KEYS} v
-              WHERE s.person_from_no AND v.volunteer_no = s.volunteer_no;
-             UPDATE stg_service_records SET k = {RECORD_KEY} WHERE k IS NULL;"
-        ));
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE volunteer_keys AS
+         SELECT volunteer_no, min(k) AS k FROM volunteers
+          WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no;",
+    )?;
+    let keyless: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM stg_service_records WHERE k IS NULL)",
+        [],
+        |r| r.get(0),
+    )?;
+    if !keyless {
+        return Ok(());
     }
+    // Deleted rows cost DuckDB a mark each until the commit; the keyed copy spills like any
+    // table under a memory limit.
     conn.execute_batch(&format!(
-        "CREATE TEMP TABLE stg_service_records_keyed AS
+        "CREATE TEMP TABLE stg_service_records_keyless AS
          WITH linked AS (
-             SELECT s.* REPLACE (
-                        CASE WHEN s.person_from_no AND v.k IS NOT NULL THEN v.k
-                             ELSE s.person_key END AS person_key)
-               FROM stg_service_records s
-               LEFT JOIN {VOLUNTEER_KEYS} v
-                 ON s.person_from_no AND v.volunteer_no = s.volunteer_no
+             SELECT s.* REPLACE ({PERSON_LINK} AS person_key)
+               FROM stg_service_records s {PERSON_LINK_JOIN}
+              WHERE s.k IS NULL
          )
-         SELECT * REPLACE (coalesce(k, {RECORD_KEY}) AS k) FROM linked;
-         DROP TABLE stg_service_records;
-         ALTER TABLE stg_service_records_keyed RENAME TO stg_service_records;"
+         SELECT * REPLACE ({RECORD_KEY} AS k) FROM linked;
+         DELETE FROM stg_service_records WHERE k IS NULL;
+         INSERT INTO stg_service_records SELECT * FROM stg_service_records_keyless;
+         DROP TABLE stg_service_records_keyless;"
     ))
 }
+
+/// The person of a staged record `s`: the registered volunteer with its 志愿者编号 when the
+/// record names only that number (joined by [`PERSON_LINK_JOIN`]), else the staged person key.
+/// Linking again a record already linked gives the same person.
+const PERSON_LINK: &str =
+    "CASE WHEN s.person_from_no AND pv.k IS NOT NULL THEN pv.k ELSE s.person_key END";
+const PERSON_LINK_JOIN: &str =
+    " LEFT JOIN volunteer_keys pv ON s.person_from_no AND pv.volunteer_no = s.volunteer_no";
 
 /// Merges one kind's staging table into its table: keeps the first of each key, counts rows
 /// seen again in another export as known (updating what may change), and quarantines
@@ -557,6 +580,12 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
     );
     let seen_again = seen_again_sql(rule, t);
     sql.push_str(&seen_again.create);
+    let mut replaced = seen_again.replace;
+    let mut join = seen_again.join;
+    if rule.person_link {
+        replaced.push(format!("{PERSON_LINK} AS person_key"));
+        join.push_str(PERSON_LINK_JOIN);
+    }
     sql.push_str(&format!(
         "         INSERT INTO {t} SELECT s.*{exclude}{replace} FROM stg_{t} s ANTI JOIN fate f
              ON f.staged = 1 AND f.fate <> 'keep' AND f.file_id = s.file_id AND f.source_row = s.source_row{join};
@@ -575,7 +604,7 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
            FROM fate f
            JOIN files kf ON kf.file_id = f.kept_file_id
            LEFT JOIN {t} x ON f.staged = 0 AND x.k = f.k AND x.file_id = f.file_id AND x.source_row = f.source_row
-           LEFT JOIN stg_{t} s ON f.staged = 1 AND s.file_id = f.file_id AND s.source_row = f.source_row
+           LEFT JOIN stg_{t} s ON f.staged = 1 AND s.file_id = f.file_id AND s.source_row = f.source_row{person_join}
           WHERE f.fate = 'duplicate';
 
          DELETE FROM {t} USING fate f
@@ -590,9 +619,17 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
         community_from_t = column_of("x", rule.community),
         community_from_s = column_of("s", rule.community),
         person_from_t = column_of("x", rule.person),
-        person_from_s = column_of("s", rule.person),
-        replace = seen_again.replace,
-        join = seen_again.join,
+        person_from_s = if rule.person_link {
+            PERSON_LINK.to_string()
+        } else {
+            column_of("s", rule.person)
+        },
+        person_join = if rule.person_link { PERSON_LINK_JOIN } else { "" },
+        replace = if replaced.is_empty() {
+            String::new()
+        } else {
+            format!(" REPLACE ({})", replaced.join(", "))
+        },
         exclude = if rule.staging_only.is_empty() {
             String::new()
         } else {
@@ -601,6 +638,9 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
     ));
     sql.push_str(&seen_again.update_earlier);
     sql.push_str("DROP TABLE fate;");
+    if rule.person_link {
+        sql.push_str("\nDROP TABLE volunteer_keys;");
+    }
     // One statement at a time, so that VBRIEF_TIMINGS can say which one is slow.
     for (i, statement) in sql.split(";\n").enumerate() {
         let _t =
@@ -617,8 +657,9 @@ struct SeenAgainSql {
     /// `seen_again`: the latest staged row of each key seen again, with whether the row kept
     /// for that key is staged now (`kept_staged = 1`) or from an earlier run.
     create: String,
-    /// Replaces, in the INSERT of new rows, the mutable values by `seen_again`'s.
-    replace: String,
+    /// Replaces, in the INSERT of new rows, the mutable values by `seen_again`'s (the items
+    /// of a `REPLACE (…)`).
+    replace: Vec<String>,
     join: String,
     /// Updates the rows of earlier runs.
     update_earlier: String,
@@ -651,10 +692,11 @@ fn seen_again_sql(rule: &MergeRule, t: &str) -> SeenAgainSql {
             columns = join_columns(&|c| format!("s.{c}")),
         ),
         // `u.k` is never NULL in `seen_again` (it met `keep.k`): NULL means no match.
-        replace: format!(
-            " REPLACE ({})",
-            join_columns(&|c| format!("CASE WHEN u.k IS NULL THEN s.{c} ELSE u.{c} END AS {c}"))
-        ),
+        replace: rule
+            .mutable
+            .iter()
+            .map(|c| format!("CASE WHEN u.k IS NULL THEN s.{c} ELSE u.{c} END AS {c}"))
+            .collect(),
         join: " LEFT JOIN seen_again u ON u.kept_staged = 1 AND u.k = s.k".to_string(),
         update_earlier: format!(
             "UPDATE {t} SET {sets} FROM seen_again u WHERE u.kept_staged = 0 AND {t}.k = u.k;
