@@ -1115,8 +1115,9 @@ fn stage_sheet(
 }
 
 /// Stage "merge": every kind's staged rows into the warehouse, deduplicated against what is
-/// there and what this run staged, in dependency order (ledger, volunteers, the records'
-/// person keys, then records and the other ledgers). Guarantees: each staged row is now an
+/// there and what this run staged, in dependency order (ledger, volunteers, the volunteers'
+/// numbers and the keys of records without a record number, then records and the other
+/// ledgers). Guarantees: each staged row is now an
 /// accepted row, a quarantined row, or a row found already known. Returns the earlier files
 /// whose held records came back (see `warehouse::resolve_document_records`).
 fn merge_staged(tx: &Connection, ledger_merged: bool) -> Result<Vec<i32>, duckdb::Error> {

@@ -202,7 +202,7 @@ struct MergeRule {
     community: &'static str,
     person: &'static str,
     /// Whether a staged row's person is linked by its 志愿者编号 as it is merged
-    /// ([`PERSON_LINK`], after [`key_service_records`]).
+    /// (`PERSON_LINK`; see [`key_service_records`]).
     person_link: bool,
     /// Columns of the staging table that are not stored (see `create_staging`).
     staging_only: &'static [&'static str],
@@ -467,11 +467,14 @@ pub fn settle_rescued(conn: &Connection, files: &[i32]) -> Result<u64, duckdb::E
 /// one got `identity::record_key` when staged).
 ///
 /// A record that names only a 志愿者编号 belongs to the registered volunteer with that number
-/// ([`PERSON_LINK`]). Only the records without a record number need that person now, for
-/// their key: they are taken out of staging, linked, keyed and put back. Every other record
-/// is linked as it is inserted ([`merge`]), so a province's 100 M staged records are not
-/// rewritten (47–80 s of its run) nor updated (an UPDATE keeps the old values in memory until
-/// the commit, which DuckDB cannot spill) just to set their person.
+/// (`PERSON_LINK`). A record with a record number is linked as it is inserted ([`merge`]): a
+/// province's 100 M staged records are neither rewritten (47–80 s of its run, and the dropped
+/// copy held until the commit) nor updated just to set their person. Only a record without a
+/// record number needs its person now, for its key; when any is staged, every staged record is
+/// linked and keyed here as before (linking again as it is inserted gives the same person).
+/// An UPDATE keeps the old values in memory until the commit, which DuckDB cannot spill: under
+/// a memory limit ([`MEMORY_LIMIT_ENV`]) the staging table is rewritten instead; without one
+/// the UPDATE is cheaper than a copy.
 pub fn key_service_records(conn: &Connection) -> Result<(), duckdb::Error> {
     // The person key enters as its 32 hex digits (without the UUID's dashes) and the result is
     // hashed once more with its `p:` tag: the text key such records had before keys were
@@ -479,11 +482,7 @@ pub fn key_service_records(conn: &Connection) -> Result<(), duckdb::Error> {
     const RECORD_KEY: &str = "md5('p:' || md5(concat_ws('|', replace(person_key::VARCHAR, '-', ''),
                                                         served_on, coalesce(project, ''),
                                                         printf('%.4f', hours))))::UUID";
-    conn.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE volunteer_keys AS
-         SELECT volunteer_no, min(k) AS k FROM volunteers
-          WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no;",
-    )?;
+    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE {VOLUNTEER_KEYS};"))?;
     let keyless: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM stg_service_records WHERE k IS NULL)",
         [],
@@ -492,21 +491,30 @@ pub fn key_service_records(conn: &Connection) -> Result<(), duckdb::Error> {
     if !keyless {
         return Ok(());
     }
-    // Deleted rows cost DuckDB a mark each until the commit; the keyed copy spills like any
-    // table under a memory limit.
+    if memory_limit().is_none() {
+        return conn.execute_batch(&format!(
+            "UPDATE stg_service_records s SET person_key = pv.k FROM volunteer_keys pv
+              WHERE s.person_from_no AND pv.volunteer_no = s.volunteer_no;
+             UPDATE stg_service_records SET k = {RECORD_KEY} WHERE k IS NULL;"
+        ));
+    }
     conn.execute_batch(&format!(
-        "CREATE TEMP TABLE stg_service_records_keyless AS
+        "CREATE TEMP TABLE stg_service_records_keyed AS
          WITH linked AS (
              SELECT s.* REPLACE ({PERSON_LINK} AS person_key)
                FROM stg_service_records s {PERSON_LINK_JOIN}
-              WHERE s.k IS NULL
          )
-         SELECT * REPLACE ({RECORD_KEY} AS k) FROM linked;
-         DELETE FROM stg_service_records WHERE k IS NULL;
-         INSERT INTO stg_service_records SELECT * FROM stg_service_records_keyless;
-         DROP TABLE stg_service_records_keyless;"
+         SELECT * REPLACE (coalesce(k, {RECORD_KEY}) AS k) FROM linked;
+         DROP TABLE stg_service_records;
+         ALTER TABLE stg_service_records_keyed RENAME TO stg_service_records;"
     ))
 }
+
+/// `volunteer_keys AS …`: each registered 志愿者编号 with its person (the first by key when
+/// several registrations share a number).
+const VOLUNTEER_KEYS: &str = "volunteer_keys AS
+    SELECT volunteer_no, min(k) AS k FROM volunteers
+     WHERE volunteer_no IS NOT NULL GROUP BY volunteer_no";
 
 /// The person of a staged record `s`: the registered volunteer with its 志愿者编号 when the
 /// record names only that number (joined by [`PERSON_LINK_JOIN`]), else the staged person key.
@@ -549,8 +557,15 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
     // province's 100 M records fit in a few GB). Then only their rows are ranked, so `fate`
     // stays small however large the load. (Searching in slices by a hash of the key, as the
     // merge once did, scanned the staged rows once per slice: 4× slower at 40 M rows.)
-    let mut sql = format!(
-        "CREATE OR REPLACE TEMP TABLE contested AS
+    let mut sql = String::new();
+    if rule.person_link {
+        // Made by `key_service_records` just before; made here if it was not.
+        sql.push_str(&format!(
+            "CREATE TEMP TABLE IF NOT EXISTS {VOLUNTEER_KEYS};\n"
+        ));
+    }
+    sql.push_str(&format!(
+        "{CONTESTED}
          SELECT k FROM stg_{t} GROUP BY k HAVING count(*) > 1
          UNION
          SELECT k FROM {t} WHERE k IN (SELECT k FROM stg_{t});
@@ -577,7 +592,7 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
            FROM ranked r;
 
          DROP TABLE contested;\n"
-    );
+    ));
     let seen_again = seen_again_sql(rule, t);
     sql.push_str(&seen_again.create);
     let mut replaced = seen_again.replace;
@@ -649,6 +664,9 @@ pub fn merge(conn: &Connection, kind: SourceKind) -> Result<(), duckdb::Error> {
     }
     Ok(())
 }
+
+/// The statement that finds the contested keys (see [`merge`]).
+const CONTESTED: &str = "CREATE OR REPLACE TEMP TABLE contested AS";
 
 /// The parts of a merge that carry the mutable columns of rows seen again (all empty when the
 /// table has none).
