@@ -128,16 +128,20 @@ fn migrate_keys(conn: &Connection) -> Result<(), duckdb::Error> {
 pub const MEMORY_LIMIT_ENV: &str = "VBRIEF_MEMORY_LIMIT";
 
 fn memory_limit() -> Option<String> {
-    // Only a size such as `4GB` or `512 MiB` reaches the SQL.
     std::env::var(MEMORY_LIMIT_ENV)
         .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == ' ')
-                .collect()
-        })
+        .and_then(|v| size_setting(&v))
+}
+
+/// What of a memory limit reaches the SQL: a size such as `4GB`, `512 MiB` or `80%` (of the
+/// machine's memory, as DuckDB's own default), nothing else; `None` when empty.
+fn size_setting(value: &str) -> Option<String> {
+    let size: String = value
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ' ' | '%'))
+        .collect();
+    (!size.is_empty()).then_some(size)
 }
 
 /// Runs `f` with DuckDB free to insert rows in any order when a memory limit is set
@@ -916,6 +920,20 @@ mod tests {
     fn memory_setting(conn: &Connection) -> String {
         conn.query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))
             .unwrap()
+    }
+
+    /// A percentage is a size DuckDB takes, whole or scaled; quotes and semicolons never
+    /// reach the SQL.
+    #[test]
+    fn a_memory_limit_may_be_a_share_of_the_machine() {
+        assert_eq!(size_setting(" 80% ").as_deref(), Some("80%"));
+        assert_eq!(size_setting("3GB';--").as_deref(), Some("3GB"));
+        assert_eq!(size_setting("  "), None);
+        let conn = Connection::open_in_memory().unwrap();
+        apply_memory_limit(&conn, "80%").unwrap();
+        let lowered = scaled_size("80%", 2.0 / 3.0).unwrap();
+        assert_eq!(lowered, "53.333%");
+        apply_memory_limit(&conn, &lowered).unwrap();
     }
 
     #[test]
