@@ -1,6 +1,7 @@
 //! `vbrief`: the command-line edge. Parsing, dispatch and exit codes live here; the work is in
 //! the `ingest`, `transforms` and `reports` crates.
 
+mod allocator;
 mod cli;
 mod commands;
 mod exit;
@@ -13,12 +14,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-// On Linux mimalloc also serves malloc itself, for DuckDB's C++ (the `override` feature, see
-// Cargo.toml); elsewhere it is Rust's allocator only.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
+    allocator::without_huge_pages();
     let cli = cli::Cli::parse();
     timings::init_from_env();
     let workdir = cli.workdir;
