@@ -70,17 +70,15 @@ generate() {
 . "$ROOT/bench/lib.sh"
 
 # phases LOG WALL: the run's phases (VBRIEF_TIMINGS lines on LOG), seconds and share of WALL;
-# the load summed over files. The report's progress toward the year's targets (and its checks,
-# when the run has not computed them) runs on a thread of its own beside its indicators (the
-# star list is computed with the indicators), the star list's workbook is written beside the
-# CSV/JSON and the briefing, and the PDF, the Word draft and indicators.xlsx beside the HTML
-# (`report.formats` is the wait for them): those are shown marked "(beside)" and not counted in
-# "the rest".
+# the load summed over files. The report's progress toward the year's targets runs on a thread
+# of its own beside its indicators and checks (the star list is computed with the indicators),
+# and the star list's workbook is written beside the CSV/JSON and the briefing: those are shown
+# marked "(beside)" and not counted in "the rest".
 phases() {
     awk -v wall="$2" '
         /^\[timing\] ingest\.plan / { plan = $NF; next }
         /^\[timing\] ingest\.load / { load += $NF; next }
-        /^\[timing\] report\.(progress|checks_beside|star_list_file|pdf|docx|xlsx) / {
+        /^\[timing\] report\.(progress|star_list_file) / {
             name[++n] = $2 " (beside)"; secs[n] = $NF; beside[n] = 1; next }
         /^\[timing\] (ingest\.(merge|commit|settle_counts)|checks\.after_ingest|report\.[a-z_]+) / {
             name[++n] = $2; secs[n] = $NF }

@@ -107,47 +107,29 @@ pub fn write_briefing(
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
     drop(phase);
+    let phase = tracing::info_span!("report.html").entered();
+    let html_path = out.join("briefing.html");
+    let html = html::render(&model, &charts)?;
+    write_atomic(&html_path, html.as_bytes()).map_err(io(&html_path))?;
     let date = options
         .date
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let html_path = out.join("briefing.html");
+    drop(phase);
+    let phase = tracing::info_span!("report.pdf").entered();
     let pdf_path = out.join("briefing.pdf");
+    let bytes = pdf::render(&model, &charts, date, pdf_options)?;
+    write_atomic(&pdf_path, &bytes).map_err(io(&pdf_path))?;
+    drop(phase);
+    let phase = tracing::info_span!("report.docx").entered();
     let docx_path = out.join("briefing.docx");
+    let bytes = docx::render(&model, &charts)?;
+    write_atomic(&docx_path, &bytes).map_err(io(&docx_path))?;
+    drop(phase);
+    let _t = tracing::info_span!("report.xlsx").entered();
     let xlsx_path = out.join("indicators.xlsx");
-    // Four files from one model, none reading another's: the PDF, the Word draft and the
-    // workbook are each made on a thread of their own while the HTML is made here (on 2 cores
-    // they were a fifth of a report for another period, one after the other).
-    std::thread::scope(|scope| {
-        let pdf = scope.spawn(|| {
-            let _t = tracing::info_span!("report.pdf").entered();
-            let bytes = pdf::render(&model, &charts, date, pdf_options)?;
-            write_atomic(&pdf_path, &bytes).map_err(io(&pdf_path))
-        });
-        let docx = scope.spawn(|| {
-            let _t = tracing::info_span!("report.docx").entered();
-            let bytes = docx::render(&model, &charts)?;
-            write_atomic(&docx_path, &bytes).map_err(io(&docx_path))
-        });
-        let xlsx = scope.spawn(|| {
-            let _t = tracing::info_span!("report.xlsx").entered();
-            xlsx::write(&xlsx_path, indicators).map_err(|e| BriefingError::Xlsx {
-                path: xlsx_path.display().to_string(),
-                detail: e.to_string(),
-            })
-        });
-        let html = {
-            let _t = tracing::info_span!("report.html").entered();
-            html::render(&model, &charts)
-                .map_err(BriefingError::from)
-                .and_then(|html| write_atomic(&html_path, html.as_bytes()).map_err(io(&html_path)))
-        };
-        let _t = tracing::info_span!("report.formats").entered();
-        let joined = |h: std::thread::ScopedJoinHandle<'_, Result<(), BriefingError>>| {
-            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
-        };
-        // Every thread is waited for before an error is given, the first in file order.
-        let (pdf, docx, xlsx) = (joined(pdf), joined(docx), joined(xlsx));
-        html.and(pdf).and(docx).and(xlsx)
+    xlsx::write(&xlsx_path, indicators).map_err(|e| BriefingError::Xlsx {
+        path: xlsx_path.display().to_string(),
+        detail: e.to_string(),
     })?;
     Ok(vec![html_path, pdf_path, docx_path, xlsx_path])
 }

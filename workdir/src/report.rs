@@ -98,24 +98,12 @@ pub fn cached_checks(
     period: &Period,
     today: chrono::NaiveDate,
 ) -> Result<QualityReport> {
-    cached_checks_on(ws.dir(), ws.warehouse()?, ws.config(), period, today)
-}
-
-/// [`cached_checks`] in the working folder `dir`, computed (when the cache has not got them) on
-/// `conn`, a connection to its warehouse: a report runs them on its second connection.
-fn cached_checks_on(
-    dir: &Path,
-    conn: &duckdb::Connection,
-    config: &Config,
-    period: &Period,
-    today: chrono::NaiveDate,
-) -> Result<QualityReport> {
-    let cache = ResultCache::for_folder(dir);
+    let cache = ws.cache();
     let key = format!("checks-{}-{today}", period.label());
     if let Some(report) = cache
         .as_ref()
         .and_then(|c| c.get::<transforms::quality::QualityCounts>(&key))
-        .and_then(|counts| QualityReport::from_counts(&counts, config))
+        .and_then(|counts| QualityReport::from_counts(&counts, ws.config()))
     {
         return Ok(report);
     }
@@ -126,8 +114,9 @@ fn cached_checks_on(
         .as_ref()
         .and_then(|c| c.get(PERIOD_FREE_CHECKS))
         .unwrap_or_default();
-    let report = transforms::run_checks_reusing(conn, period, today, config, &reused)?;
-    if let Some(c) = cache.as_ref().filter(|c| c.still_valid_in(dir)) {
+    let report =
+        transforms::run_checks_reusing(ws.warehouse()?, period, today, ws.config(), &reused)?;
+    if let Some(c) = cache.as_ref().filter(|c| ws.cache_still_valid(c)) {
         c.put(PERIOD_FREE_CHECKS, &report.period_free_counts());
         c.put(&key, &report.counts());
     }
@@ -351,22 +340,10 @@ pub fn write_report_from(
         Source::Engine { .. } => None,
     };
     let star_path = out.join(reports::star_list::FILE_NAME);
-    // Checks computed for this period and day (by the ingest of `vbrief run`) are used as given.
-    let checks = checks.filter(|c| c.period == period && c.today == today);
     std::thread::scope(|scope| {
         let beside = beside_conn.map(|conn| {
             let dir = source.dir();
-            let checks_wanted = checks.is_none();
-            scope.spawn(move || -> Result<_> {
-                let progress = cached_year_progress_on(dir, &conn, config, &period)?;
-                let checks = if checks_wanted {
-                    let _t = tracing::info_span!("report.checks_beside").entered();
-                    Some(cached_checks_on(dir, &conn, config, &period, today)?)
-                } else {
-                    None
-                };
-                Ok((progress, checks))
-            })
+            scope.spawn(move || cached_year_progress_on(dir, &conn, config, &period))
         });
         let (indicators, star_list) = indicators_and_star_list(source, request, &period)?;
         let stars_new = reports::star_list::new_per_level(&star_list);
@@ -380,21 +357,11 @@ pub fn write_report_from(
                 reports::star_list::write(&path, &star_list, &config.stars.thresholds)
             })
         };
-        let (mut written, quality) = indicator_files(source, &indicators, &out)?;
-        let (mut progress, checks) = match beside {
-            Some(b) => {
-                let (progress, beside_checks) =
-                    b.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
-                (progress, checks.or(beside_checks))
-            }
-            None => (year_progress(engine, config, &period)?, checks),
-        };
-        let checks = match checks {
-            Some(c) => c,
-            None => {
-                let _phase = tracing::info_span!("report.checks").entered();
-                transforms::run_checks(engine, &period, today, config)?
-            }
+        let (mut written, quality, checks) =
+            files_and_checks(source, &indicators, &out, today, checks)?;
+        let mut progress = match beside {
+            Some(b) => b.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?,
+            None => year_progress(engine, config, &period)?,
         };
         let district = district_name(&indicators, request.district.as_deref());
         if let (Some(p), Some(d)) = (progress.as_mut(), &district) {
@@ -473,16 +440,18 @@ fn indicators_and_star_list(
     Ok((indicators, star_list))
 }
 
-/// The indicators' CSV/JSON and quarantine.csv written into `out` (the files written), and
-/// what was ingested.
-fn indicator_files(
+/// The indicators' CSV/JSON and quarantine.csv written into `out` (the files written), what
+/// was ingested, and the checks.
+fn files_and_checks(
     source: Source,
     indicators: &Indicators,
     out: &Path,
-) -> Result<(Vec<PathBuf>, domain::quality::QualitySummary)> {
+    today: chrono::NaiveDate,
+    checks: Option<QualityReport>,
+) -> Result<(Vec<PathBuf>, domain::quality::QualitySummary, QualityReport)> {
     let engine = source.engine()?;
     let config = source.config();
-    let _phase = tracing::info_span!("report.csv_json_quarantine").entered();
+    let phase = tracing::info_span!("report.csv_json_quarantine").entered();
     let mut written = reports::indicator_files::write(out, indicators, config)
         .map_err(|e| write_error(out)(&e))?;
     let quarantine = out.join("quarantine.csv");
@@ -491,8 +460,17 @@ fn indicator_files(
     ingest::warehouse::write_quarantine_csv(records, &quarantine)
         .map_err(|e| write_error(&quarantine)(&e))?;
     written.push(quarantine);
+    drop(phase);
+    let _phase = tracing::info_span!("report.checks").entered();
     let quality = ingest::warehouse::quality_summary(records)?;
-    Ok((written, quality))
+    let checks = match (checks, source) {
+        (Some(c), _) if c.period == indicators.period && c.today == today => c,
+        (_, Source::Workspace(ws)) => cached_checks(ws, &indicators.period, today)?,
+        (_, Source::Engine { .. }) => {
+            transforms::run_checks(engine, &indicators.period, today, config)?
+        }
+    };
+    Ok((written, quality, checks))
 }
 
 /// The indicators of a report left as written: from the folder's result cache, limited to the
