@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Refused only by kernels before 3.15 or a sandbox: the run is then as it was.
     allocator::without_huge_pages();
     let cli = cli::Cli::parse();
     timings::init_from_env();
