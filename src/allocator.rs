@@ -16,8 +16,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// csv reading thread's rows and DuckDB's vectors); without huge pages the run took 0.90× the
 /// time and 90 MiB less memory (bench/RESULTS.md, "Huge pages off", issue 28). Two switches,
 /// for two kinds of machine: mimalloc is built without that `madvise` (its `no_thp` feature,
-/// Cargo.toml), which is enough where huge pages are given only on request (as on the build machine);
-/// and this call, for kernels that give them to every large mapping. Since Linux 4.13 the
+/// Cargo.toml), which is enough where huge pages are given only on request (as on the build
+/// machine); and this call, for kernels that give them to every large mapping. Since Linux 4.13 the
 /// kernel checks the flag at each fault, so setting it at the start of `main` covers everything
 /// allocated after (child processes inherit it: the only one, `xdg-open` of `vbrief serve`,
 /// does not care). It is what mimalloc itself does for `MIMALLOC_ALLOW_THP=0` as it loads.

@@ -1,7 +1,7 @@
 //! Under a memory limit (a province's run) the service records without a record number are
 //! keyed by rewriting their staging table rather than updating it, the merge's inserts give
 //! up insertion order, and its contested keys are found under two thirds of the limit.
-//! Neither may change anything: the same exports, ingested in two runs (so later rows meet
+//! None of it may change anything: the same exports, ingested in two runs (so later rows meet
 //! earlier ones already in the warehouse), give the same tables, quarantine and counts with a
 //! limit or without.
 
