@@ -274,7 +274,8 @@ fn row_fields(r: &FailingRow) -> Vec<String> {
     ]
 }
 
-/// A CSV written through a temporary beside it (UTF-8 with BOM), renamed into place at the end.
+/// A CSV (UTF-8 with BOM) written through a temporary beside it and renamed into place at the
+/// end, or, inside a folder no one reads yet ([`CsvFile::create_unseen`]), written where it is.
 struct CsvFile {
     path: PathBuf,
     tmp: PathBuf,
@@ -285,7 +286,20 @@ impl CsvFile {
     fn create(path: PathBuf, header: &[&str]) -> Result<CsvFile, QualityOutputError> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
+        CsvFile::write_to(path, PathBuf::from(tmp), header)
+    }
+
+    /// A file in a folder that is moved into place whole: no temporary of its own (a file
+    /// created and renamed per community cost the web app's refresh an inode each).
+    fn create_unseen(path: PathBuf, header: &[&str]) -> Result<CsvFile, QualityOutputError> {
+        CsvFile::write_to(path.clone(), path, header)
+    }
+
+    fn write_to(
+        path: PathBuf,
+        tmp: PathBuf,
+        header: &[&str],
+    ) -> Result<CsvFile, QualityOutputError> {
         let mut file =
             std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io_error(&tmp))?);
         std::io::Write::write_all(&mut file, "\u{FEFF}".as_bytes()).map_err(io_error(&tmp))?;
@@ -303,9 +317,42 @@ impl CsvFile {
     fn finish(mut self) -> Result<PathBuf, QualityOutputError> {
         self.writer.flush().map_err(io_error(&self.tmp))?;
         drop(self.writer);
-        std::fs::rename(&self.tmp, &self.path).map_err(io_error(&self.path))?;
+        if self.tmp != self.path {
+            std::fs::rename(&self.tmp, &self.path).map_err(io_error(&self.path))?;
+        }
         Ok(self.path)
     }
+}
+
+/// The suffixes of the per-community folder while it is written, and of the last check's
+/// while it is replaced.
+const UNSEEN_SUFFIX: &str = ".new";
+const REPLACED_SUFFIX: &str = ".old";
+
+/// `out/quality_by_community<suffix>`.
+fn unseen_dir(out: &Path, suffix: &str) -> PathBuf {
+    out.join(format!("{BY_COMMUNITY_DIR}{suffix}"))
+}
+
+/// Moves the per-community folder just written into the place of the last check's, which
+/// goes: two renames, so the folder is missing for no longer than between them.
+fn put_in_place(out: &Path) -> Result<(), QualityOutputError> {
+    let (new, dir, old) = (
+        unseen_dir(out, UNSEEN_SUFFIX),
+        out.join(BY_COMMUNITY_DIR),
+        unseen_dir(out, REPLACED_SUFFIX),
+    );
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(io_error(&old))?;
+    }
+    if dir.exists() {
+        std::fs::rename(&dir, &old).map_err(io_error(&dir))?;
+    }
+    std::fs::rename(&new, &dir).map_err(io_error(&dir))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(io_error(&old))?;
+    }
+    Ok(())
 }
 
 fn io_error(path: &Path) -> impl Fn(std::io::Error) -> QualityOutputError {
@@ -337,14 +384,18 @@ pub struct QualityWriter {
 }
 
 impl QualityWriter {
+    /// The per-community files are written into a new folder beside the one of the last check
+    /// ([`UNSEEN_SUFFIX`]), which stays whole (the web app serves it meanwhile) until
+    /// [`QualityWriter::finish`] puts the new one in its place: a community fixed since then
+    /// keeps no old list, and one whose list is downloaded during the checks gets all of it.
     pub fn create(out: &Path) -> Result<QualityWriter, QualityOutputError> {
         std::fs::create_dir_all(out).map_err(io_error(out))?;
-        let dir = out.join(BY_COMMUNITY_DIR);
-        if dir.exists() {
-            // A community fixed since the last check must not keep its old list.
-            std::fs::remove_dir_all(&dir).map_err(io_error(&dir))?;
+        let unseen = unseen_dir(out, UNSEEN_SUFFIX);
+        if unseen.exists() {
+            // Left by a check that stopped before its end.
+            std::fs::remove_dir_all(&unseen).map_err(io_error(&unseen))?;
         }
-        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        std::fs::create_dir_all(&unseen).map_err(io_error(&unseen))?;
         Ok(QualityWriter {
             out: out.to_path_buf(),
             rows: CsvFile::create(out.join("quality_rows.csv"), &ROW_HEADER)?,
@@ -385,7 +436,10 @@ impl QualityWriter {
                 stem.push('_');
             }
             let csv_name = format!("{BY_COMMUNITY_DIR}/{stem}.csv");
-            let file = CsvFile::create(self.out.join(&csv_name), &ROW_HEADER)?;
+            let file = CsvFile::create_unseen(
+                unseen_dir(&self.out, UNSEEN_SUFFIX).join(format!("{stem}.csv")),
+                &ROW_HEADER,
+            )?;
             self.groups.push(Group {
                 anchor: format!("c{}", self.groups.len() + 1),
                 owner: owner.clone(),
@@ -439,6 +493,7 @@ impl QualityWriter {
         if let Some((_, file)) = self.community.take() {
             file.finish()?;
         }
+        put_in_place(&self.out)?;
         let rows_path = self.rows.finish()?;
         let summary_path = self.out.join("quality.csv");
         write_csv_bom(
@@ -585,10 +640,99 @@ mod tests {
         if let Some((_, file)) = writer.community.take() {
             file.finish().unwrap();
         }
+        put_in_place(dir.path()).unwrap();
         let text = std::fs::read_to_string(dir.path().join(BY_COMMUNITY_DIR).join(full)).unwrap();
         assert!(
             text.contains("幸福里（南）") && !text.contains("幸福里(南)"),
             "{text}"
         );
+    }
+
+    fn failing(community: &str, detail: &str) -> FailingRow {
+        FailingRow {
+            check: "population",
+            status: CheckStatus::Warn,
+            district: "东区".into(),
+            street: "一街道".into(),
+            community: community.into(),
+            community_as_written: String::new(),
+            file: "a.csv".into(),
+            sheet: String::new(),
+            row: Some(2),
+            column: String::new(),
+            detail: detail.into(),
+            masked_name: String::new(),
+        }
+    }
+
+    /// A check's files written to the end, with `rows` as its failing rows.
+    fn check_with(out: &Path, rows: &[FailingRow]) {
+        let mut writer = QualityWriter::create(out).unwrap();
+        for row in rows {
+            writer.row(row).unwrap();
+        }
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        let report = QualityReport {
+            period_label: "2025年".into(),
+            period: transforms::Period {
+                start: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                end: day,
+            },
+            today: day,
+            checks: Vec::new(),
+        };
+        writer
+            .finish(&report, &Default::default(), "示例市")
+            .unwrap();
+    }
+
+    fn community_files(out: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(out.join(BY_COMMUNITY_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The lists of the last check stay whole while a new check writes its own (the web app
+    /// serves them meanwhile), and a community fixed since then keeps no old list.
+    #[test]
+    fn each_check_replaces_the_lists_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        check_with(
+            dir.path(),
+            &[failing("甲社区", "旧的一行"), failing("乙社区", "旧的一行")],
+        );
+        assert_eq!(
+            community_files(dir.path()),
+            ["东区_一街道_乙社区.csv", "东区_一街道_甲社区.csv"]
+        );
+        // A check that stops half-way (its writer dropped) leaves the last lists as they were.
+        let mut stopped = QualityWriter::create(dir.path()).unwrap();
+        stopped.row(&failing("甲社区", "新的一行")).unwrap();
+        drop(stopped);
+        let first = dir
+            .path()
+            .join(BY_COMMUNITY_DIR)
+            .join("东区_一街道_甲社区.csv");
+        assert!(std::fs::read_to_string(&first)
+            .unwrap()
+            .contains("旧的一行"));
+        assert_eq!(community_files(dir.path()).len(), 2);
+        // The next check to end puts its own lists in their place: 乙社区 has none now.
+        check_with(dir.path(), &[failing("甲社区", "新的一行")]);
+        assert_eq!(community_files(dir.path()), ["东区_一街道_甲社区.csv"]);
+        let text = std::fs::read_to_string(&first).unwrap();
+        assert!(
+            text.contains("新的一行") && !text.contains("旧的一行"),
+            "{text}"
+        );
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(BY_COMMUNITY_DIR))
+            .collect();
+        assert_eq!(left, [BY_COMMUNITY_DIR], "no folder is left beside it");
     }
 }
