@@ -192,6 +192,11 @@ pub enum Workbook {
     Xlsx {
         book: Box<Xlsx<BufReader<File>>>,
         path: PathBuf,
+        /// Whether any worksheet may declare merged cells ([`xlsx_has_merged_cells`]): found
+        /// by the first sheet read and kept, since finding it decompresses every worksheet
+        /// (planning reads each sheet's first rows, then loading reads it whole, from the same
+        /// opened workbook).
+        merged: Option<bool>,
     },
     Other(Box<Sheets<BufReader<File>>>),
 }
@@ -243,6 +248,7 @@ impl Workbook {
             Ok(wb) => Ok(Workbook::Xlsx {
                 book: Box::new(wb),
                 path: path.to_path_buf(),
+                merged: None,
             }),
             Err(calamine::XlsxError::Password) => Err(ReadError::Password),
             Err(e) => Err(ReadError::BadWorkbook(e.to_string())),
@@ -339,11 +345,15 @@ impl Workbook {
                     next_number: 1,
                 }))
             }
-            Workbook::Xlsx { book: xlsx, path } => {
+            Workbook::Xlsx {
+                book: xlsx,
+                path,
+                merged,
+            } => {
                 // Merged regions are listed after the cells: reading them is a second,
                 // streaming pass over the sheet's XML (nothing is held but the list), made
                 // only when the workbook has any.
-                let regions = if xlsx_has_merged_cells(path) {
+                let regions = if *merged.get_or_insert_with(|| xlsx_has_merged_cells(path)) {
                     xlsx.merge_cells_by_sheet_name(sheet).ok()
                 } else {
                     None
@@ -669,6 +679,8 @@ fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
 /// none, and a byte search over the decompressed sheets (no XML parsing) tells at a fraction
 /// of the cost of the XML pass that would find them. Any doubt answers yes.
 fn xlsx_has_merged_cells(path: &Path) -> bool {
+    #[cfg(test)]
+    MERGED_CELL_SCANS.with(|n| n.set(n.get() + 1));
     const NEEDLE: &[u8] = b"mergeCell";
     let Ok(file) = File::open(path) else {
         return true;
@@ -709,6 +721,12 @@ fn xlsx_has_merged_cells(path: &Path) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread searched a workbook for merged cells.
+    static MERGED_CELL_SCANS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 fn excel_error(e: calamine::Error) -> ReadError {
@@ -856,5 +874,29 @@ mod tests {
         assert_eq!(rows[3].cells[1], Cell::Text("b".into()));
         assert_eq!(rows[4].cells[0], Cell::Text("two\n\nlines".into()));
         assert_eq!(rows[5].cells[0], Cell::Text("d".into()));
+    }
+
+    /// Planning reads a sheet's first rows and loading reads it whole from the same opened
+    /// workbook: its worksheets are decompressed in search of merged cells once, not each time.
+    #[test]
+    fn an_xlsx_is_searched_for_merged_cells_once() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../sample-data/03_志愿者注册信息_其他区县.xlsx");
+        let mut wb = Workbook::open(&path, None).unwrap();
+        let sheet = wb.sheet_names()[0].clone();
+        let before = MERGED_CELL_SCANS.with(|n| n.get());
+        let top: Vec<Row> = wb
+            .rows(&sheet)
+            .unwrap()
+            .take(5)
+            .map(|r| r.unwrap())
+            .collect();
+        let all: Vec<Row> = wb.rows(&sheet).unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(MERGED_CELL_SCANS.with(|n| n.get()) - before, 1);
+        assert!(all.len() > top.len());
+        assert_eq!(
+            all[..5].iter().map(|r| &r.cells).collect::<Vec<_>>(),
+            top.iter().map(|r| &r.cells).collect::<Vec<_>>()
+        );
     }
 }
