@@ -10,7 +10,9 @@
 //! screening.xlsx show; never an ID, document or phone number). Beside them: the inbox files'
 //! paths with their content hashes (`inbox-hashes.json`, see `ingest::content_hash`) and, per
 //! output folder, which files a report wrote there with their hashes (`outputs-*.json`, see
-//! `outputs.rs`). Deleting `.vbrief-cache/` is always safe.
+//! `outputs.rs`); and the size and hash of the quarantine.csv an ingest wrote beside the
+//! warehouse (`ingested-quarantine-csv.json`), which a report on the same warehouse copies
+//! instead of writing it again. Deleting `.vbrief-cache/` is always safe.
 
 use std::path::{Path, PathBuf};
 
@@ -126,4 +128,56 @@ impl ResultCache {
             std::fs::rename(&tmp, &path).ok();
         }
     }
+}
+
+/// Under this name: the size and blake3 of the quarantine.csv the last ingest wrote.
+const INGESTED_QUARANTINE: &str = "ingested-quarantine-csv";
+
+/// A file's size and blake3, or None when it cannot be read.
+fn size_and_hash(path: &Path) -> Option<(u64, String)> {
+    let len = std::fs::metadata(path).ok()?.len();
+    Some((len, ingest::content_hash::file_hash(path).ok()?))
+}
+
+/// After an ingest into the working folder `workdir`: when it wrote `quarantine_csv` (its
+/// stamp is not `before`'s), remembers the file's size and hash for the warehouse as it now
+/// is. A file the ingest left alone is not vouched for: it may come from another version.
+pub(crate) fn remember_ingested_quarantine(
+    workdir: &Path,
+    quarantine_csv: &Path,
+    before: Option<ingest::file_stamp::FileStamp>,
+) {
+    let now = ingest::file_stamp::FileStamp::of(quarantine_csv);
+    if now.is_none() || now == before {
+        return;
+    }
+    if let (Some(cache), Some(written)) = (
+        ResultCache::for_folder(workdir),
+        size_and_hash(quarantine_csv),
+    ) {
+        cache.put(INGESTED_QUARANTINE, &written);
+    }
+}
+
+/// Puts the quarantine.csv the last ingest wrote into `workdir` at `out` (a report's own), when
+/// the warehouse is still the one it was written from and the file is still as written: both
+/// come from the same query (`ingest::warehouse::write_quarantine_csv`) on the same tables, so
+/// the copy is what the report would write. Returns false when the report must write it.
+pub(crate) fn copy_ingested_quarantine(workdir: &Path, out: &Path) -> bool {
+    let store = workdir.join("quarantine.csv");
+    let Some(expected) = ResultCache::for_folder(workdir)
+        .and_then(|cache| cache.get::<(u64, String)>(INGESTED_QUARANTINE))
+    else {
+        return false;
+    };
+    if size_and_hash(&store) != Some(expected) {
+        return false;
+    }
+    // `--out` may be the working folder itself: the file is already in place.
+    let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    if same(&store, out) {
+        return true;
+    }
+    let tmp = out.with_extension("csv.tmp");
+    std::fs::copy(&store, &tmp).is_ok() && std::fs::rename(&tmp, out).is_ok()
 }

@@ -60,7 +60,11 @@ pub fn ingest(
         strict: request.strict,
         hash_memo: Some(crate::cache::hash_memo(ws.dir())),
     };
-    Ok(ingest::ingest(&opts, ws.config(), progress)?)
+    let quarantine_csv = ws.dir().join("quarantine.csv");
+    let before = ingest::file_stamp::FileStamp::of(&quarantine_csv);
+    let report = ingest::ingest(&opts, ws.config(), progress)?;
+    crate::cache::remember_ingested_quarantine(ws.dir(), &report.quarantine_csv, before);
+    Ok(report)
 }
 
 /// One community's failing rows, counted per check, and its file under

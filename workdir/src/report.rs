@@ -457,8 +457,14 @@ fn files_and_checks(
     let quarantine = out.join("quarantine.csv");
     // The ingest records (files read, rows quarantined), read where they are or brought over.
     let records = engine.fetch(&["files", "quarantine"])?;
-    ingest::warehouse::write_quarantine_csv(records, &quarantine)
-        .map_err(|e| write_error(&quarantine)(&e))?;
+    let copied = match source {
+        Source::Workspace(ws) => crate::cache::copy_ingested_quarantine(ws.dir(), &quarantine),
+        Source::Engine { .. } => false,
+    };
+    if !copied {
+        ingest::warehouse::write_quarantine_csv(records, &quarantine)
+            .map_err(|e| write_error(&quarantine)(&e))?;
+    }
     written.push(quarantine);
     drop(phase);
     let _phase = tracing::info_span!("report.checks").entered();
