@@ -242,39 +242,47 @@ fn comparison_periods_already_reported_are_read_from_the_cache() {
 }
 
 /// The quarantine.csv an ingest wrote beside the warehouse is the one a report on the same
-/// warehouse would write: the report copies it, but only while it is the file the ingest wrote.
+/// warehouse would write: the report copies it, but only while the file is the one the ingest
+/// wrote and the warehouse has not changed since.
 #[test]
 fn a_report_copies_the_ingests_quarantine_csv_while_it_is_as_written() {
     let env = sample_env();
     run(&env, "out1");
     let store = env.path().join("quarantine.csv");
     let ingested = std::fs::read(&store).unwrap();
-    assert_eq!(
-        std::fs::read(env.path().join("out1/quarantine.csv")).unwrap(),
-        ingested
-    );
     let entries = env.cache_entries("ingested-quarantine-csv");
     assert_eq!(entries.len(), 1, "the ingest remembers the file it wrote");
     // A planted file that the entry vouches for is taken as it is: the report copied it.
     let planted = [ingested.as_slice(), "planted\n".as_bytes()].concat();
-    std::fs::write(&store, &planted).unwrap();
     let mut entry: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
-    entry["value"] =
-        serde_json::json!([planted.len(), blake3::hash(&planted).to_hex().to_string()]);
+    entry["value"][0] = serde_json::json!(planted.len());
+    entry["value"][1] = serde_json::json!(blake3::hash(&planted).to_hex().to_string());
     std::fs::write(&entries[0], serde_json::to_vec(&entry).unwrap()).unwrap();
+    std::fs::write(&store, &planted).unwrap();
+    let quarantine_of = |out: &str| std::fs::read(env.path().join(out).join("quarantine.csv"));
     env.report(&["--period", "2025-Q3", "--out", "out2"])
         .code(0);
-    assert_eq!(
-        std::fs::read(env.path().join("out2/quarantine.csv")).unwrap(),
-        planted
-    );
-    // Changed since: the report writes it from the warehouse, as the ingest did.
+    assert_eq!(quarantine_of("out2").unwrap(), planted);
+    // A report into the working folder itself leaves the file in place.
+    env.report(&["--period", "2025-Q4", "--out", env.path().to_str().unwrap()])
+        .code(0);
+    assert_eq!(std::fs::read(&store).unwrap(), planted);
+    // The file changed since: the report writes it from the warehouse, as the ingest did.
     std::fs::write(&store, "edited").unwrap();
     env.report(&["--period", "2025-Q2", "--out", "out3"])
         .code(0);
-    assert_eq!(
-        std::fs::read(env.path().join("out3/quarantine.csv")).unwrap(),
-        ingested
-    );
+    assert_eq!(quarantine_of("out3").unwrap(), ingested);
+    // The warehouse changed since (its time, as any write sets it): the same.
+    std::fs::write(&store, &planted).unwrap();
+    let warehouse = std::fs::File::options()
+        .append(true)
+        .open(env.path().join("warehouse.duckdb"))
+        .unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    warehouse.set_modified(later).unwrap();
+    drop(warehouse);
+    env.report(&["--period", "2025-Q1", "--out", "out4"])
+        .code(0);
+    assert_eq!(quarantine_of("out4").unwrap(), ingested);
 }

@@ -571,7 +571,7 @@ pub fn ingest(
         // Nothing to load and nothing there: create no warehouse and no key.
         return Ok(IngestReport {
             warehouse: warehouse_path,
-            quarantine_csv: opts.store().join("quarantine.csv"),
+            quarantine_csv: opts.store().join(warehouse::QUARANTINE_FILE),
             key_source: None,
             sheets: outcomes,
             communities_in_ledger: 0,
@@ -898,7 +898,7 @@ fn report(
 ) -> Result<IngestReport, IngestError> {
     let communities_in_ledger: i64 =
         conn.query_row("SELECT count(*) FROM communities", [], |r| r.get(0))?;
-    let quarantine_csv = opts.store().join("quarantine.csv");
+    let quarantine_csv = opts.store().join(warehouse::QUARANTINE_FILE);
     if quarantine == QuarantineCsv::Rewrite || !quarantine_csv.exists() {
         warehouse::write_quarantine_csv(conn, &quarantine_csv).map_err(|e| {
             IngestError::Output {

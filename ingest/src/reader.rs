@@ -191,11 +191,10 @@ pub enum Workbook {
     },
     Xlsx {
         book: Box<Xlsx<BufReader<File>>>,
-        path: PathBuf,
         /// Whether any worksheet may declare merged cells ([`xlsx_has_merged_cells`]): found
-        /// once, as the workbook is opened, since finding it decompresses every worksheet
-        /// (planning reads each sheet's first rows, then loading reads it whole, from the same
-        /// opened workbook).
+        /// as the workbook is opened and kept with it, since finding it decompresses every
+        /// worksheet (planning reads each sheet's first rows, then loading reads the first
+        /// sheet whole, from the same opened workbook).
         merged: bool,
     },
     Other(Box<Sheets<BufReader<File>>>),
@@ -248,15 +247,21 @@ impl Workbook {
         // cells decompresses every worksheet: one core's work each, done side by side (a
         // city's 20 MB export: ~0.2 s each).
         let (opened, merged) = std::thread::scope(|scope| {
-            let merged = scope.spawn(|| xlsx_has_merged_cells(path));
+            let search = std::thread::Builder::new()
+                .name("merged-cells".into())
+                .spawn_scoped(scope, || xlsx_has_merged_cells(path));
             let opened = calamine::open_workbook::<Xlsx<_>, _>(path);
-            // Any doubt answers yes (see `xlsx_has_merged_cells`).
-            (opened, merged.join().unwrap_or(true))
+            let merged = match search {
+                // Any doubt answers yes (see `xlsx_has_merged_cells`).
+                Ok(search) => search.join().unwrap_or(true),
+                // No thread to be had: searched here, after the opening.
+                Err(_) => xlsx_has_merged_cells(path),
+            };
+            (opened, merged)
         });
         match opened {
             Ok(wb) => Ok(Workbook::Xlsx {
                 book: Box::new(wb),
-                path: path.to_path_buf(),
                 merged,
             }),
             Err(calamine::XlsxError::Password) => Err(ReadError::Password),

@@ -12,6 +12,10 @@ pub const SCHEMA_SQL: &str = include_str!("../sql/schema.sql");
 /// File name of the warehouse inside the working folder.
 pub const WAREHOUSE_FILE: &str = "warehouse.duckdb";
 
+/// Every quarantined row, written beside the warehouse after each ingest that changed it
+/// ([`write_quarantine_csv`]).
+pub const QUARANTINE_FILE: &str = "quarantine.csv";
+
 #[derive(Debug, thiserror::Error)]
 pub enum WarehouseError {
     #[error("仓库 {path} 正被另一个进程使用，请等它结束后重试 (warehouse is locked by another process): {detail}")]
@@ -833,16 +837,19 @@ pub const QUARANTINE_COLUMNS: [&str; 9] = [
 ];
 
 /// Writes the whole quarantine table as CSV (UTF-8 with BOM so Excel shows the Chinese).
+/// The rows of quarantine.csv, in its order (a file ingested again under the same path after
+/// a change keeps its earlier rows: the file's id orders them).
+pub const QUARANTINE_CSV_SQL: &str =
+    "SELECT f.path, f.sheet, q.source_row, q.kind, coalesce(q.column_name, ''), q.reason,
+            coalesce(q.detail, ''), coalesce(q.candidates, ''), coalesce(q.masked_name, '')
+       FROM quarantine q JOIN files f USING (file_id)
+      ORDER BY f.path, f.sheet, q.source_row, q.reason, f.file_id, q.column_name, q.detail";
+
 pub fn write_quarantine_csv(
     conn: &Connection,
     path: &Path,
 ) -> Result<u64, Box<dyn std::error::Error>> {
-    let mut stmt = conn.prepare(
-        "SELECT f.path, f.sheet, q.source_row, q.kind, coalesce(q.column_name, ''), q.reason,
-                coalesce(q.detail, ''), coalesce(q.candidates, ''), coalesce(q.masked_name, '')
-           FROM quarantine q JOIN files f USING (file_id)
-          ORDER BY f.path, f.sheet, q.source_row, q.reason",
-    )?;
+    let mut stmt = conn.prepare(QUARANTINE_CSV_SQL)?;
     let tmp = path.with_extension("csv.tmp");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
     std::io::Write::write_all(&mut file, "\u{FEFF}".as_bytes())?;

@@ -289,8 +289,8 @@ impl CsvFile {
         CsvFile::write_to(path, PathBuf::from(tmp), header)
     }
 
-    /// A file in a folder that is moved into place whole: no temporary of its own (a file
-    /// created and renamed per community cost the web app's refresh an inode each).
+    /// A file in a folder that is moved into place whole: no temporary of its own (one
+    /// rename less per community list).
     fn create_unseen(path: PathBuf, header: &[&str]) -> Result<CsvFile, QualityOutputError> {
         CsvFile::write_to(path.clone(), path, header)
     }
@@ -335,7 +335,8 @@ fn unseen_dir(out: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Moves the per-community folder just written into the place of the last check's, which
-/// goes: two renames, so the folder is missing for no longer than between them.
+/// goes: two renames, so the folder is missing for no longer than between them. When the
+/// second fails, the last check's folder is put back.
 fn put_in_place(out: &Path) -> Result<(), QualityOutputError> {
     let (new, dir, old) = (
         unseen_dir(out, UNSEEN_SUFFIX),
@@ -345,13 +346,18 @@ fn put_in_place(out: &Path) -> Result<(), QualityOutputError> {
     if old.exists() {
         std::fs::remove_dir_all(&old).map_err(io_error(&old))?;
     }
-    if dir.exists() {
+    let replaced = dir.exists();
+    if replaced {
         std::fs::rename(&dir, &old).map_err(io_error(&dir))?;
     }
-    std::fs::rename(&new, &dir).map_err(io_error(&dir))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(io_error(&old))?;
+    if let Err(e) = std::fs::rename(&new, &dir) {
+        if replaced {
+            std::fs::rename(&old, &dir).ok();
+        }
+        return Err(io_error(&dir)(e));
     }
+    // The new lists are in place: a folder left behind goes with the next check.
+    std::fs::remove_dir_all(&old).ok();
     Ok(())
 }
 
@@ -493,7 +499,6 @@ impl QualityWriter {
         if let Some((_, file)) = self.community.take() {
             file.finish()?;
         }
-        put_in_place(&self.out)?;
         let rows_path = self.rows.finish()?;
         let summary_path = self.out.join("quality.csv");
         write_csv_bom(
@@ -559,6 +564,8 @@ impl QualityWriter {
             .map_err(|e| QualityOutputError::Template(crate::error_chain(&e)))?;
         let html_path = self.out.join("quality.html");
         write_atomic(&html_path, html.as_bytes()).map_err(io_error(&html_path))?;
+        // Last, so that a check failing before it leaves the last lists whole.
+        put_in_place(&self.out)?;
         Ok(vec![
             html_path,
             summary_path,

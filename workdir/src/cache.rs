@@ -130,8 +130,24 @@ impl ResultCache {
     }
 }
 
-/// Under this name: the size and blake3 of the quarantine.csv the last ingest wrote.
+/// Under this name: the size and blake3 of the quarantine.csv the last ingest wrote, with the
+/// format it was written in.
 const INGESTED_QUARANTINE: &str = "ingested-quarantine-csv";
+
+/// What the cache vouches for: a quarantine.csv of this size and blake3, written in `format`.
+type IngestedQuarantine = (u64, String, String);
+
+/// The format quarantine.csv is written in: its query and columns (a build that changes them
+/// keeps no earlier file).
+fn quarantine_format() -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(ingest::warehouse::QUARANTINE_CSV_SQL.as_bytes());
+    for column in ingest::warehouse::QUARANTINE_COLUMNS {
+        hasher.update(column.as_bytes());
+        hasher.update(&[0]);
+    }
+    hasher.finalize().to_hex().to_string()
+}
 
 /// A file's size and blake3, or None when it cannot be read.
 fn size_and_hash(path: &Path) -> Option<(u64, String)> {
@@ -151,11 +167,12 @@ pub(crate) fn remember_ingested_quarantine(
     if now.is_none() || now == before {
         return;
     }
-    if let (Some(cache), Some(written)) = (
+    if let (Some(cache), Some((len, hash))) = (
         ResultCache::for_folder(workdir),
         size_and_hash(quarantine_csv),
     ) {
-        cache.put(INGESTED_QUARANTINE, &written);
+        let entry: IngestedQuarantine = (len, hash, quarantine_format());
+        cache.put(INGESTED_QUARANTINE, &entry);
     }
 }
 
@@ -164,20 +181,29 @@ pub(crate) fn remember_ingested_quarantine(
 /// come from the same query (`ingest::warehouse::write_quarantine_csv`) on the same tables, so
 /// the copy is what the report would write. Returns false when the report must write it.
 pub(crate) fn copy_ingested_quarantine(workdir: &Path, out: &Path) -> bool {
-    let store = workdir.join("quarantine.csv");
-    let Some(expected) = ResultCache::for_folder(workdir)
-        .and_then(|cache| cache.get::<(u64, String)>(INGESTED_QUARANTINE))
+    let store = workdir.join(ingest::warehouse::QUARANTINE_FILE);
+    let Some((len, hash, format)) = ResultCache::for_folder(workdir)
+        .and_then(|cache| cache.get::<IngestedQuarantine>(INGESTED_QUARANTINE))
     else {
         return false;
     };
-    if size_and_hash(&store) != Some(expected) {
+    if format != quarantine_format() {
         return false;
     }
+    let vouched = Some((len, hash));
     // `--out` may be the working folder itself: the file is already in place.
     let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
     if same(&store, out) {
-        return true;
+        return size_and_hash(&store) == vouched;
     }
+    // The copy is checked, not the file it was made from: what is put in place is what was
+    // vouched for, whatever happens to the file meanwhile.
     let tmp = out.with_extension("csv.tmp");
-    std::fs::copy(&store, &tmp).is_ok() && std::fs::rename(&tmp, out).is_ok()
+    let copied = std::fs::copy(&store, &tmp).is_ok()
+        && size_and_hash(&tmp) == vouched
+        && std::fs::rename(&tmp, out).is_ok();
+    if !copied {
+        std::fs::remove_file(&tmp).ok();
+    }
+    copied
 }

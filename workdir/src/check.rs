@@ -60,8 +60,8 @@ pub fn ingest(
         strict: request.strict,
         hash_memo: Some(crate::cache::hash_memo(ws.dir())),
     };
-    let quarantine_csv = ws.dir().join("quarantine.csv");
-    let before = ingest::file_stamp::FileStamp::of(&quarantine_csv);
+    let before =
+        ingest::file_stamp::FileStamp::of(&ws.dir().join(ingest::warehouse::QUARANTINE_FILE));
     let report = ingest::ingest(&opts, ws.config(), progress)?;
     crate::cache::remember_ingested_quarantine(ws.dir(), &report.quarantine_csv, before);
     Ok(report)
