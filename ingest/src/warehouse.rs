@@ -836,7 +836,6 @@ pub const QUARANTINE_COLUMNS: [&str; 9] = [
     "masked_name",
 ];
 
-/// Writes the whole quarantine table as CSV (UTF-8 with BOM so Excel shows the Chinese).
 /// The rows of quarantine.csv, in its order (a file ingested again under the same path after
 /// a change keeps its earlier rows: the file's id orders them).
 pub const QUARANTINE_CSV_SQL: &str =
@@ -845,6 +844,7 @@ pub const QUARANTINE_CSV_SQL: &str =
        FROM quarantine q JOIN files f USING (file_id)
       ORDER BY f.path, f.sheet, q.source_row, q.reason, f.file_id, q.column_name, q.detail";
 
+/// Writes the whole quarantine table as CSV (UTF-8 with BOM so Excel shows the Chinese).
 pub fn write_quarantine_csv(
     conn: &Connection,
     path: &Path,
