@@ -622,20 +622,7 @@ mod tests {
     fn clashing_stems_get_their_own_files() {
         let dir = tempfile::tempdir().unwrap();
         let mut writer = QualityWriter::create(dir.path()).unwrap();
-        let row = |community: &str| transforms::quality::FailingRow {
-            check: "population",
-            status: transforms::CheckStatus::Warn,
-            district: "东区".into(),
-            street: "一街道".into(),
-            community: community.into(),
-            community_as_written: String::new(),
-            file: "a.csv".into(),
-            sheet: String::new(),
-            row: Some(2),
-            column: String::new(),
-            detail: community.into(),
-            masked_name: String::new(),
-        };
+        let row = |community: &str| failing(community, community);
         writer.row(&row("幸福里(南)")).unwrap();
         writer.row(&row("幸福里（南）")).unwrap();
         let files = writer.community_files();

@@ -150,7 +150,7 @@ fn quarantine_format() -> String {
 }
 
 /// A file's size and blake3, or None when it cannot be read.
-fn size_and_hash(path: &Path) -> Option<(u64, String)> {
+pub(crate) fn size_and_hash(path: &Path) -> Option<(u64, String)> {
     let len = std::fs::metadata(path).ok()?.len();
     Some((len, ingest::content_hash::file_hash(path).ok()?))
 }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use ingest::file_stamp::FileStamp;
 use transforms::Period;
 
-use crate::cache::ResultCache;
+use crate::cache::{size_and_hash, ResultCache};
 use crate::report::ReportRequest;
 use crate::workspace::Workspace;
 
@@ -45,12 +45,6 @@ fn executable() -> Option<&'static FileStamp> {
     static EXE: OnceLock<Option<FileStamp>> = OnceLock::new();
     EXE.get_or_init(|| FileStamp::of(&std::env::current_exe().ok()?))
         .as_ref()
-}
-
-/// A file's size and content hash, or None when it cannot be read.
-fn content(path: &Path) -> Option<(u64, String)> {
-    let len = std::fs::metadata(path).ok()?.len();
-    Some((len, ingest::content_hash::file_hash(path).ok()?))
 }
 
 impl OutputsRecord {
@@ -117,7 +111,7 @@ impl OutputsRecord {
         let contents: Option<Vec<(PathBuf, u64, String)>> = files
             .iter()
             .map(|p| {
-                let (len, hash) = content(p)?;
+                let (len, hash) = size_and_hash(p)?;
                 Some((p.strip_prefix(out).ok()?.to_path_buf(), len, hash))
             })
             .collect();
