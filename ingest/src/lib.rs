@@ -16,6 +16,7 @@ pub mod parse;
 #[cfg(feature = "warehouse")]
 pub mod pipeline;
 pub mod reader;
+pub mod xlsx_direct;
 #[cfg(feature = "warehouse")]
 pub mod rows;
 #[cfg(feature = "warehouse")]

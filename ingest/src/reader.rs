@@ -1,8 +1,10 @@
 //! Streaming row readers for `.csv` (any of UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030)
 //! and Excel workbooks. Rows come out one at a time: a million-row file is never held whole.
 //!
-//! `.xlsx` is read with calamine's cell reader, not `worksheet_range`, because the latter
-//! allocates the sheet's declared dimension, which exports often set far beyond the data.
+//! `.xlsx` is read by [`crate::xlsx_direct`] on both cores where the workbook is plain, and
+//! otherwise (and from wherever that reader declines) with calamine's cell reader, not
+//! `worksheet_range`, because the latter allocates the sheet's declared dimension, which exports
+//! often set far beyond the data.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -11,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use calamine::{DataRef, Reader, Sheets, Xlsx};
+
+use crate::xlsx_direct::{DirectBook, DirectCells, Next, SheetCell};
 use chrono::{NaiveDate, NaiveDateTime};
 use compact_str::CompactString;
 use encoding_rs::Encoding;
@@ -196,6 +200,9 @@ pub enum Workbook {
         /// worksheet (planning reads each sheet's first rows, then loading reads the first
         /// sheet whole, from the same opened workbook).
         merged: bool,
+        /// What [`crate::xlsx_direct`] needs to read its sheets, when it can (read as the
+        /// workbook is opened, beside calamine's opening).
+        direct: Option<Arc<DirectBook>>,
     },
     Other(Box<Sheets<BufReader<File>>>),
 }
@@ -243,24 +250,41 @@ impl Workbook {
                 Err(calamine::XlsError::Password) | Err(_) => Err(ReadError::Password),
             };
         }
-        // calamine's opening parses the whole shared-strings table and the search for merged
-        // cells decompresses every worksheet: one core's work each, done side by side (a
-        // city's 20 MB export: ~0.2 s each).
-        let (opened, merged) = std::thread::scope(|scope| {
-            let search = std::thread::Builder::new()
-                .name("merged-cells".into())
-                .spawn_scoped(scope, || xlsx_has_merged_cells(path));
-            let opened = calamine::open_workbook::<Xlsx<_>, _>(path);
-            let merged = match search {
-                // Any doubt answers yes (see `xlsx_has_merged_cells`).
-                Ok(search) => search.join().unwrap_or(true),
-                // No thread to be had: searched here, after the opening.
-                Err(_) => xlsx_has_merged_cells(path),
+        // calamine's opening parses the whole shared-strings table; the search for merged
+        // cells decompresses every worksheet and the direct reader parses the shared strings
+        // and styles again its own way: one core's work each side, done side by side (a city's
+        // 20 MB export: ~0.3 s each).
+        let beside = || {
+            let merged = xlsx_has_merged_cells(path);
+            // A sheet with merged cells is filled from calamine's list of them, read as the
+            // sheet is: the direct reader is not used there.
+            let direct = if merged {
+                None
+            } else {
+                DirectBook::read(path)
+                    .inspect_err(|d| tracing::debug!(reason = d.0, "xlsx: read by calamine"))
+                    .ok()
             };
-            (opened, merged)
+            (merged, direct)
+        };
+        let (opened, (merged, direct)) = std::thread::scope(|scope| {
+            let search = std::thread::Builder::new()
+                .name("xlsx-open".into())
+                .spawn_scoped(scope, beside);
+            let opened = calamine::open_workbook::<Xlsx<_>, _>(path);
+            let found = match search {
+                // Any doubt answers yes (see `xlsx_has_merged_cells`).
+                Ok(search) => search.join().unwrap_or((true, None)),
+                // No thread to be had: done here, after the opening.
+                Err(_) => beside(),
+            };
+            (opened, found)
         });
         match opened {
             Ok(wb) => Ok(Workbook::Xlsx {
+                direct: direct
+                    .and_then(|d| d.agreeing_with(&wb.sheet_names(), wb.has_1904_epoch()))
+                    .map(Arc::new),
                 book: Box::new(wb),
                 merged,
             }),
@@ -294,6 +318,15 @@ impl Workbook {
             delimiter,
             counter: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// This workbook read by calamine alone, as the direct reader's tests compare it.
+    #[cfg(test)]
+    fn without_direct_reader(mut self) -> Workbook {
+        if let Workbook::Xlsx { direct, .. } = &mut self {
+            *direct = None;
+        }
+        self
     }
 
     /// The sheets to read: one unnamed sheet for a csv.
@@ -360,7 +393,9 @@ impl Workbook {
                 }))
             }
             Workbook::Xlsx {
-                book: xlsx, merged, ..
+                book: xlsx,
+                merged,
+                direct,
             } => {
                 // Merged regions are listed after the cells: reading them is a second,
                 // streaming pass over the sheet's XML (nothing is held but the list), made
@@ -371,11 +406,20 @@ impl Workbook {
                     None
                 };
                 let mut fill = MergeFill::new(regions);
+                // calamine's reader is made first in any case: it reads the sheet up to its
+                // rows (and fails there as it would), and reads on where the direct one declines.
                 let cells = xlsx
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| ReadError::BadWorkbook(e.to_string()))?;
+                let direct = direct
+                    .as_ref()
+                    .filter(|_| !*merged)
+                    .and_then(|d| Some(DirectCells::start(d.clone(), d.worksheet(sheet)?)));
                 let rows = XlsxRows {
-                    cells,
+                    cells: SheetCells {
+                        direct,
+                        calamine: cells,
+                    },
                     pending: None,
                     building: None,
                     next_number: 1,
@@ -499,8 +543,37 @@ impl<R: Read> Iterator for CsvRows<R> {
     }
 }
 
+/// A worksheet's cells in file order: from the direct reader while it reads, then (or only)
+/// from calamine's.
+struct SheetCells<'a> {
+    direct: Option<DirectCells>,
+    calamine: calamine::XlsxCellReader<'a, BufReader<File>>,
+}
+
+impl SheetCells<'_> {
+    fn next_cell(&mut self) -> Result<Option<SheetCell>, String> {
+        if let Some(direct) = &mut self.direct {
+            match direct.next() {
+                Next::Cell(cell) => return Ok(Some(cell)),
+                Next::End => return Ok(None),
+                Next::Declined => {
+                    // calamine reads the same cells: it skips those already given out.
+                    for _ in 0..direct.given {
+                        self.calamine.next_cell().map_err(|e| e.to_string())?;
+                    }
+                    self.direct = None;
+                }
+            }
+        }
+        Ok(self.calamine.next_cell().map_err(|e| e.to_string())?.map(|cell| {
+            let (r, c) = cell.get_position();
+            (r, c, data_ref_to_cell(cell.get_value()))
+        }))
+    }
+}
+
 struct XlsxRows<'a> {
-    cells: calamine::XlsxCellReader<'a, BufReader<File>>,
+    cells: SheetCells<'a>,
     /// A complete row waiting to be returned (after any blank rows before it).
     pending: Option<Row>,
     /// The row whose cells are still arriving.
@@ -533,10 +606,8 @@ impl Iterator for XlsxRows<'_> {
                 continue;
             }
             match self.cells.next_cell() {
-                Ok(Some(cell)) => {
-                    let (r, c) = cell.get_position();
+                Ok(Some((r, c, value))) => {
                     let number = r as u64 + 1;
-                    let value = data_ref_to_cell(cell.get_value());
                     if matches!(value, Cell::Empty) {
                         // A formatted but empty cell (sheets formatted down to row 1048576):
                         // it makes no row, so no run of blank rows up to it either.
@@ -565,7 +636,7 @@ impl Iterator for XlsxRows<'_> {
                     self.building = None;
                     return Some(Err(ReadError::Corrupt {
                         row: self.next_number,
-                        message: e.to_string(),
+                        message: e,
                     }));
                 }
             }
@@ -673,7 +744,7 @@ fn data_to_cell(d: &calamine::Data) -> Cell {
     }
 }
 
-fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
+pub(crate) fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
     if dt.is_duration() {
         return Cell::Duration(dt.as_f64() * 24.0);
     }
@@ -919,5 +990,245 @@ mod tests {
             all[..5].iter().map(|r| &r.cells).collect::<Vec<_>>(),
             top.iter().map(|r| &r.cells).collect::<Vec<_>>()
         );
+    }
+
+    /// Every row of every sheet, errors as their messages: the direct reader's and calamine's.
+    fn rows_both_ways(path: &Path) -> (Vec<Result<(u64, Vec<Cell>), String>>, Vec<Result<(u64, Vec<Cell>), String>>) {
+        let read = |wb: &mut Workbook| {
+            let mut out = Vec::new();
+            for sheet in wb.sheet_names() {
+                match wb.rows(&sheet) {
+                    Ok(rows) => out.extend(rows.map(|r| {
+                        r.map(|r| (r.number, r.cells)).map_err(|e| e.to_string())
+                    })),
+                    Err(e) => out.push(Err(e.to_string())),
+                }
+            }
+            out
+        };
+        let direct = read(&mut Workbook::open(path, None).unwrap());
+        let calamine = read(&mut Workbook::open(path, None).unwrap().without_direct_reader());
+        (direct, calamine)
+    }
+
+    /// How the direct reader's last read of the workbook's first (or `n`th) worksheet ended.
+    fn direct_read(path: &Path, n: usize) -> Option<(u64, Option<&'static str>)> {
+        crate::xlsx_direct::DIRECT_READS
+            .lock()
+            .unwrap()
+            .get(&path.join(format!("xl/worksheets/sheet{n}.xml")))
+            .copied()
+    }
+
+    /// Writes an xlsx as Excel lays one out, stored uncompressed: `sheets` are (name, the rows
+    /// inside `<sheetData>`).
+    fn write_xlsx(
+        path: &Path,
+        sheets: &[(&str, String)],
+        shared: Option<&str>,
+        styles: Option<&str>,
+        date1904: bool,
+    ) {
+        use std::io::Write;
+        const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+        const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let mut put = |name: &str, text: String| {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        };
+        put(
+            "_rels/.rels",
+            format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+        );
+        let mut rels = String::new();
+        let mut list = String::new();
+        for (i, (name, rows)) in sheets.iter().enumerate() {
+            let n = i + 1;
+            rels.push_str(&format!(r#"<Relationship Id="rId{n}" Type="{REL}/worksheet" Target="worksheets/sheet{n}.xml"/>"#));
+            list.push_str(&format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#));
+            put(
+                &format!("xl/worksheets/sheet{n}.xml"),
+                format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><dimension ref="A1:Z9"/><sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetData>{rows}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"#),
+            );
+        }
+        if let Some(shared) = shared {
+            rels.push_str(&format!(r#"<Relationship Id="rIdS" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>"#));
+            put("xl/sharedStrings.xml", format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{MAIN}">{shared}</sst>"#));
+        }
+        if let Some(styles) = styles {
+            rels.push_str(&format!(r#"<Relationship Id="rIdT" Type="{REL}/styles" Target="styles.xml"/>"#));
+            put("xl/styles.xml", format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{MAIN}" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">{styles}</styleSheet>"#));
+        }
+        put(
+            "xl/_rels/workbook.xml.rels",
+            format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#),
+        );
+        let pr = if date1904 { r#"<workbookPr date1904="1"/>"# } else { "<workbookPr/>" };
+        put(
+            "xl/workbook.xml",
+            format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="{MAIN}" xmlns:r="{REL}">{pr}<sheets>{list}</sheets></workbook>"#),
+        );
+        zip.finish().unwrap();
+    }
+
+    const STYLES: &str = r#"<numFmts count="3"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/><numFmt numFmtId="177" formatCode="0.00_ "/><numFmt numFmtId="178" formatCode="[h]:mm"/></numFmts><fonts count="1"><font><sz val="11"/><name val="宋体"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0"/></cellStyleXfs><cellXfs count="7"><xf numFmtId="0" fontId="0" xfId="0"/><xf numFmtId="176" fontId="0" applyNumberFormat="1"><alignment horizontal="center"/></xf><xf numFmtId="177"/><xf numFmtId="14"/><xf numFmtId="22"/><xf numFmtId="46"/><xf numFmtId="178"/></cellXfs><extLst><ext uri="{EB79DEF2-80B8-43e5-95BD-54CBDDF9020C}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:slicerStyles defaultSlicerStyle="SlicerStyleLight1"/></ext></extLst>"#;
+
+    const SHARED: &str = r#"<si><t>姓名</t></si><si><t xml:space="preserve"> 幸福社区 </t></si><si><t>  trimmed  </t></si><si/><si><r><t>富强</t></r><r><rPr><b/><sz val="11"/></rPr><t xml:space="preserve"> 民主</t></r><rPh sb="0" eb="2"><t>fuqiang</t></rPh><phoneticPr fontId="1"/></si><si><t>a&amp;b&lt;c&gt;&quot;&apos;&#10;&#x4E2D;</t></si><si><t>_x000D__x005F_x0041_ _xD83D__xDE00_ _xD83D_</t></si><si><t></t></si><si><t>110101199003071234</t></si>"#;
+
+    #[test]
+    fn the_direct_reader_reads_a_workbook_as_calamine_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = r#"<row r="1" spans="1:9" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c><c r="F1" t="s"><v>5</v></c><c r="G1" t="s"><v>6</v></c><c r="H1" t="s"><v>7</v></c><c r="I1" t="s" s="2"><v>8</v></c></row>
+<row r="2"><c r="A2" s="1"><v>45000</v></c><c r="B2" s="3"><v>45000.75</v></c><c r="C2" s="4"><v>45000.5</v></c><c r="D2" s="5"><v>1.25</v></c><c r="E2" s="6"><v>2.5</v></c><c r="F2" s="2"><v>3.14159</v></c><c r="G2"><v>-1.5E-3</v></c><c r="H2" s="40"><v>45000</v></c><c r="I2" t="n"><v>12345678901234567890</v></c></row>
+<row r="3" ht="20" customHeight="1"><c r="A3" t="inlineStr"><is><t>内联 &amp; 文本</t></is></c><c r="B3" t="inlineStr"><is><r><t>富</t></r><r><t>强</t></r></is></c><c r="C3" t="inlineStr"><is/></c><c r="D3" t="b"><v>1</v></c><c r="E3" t="b"><v>0</v></c><c r="F3" t="b"><v></v></c><c r="G3"><v></v></c><c r="H3" s="1"/><c r="I3" t="s"><v/></c></row>
+<row r="4" spans="1:2"/>
+<row r="7"><c r="a7" s="1"></c><c r="AA7" t="inlineStr"><is><t>宽</t></is><v>ignored</v></c><c r="AB7" t="n"> <v>7</v> </c></row>
+<row r="8"><c r="A8" s="3"/></row>
+<row r="9"><c r="B9" t="s"><v>8</v></c></row>"#;
+        for date1904 in [false, true] {
+            let path = dir.path().join(format!("plain-{date1904}.xlsx"));
+            let second = r#"<row r="2"><c r="B2" t="s"><v>0</v></c></row>"#.to_string();
+            write_xlsx(
+                &path,
+                &[("志愿者", rows.to_string()), ("第二页 &amp; 附表", second)],
+                Some(SHARED),
+                Some(STYLES),
+                date1904,
+            );
+            let (direct, calamine) = rows_both_ways(&path);
+            assert!(calamine.len() > 9, "{calamine:?}");
+            assert_eq!(direct, calamine, "date1904 {date1904}");
+            // The direct reader read both sheets to their end.
+            assert_eq!(direct_read(&path, 1), Some((32, None)), "date1904 {date1904}");
+            assert_eq!(direct_read(&path, 2), Some((1, None)), "date1904 {date1904}");
+        }
+    }
+
+    #[test]
+    fn the_direct_reader_reads_the_sample_workbooks_as_calamine_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-data");
+        let mut direct_files = 0;
+        for entry in std::fs::read_dir(samples).unwrap() {
+            let source = entry.unwrap().path();
+            if source.extension().and_then(|e| e.to_str()) != Some("xlsx") {
+                continue;
+            }
+            let path = dir.path().join(source.file_name().unwrap());
+            std::fs::copy(&source, &path).unwrap();
+            let (direct, calamine) = rows_both_ways(&path);
+            assert_eq!(direct, calamine, "{}", path.display());
+            if let Some((_, reason)) = direct_read(&path, 1) {
+                assert_eq!(reason, None, "{}", path.display());
+                direct_files += 1;
+            }
+        }
+        // The volunteers and hours exports at least (ledgers with merged cells go to calamine).
+        assert!(direct_files >= 3, "{direct_files}");
+    }
+
+    #[test]
+    fn a_sheet_declined_half_way_is_read_on_by_calamine() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("formula.xlsx");
+        let mut rows = String::new();
+        for r in 1..=6000 {
+            rows.push_str(&format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>{}</v></c><c r="B{r}" s="1"><v>{}</v></c>"#, r % 9, 40000 + r));
+            if r == 4000 {
+                rows.push_str(r#"<c r="C4000"><f>SUM(B1:B3999)</f><v>1</v></c>"#);
+            }
+            rows.push_str("</row>");
+        }
+        write_xlsx(&path, &[("Sheet1", rows)], Some(SHARED), Some(STYLES), false);
+        let (direct, calamine) = rows_both_ways(&path);
+        assert_eq!(direct.len(), 6000);
+        assert_eq!(direct, calamine);
+        let (given, reason) = direct_read(&path, 1).unwrap();
+        assert!(given > 0 && given < 8000, "{given}");
+        assert!(reason.is_some());
+    }
+
+    #[test]
+    fn a_broken_sheet_fails_as_calamine_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, rows) in [
+            ("order", r#"<row r="2"><c r="A2"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row>"#),
+            ("index", r#"<row r="1"><c r="A1" t="s"><v>99</v></c></row>"#),
+            ("type", r#"<row r="1"><c r="A1" t="x"><v>1</v></c></row>"#),
+        ] {
+            let path = dir.path().join(format!("{name}.xlsx"));
+            write_xlsx(&path, &[("Sheet1", rows.to_string())], Some(SHARED), None, false);
+            let (direct, calamine) = rows_both_ways(&path);
+            assert!(calamine.iter().any(Result::is_err), "{name}: {calamine:?}");
+            assert_eq!(direct, calamine, "{name}");
+        }
+    }
+
+    /// Random sheets of every kind of cell the direct reader reads or declines, each read both
+    /// ways: the same rows, values and errors.
+    #[test]
+    fn random_sheets_read_the_same_both_ways() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        // Cells the direct reader reads, then cells it declines (calamine reads on from there).
+        let read = [
+            r#"t="s"><v>4</v>"#, r#"t="s"><v>0</v>"#, r#"t="s"><v>6</v>"#, r#"t="s"><v>3</v>"#,
+            r#"s="1"><v>45123</v>"#, r#"s="4"><v>45123.5</v>"#, r#"s="5"><v>0.75</v>"#,
+            r#"s="2"><v>1.5</v>"#, r#"><v>2e3</v>"#, r#"><v>-0</v>"#, r#"t="b"><v>1</v>"#,
+            r#"t="b"><v>TRUE</v>"#, r#"t="inlineStr"><is><t> a&amp;b </t></is>"#,
+            r#"t="inlineStr"><is><t>a&#xD;b</t></is>"#, r#"t="inlineStr"><is><t>_x0041_</t></is>"#,
+            r#"s="1">"#, r#"><v/>"#, r#" s="99"><v>45123</v>"#,
+        ];
+        let declined = [
+            r#"><v>.5</v>"#, r#"><v>1.</v>"#, r#"><v>+1</v>"#, r#"><v>inf</v>"#, r#"><v>abc</v>"#,
+            r#"t="b"><v>2</v>"#, r#"t="e"><v>#N/A</v>"#, r#"t="str"><f>A1</f><v>x</v>"#,
+            r#"t="d"><v>2024-01-01</v>"#, r#"t="inlineStr"><is><t>a&unknown;</t></is>"#,
+            r#"t="inlineStr"><is><t>x<!--c-->y</t></is>"#,
+            r#"t="inlineStr"><is><t><![CDATA[z]]></t></is>"#, r#"s="x"><v>1</v>"#,
+        ];
+        for case in 0..60 {
+            let mut rows = String::new();
+            let mut r = 0;
+            for _ in 0..next(40) {
+                r += 1 + next(3) * next(2);
+                rows.push_str(&format!(r#"<row r="{r}">"#));
+                let mut c = 0;
+                for _ in 0..next(6) {
+                    c += 1 + next(2);
+                    let col = (b'A' + (c % 26) as u8) as char;
+                    // Even cases only cells it reads; odd ones one in ten it declines.
+                    let value = if case % 2 == 1 && next(10) == 0 {
+                        declined[next(declined.len())]
+                    } else {
+                        read[next(read.len())]
+                    };
+                    rows.push_str(&format!(r#"<c r="{col}{r}" {value}</c>"#));
+                    if value.ends_with('>') && next(4) == 0 {
+                        rows.push(' ');
+                    }
+                }
+                rows.push_str("</row>");
+            }
+            let path = dir.path().join(format!("random-{case}.xlsx"));
+            write_xlsx(&path, &[("S", rows)], Some(SHARED), Some(STYLES), case % 4 == 1);
+            let (direct, calamine) = rows_both_ways(&path);
+            assert_eq!(direct, calamine, "case {case}");
+            if case % 2 == 0 {
+                assert_eq!(direct_read(&path, 1).unwrap().1, None, "case {case}");
+            }
+        }
     }
 }

@@ -1,0 +1,1274 @@
+//! The common `.xlsx` read straight from its XML, on both cores.
+//!
+//! calamine reads a worksheet on one thread with a general XML parser: a city's 20 MB volunteers
+//! export (115 MB of sheet XML) takes it about a second, the whole of that file's load. Exports
+//! are plain: shared or inline strings, numbers, dates by style. This reader handles that subset
+//! and nothing more. The decompressed sheet is cut at `</row>` into blocks, which two threads
+//! tokenize with `memchr`; the cells come out in file order with the values calamine 0.38 gives
+//! them (each rule below names the calamine function it mirrors).
+//!
+//! Anything outside the subset *declines*: a formula, a `t="str"`, `"d"` or `"e"` cell, a cell
+//! without `r`, a comment or CDATA, an entity or character reference it does not know, a
+//! carriage return in text (XML's line-end rules), an `_x` escape it cannot follow, a name with a
+//! namespace prefix. A declined workbook is read by calamine; a sheet declined half-way is read by
+//! calamine from there on, which skips the cells already given out. So what comes out is
+//! calamine's in every case, and `reader.rs`'s tests compare the two cell by cell.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use compact_str::CompactString;
+use memchr::memmem;
+
+use crate::reader::Cell;
+
+/// A cell as read: its 0-based row and column, and its value.
+pub(crate) type SheetCell = (u32, u32, Cell);
+
+/// Why this reader handed (part of) a workbook to calamine: never an error a user sees, and
+/// never personal data (a fixed phrase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Decline(pub(crate) &'static str);
+
+type Result<T> = std::result::Result<T, Decline>;
+
+/// calamine's `CellFormat`: how a number in a cell of that style reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberKind {
+    Plain,
+    DateTime,
+    TimeDelta,
+}
+
+/// What the direct reader needs of a workbook, read once as it is opened (opaque outside
+/// this crate).
+#[derive(Debug)]
+pub struct DirectBook {
+    path: PathBuf,
+    /// Each sheet's name and, for a worksheet, its part in the zip.
+    sheets: Vec<(String, Option<String>)>,
+    strings: Vec<CompactString>,
+    /// By style (`s`), as calamine's `Xlsx::formats`.
+    formats: Vec<NumberKind>,
+    is_1904: bool,
+}
+
+impl DirectBook {
+    /// Reads the parts of the workbook at `path` the direct reader needs: its sheets, shared
+    /// strings and number formats. Declines a workbook laid out other than as Excel and the
+    /// common export libraries write it.
+    pub(crate) fn read(path: &Path) -> Result<DirectBook> {
+        let file = File::open(path).map_err(|_| Decline("cannot open"))?;
+        let mut zip =
+            zip::ZipArchive::new(BufReader::new(file)).map_err(|_| Decline("not a zip"))?;
+        let names = zip
+            .file_names()
+            .map(|name| name.map(|n| n.into_owned()))
+            .collect::<std::result::Result<HashSet<String>, _>>()
+            .map_err(|_| Decline("zip entry name"))?;
+        let lower: HashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        // calamine finds parts whatever their case: one found only that way is declined.
+        let mut part = |name: &str| -> Result<Option<Vec<u8>>> {
+            if !names.contains(name) {
+                return if lower.contains(&name.to_ascii_lowercase()) {
+                    Err(Decline("part named in another case"))
+                } else {
+                    Ok(None)
+                };
+            }
+            let mut entry = zip.by_name(name).map_err(|_| Decline("unreadable part"))?;
+            let mut bytes = Vec::with_capacity(entry.size().min(1 << 30) as usize);
+            entry
+                .read_to_end(&mut bytes)
+                .map_err(|_| Decline("unreadable part"))?;
+            Ok(Some(bytes))
+        };
+        let root = part("_rels/.rels")?.ok_or(Decline("no package relationships"))?;
+        if office_document(&root)?.as_deref() != Some("xl/workbook.xml") {
+            return Err(Decline("workbook not at xl/workbook.xml"));
+        }
+        let rels =
+            part("xl/_rels/workbook.xml.rels")?.ok_or(Decline("no workbook relationships"))?;
+        let workbook = part("xl/workbook.xml")?.ok_or(Decline("no workbook"))?;
+        let sheets = sheets(&workbook, &relationships(&rels)?)?;
+        let strings = match part("xl/sharedStrings.xml")? {
+            Some(xml) => shared_strings(&xml)?,
+            None => Vec::new(),
+        };
+        let formats = match part("xl/styles.xml")? {
+            Some(xml) => number_formats(&xml)?,
+            None => Vec::new(),
+        };
+        for (_, entry) in &sheets {
+            if let Some(entry) = entry {
+                if !names.contains(entry) {
+                    return Err(Decline("worksheet part missing"));
+                }
+            }
+        }
+        Ok(DirectBook {
+            path: path.to_path_buf(),
+            sheets,
+            strings,
+            formats,
+            is_1904: false,
+        })
+    }
+
+    /// Keeps the book only if its sheets are calamine's, in calamine's order, and takes
+    /// calamine's date system.
+    pub(crate) fn agreeing_with(mut self, names: &[String], is_1904: bool) -> Option<DirectBook> {
+        let same = self.sheets.len() == names.len()
+            && self.sheets.iter().zip(names).all(|((a, _), b)| a == b);
+        self.is_1904 = is_1904;
+        same.then_some(self)
+    }
+
+    /// The zip part of the worksheet named `sheet`, if it is one.
+    pub(crate) fn worksheet(&self, sheet: &str) -> Option<&str> {
+        self.sheets
+            .iter()
+            .find(|(name, _)| name == sheet)
+            .and_then(|(_, entry)| entry.as_deref())
+    }
+}
+
+/// One block's cells, and whether the block held the end of `sheetData`.
+struct Block {
+    cells: Vec<SheetCell>,
+    ended: bool,
+}
+
+type BlockResult = Result<Block>;
+
+/// The cells of one worksheet in file order, read on background threads.
+pub(crate) struct DirectCells {
+    blocks: Receiver<Receiver<BlockResult>>,
+    current: std::vec::IntoIter<SheetCell>,
+    ended: bool,
+    /// Cells given out so far: calamine skips as many if the rest is read by it.
+    pub(crate) given: u64,
+    /// The workbook's path joined with the worksheet's part, naming this read in tests.
+    #[cfg(test)]
+    path: PathBuf,
+}
+
+/// What [`DirectCells::next`] has.
+pub(crate) enum Next {
+    Cell(SheetCell),
+    End,
+    /// The rest of the sheet is calamine's to read, from cell [`DirectCells::given`] on.
+    Declined,
+}
+
+/// Blocks in flight: each holds up to [`MAX_BLOCK`] bytes of XML and its cells.
+const BLOCKS_AHEAD: usize = 4;
+/// The first block is small (planning reads a sheet's first rows only); later ones grow to this.
+const MAX_BLOCK: usize = 4 << 20;
+const FIRST_BLOCK: usize = 64 << 10;
+/// A single row longer than this is declined rather than held.
+const MAX_ROW_BYTES: usize = 64 << 20;
+/// Threads that tokenize blocks.
+const TOKENIZERS: usize = 2;
+
+impl DirectCells {
+    /// Starts reading worksheet part `entry` of `book`: one thread decompresses and cuts the
+    /// XML, [`TOKENIZERS`] turn blocks into cells. They stop when this is dropped.
+    pub(crate) fn start(book: Arc<DirectBook>, entry: &str) -> DirectCells {
+        let (block_sender, blocks) = sync_channel::<Receiver<BlockResult>>(BLOCKS_AHEAD);
+        let (job_sender, jobs) = sync_channel::<(Vec<u8>, SyncSender<BlockResult>)>(TOKENIZERS);
+        let jobs = Arc::new(Mutex::new(jobs));
+        #[cfg(test)]
+        let path = book.path.join(entry);
+        for _ in 0..TOKENIZERS {
+            let (jobs, book) = (jobs.clone(), book.clone());
+            let spawned = std::thread::Builder::new()
+                .name("xlsx-tokenize".into())
+                .spawn(move || loop {
+                    let job = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((xml, done)) = job else { return };
+                    // The receiver may be gone (the reader dropped): nothing to do then.
+                    let _ = done.send(tokenize(&book, &xml));
+                });
+            if spawned.is_err() {
+                break;
+            }
+        }
+        let entry = entry.to_string();
+        let producer = std::thread::Builder::new()
+            .name("xlsx-inflate".into())
+            .spawn(move || produce(&book, &entry, &job_sender, &block_sender));
+        if producer.is_err() {
+            // No thread to be had: the receiver sees a closed channel and declines.
+        }
+        DirectCells {
+            blocks,
+            current: Vec::new().into_iter(),
+            ended: false,
+            given: 0,
+            #[cfg(test)]
+            path,
+        }
+    }
+
+    pub(crate) fn next(&mut self) -> Next {
+        loop {
+            if let Some(cell) = self.current.next() {
+                self.given += 1;
+                return Next::Cell(cell);
+            }
+            if self.ended {
+                #[cfg(test)]
+                DIRECT_READS
+                    .lock()
+                    .unwrap()
+                    .insert(self.path.clone(), (self.given, None));
+                return Next::End;
+            }
+            // A closed channel before the end: the producer could not go on (or had no thread).
+            let block = self
+                .blocks
+                .recv()
+                .ok()
+                .and_then(|r| r.recv().ok())
+                .unwrap_or(Err(Decline("stream ended early")));
+            match block {
+                Ok(block) => {
+                    self.current = block.cells.into_iter();
+                    self.ended = block.ended;
+                }
+                Err(decline) => {
+                    #[cfg(test)]
+                    DIRECT_READS
+                        .lock()
+                        .unwrap()
+                        .insert(self.path.clone(), (self.given, Some(decline.0)));
+                    tracing::debug!(
+                        reason = decline.0,
+                        cells = self.given,
+                        "xlsx: the rest of the sheet read by calamine"
+                    );
+                    return Next::Declined;
+                }
+            }
+        }
+    }
+}
+
+/// How each workbook's last direct read ended: the cells given out, and why it declined if it
+/// did.
+#[cfg(test)]
+pub(crate) type DirectReads =
+    Mutex<std::collections::BTreeMap<PathBuf, (u64, Option<&'static str>)>>;
+#[cfg(test)]
+pub(crate) static DIRECT_READS: DirectReads = Mutex::new(std::collections::BTreeMap::new());
+
+/// Decompresses the worksheet, finds `<sheetData>` and sends the rows in blocks cut after a
+/// `</row>`, each with the channel its cells will come back on, in file order.
+fn produce(
+    book: &DirectBook,
+    entry: &str,
+    jobs: &SyncSender<(Vec<u8>, SyncSender<BlockResult>)>,
+    blocks: &SyncSender<Receiver<BlockResult>>,
+) {
+    let send = |xml: Vec<u8>| -> bool {
+        let (done, result) = sync_channel(1);
+        blocks.send(result).is_ok() && jobs.send((xml, done)).is_ok()
+    };
+    let decline = |why: &'static str| {
+        let (done, result) = sync_channel(1);
+        let _ = done.send(Err(Decline(why)));
+        let _ = blocks.send(result);
+    };
+    let Ok(file) = File::open(&book.path) else {
+        return decline("cannot open");
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return decline("not a zip");
+    };
+    let Ok(mut xml) = zip.by_name(entry) else {
+        return decline("unreadable part");
+    };
+    let mut pending: Vec<u8> = Vec::with_capacity(FIRST_BLOCK * 2);
+    let mut eof = false;
+    let mut fill = |pending: &mut Vec<u8>, want: usize, eof: &mut bool| -> bool {
+        while !*eof && pending.len() < want {
+            let at = pending.len();
+            pending.resize(at + (want - at).max(64 << 10), 0);
+            match xml.read(&mut pending[at..]) {
+                Ok(0) => {
+                    pending.truncate(at);
+                    *eof = true;
+                }
+                Ok(n) => pending.truncate(at + n),
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    // The part before the rows: the worksheet's properties, dimension, views, columns.
+    let start = loop {
+        let want = pending.len() + (64 << 10);
+        if !fill(&mut pending, want, &mut eof) {
+            return decline("unreadable part");
+        }
+        if let Some(at) = memmem::find(&pending, b"<sheetData") {
+            let Some(close) = memchr::memchr(b'>', &pending[at..]) else {
+                if eof {
+                    return decline("no sheetData");
+                }
+                continue;
+            };
+            let head = &pending[..at];
+            if memmem::find(head, b"<!").is_some() || !utf8_declared(head) {
+                return decline("comment, CDATA or encoding before the rows");
+            }
+            let name_end = at + b"<sheetData".len();
+            match pending[name_end] {
+                b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n' => {}
+                _ => return decline("no sheetData"),
+            }
+            if pending[at + close - 1] == b'/' {
+                // `<sheetData/>`: no rows.
+                let (done, result) = sync_channel(1);
+                let _ = done.send(Ok(Block {
+                    cells: Vec::new(),
+                    ended: true,
+                }));
+                let _ = blocks.send(result);
+                return;
+            }
+            break at + close + 1;
+        }
+        if eof || pending.len() > MAX_ROW_BYTES {
+            return decline("no sheetData");
+        }
+    };
+    pending.drain(..start);
+    let mut target = FIRST_BLOCK;
+    loop {
+        if !fill(&mut pending, target, &mut eof) {
+            return decline("unreadable part");
+        }
+        if eof {
+            // The last block holds the end of sheetData (or the file is cut short, which the
+            // tokenizer declines for calamine to report).
+            send(std::mem::take(&mut pending));
+            return;
+        }
+        match memmem::rfind(&pending, b"</row>") {
+            Some(at) => {
+                let rest = pending.split_off(at + b"</row>".len());
+                if !send(std::mem::replace(&mut pending, rest)) {
+                    return;
+                }
+                target = (target * 4).min(MAX_BLOCK);
+            }
+            None if pending.len() > MAX_ROW_BYTES => return decline("row too long"),
+            // One row longer than the block: read on.
+            None => target = pending.len() * 2,
+        }
+    }
+}
+
+/// Whether an XML declaration at the start of `head`, if any, names UTF-8 (the only encoding
+/// this reader reads; the parts are UTF-8 in every workbook seen).
+fn utf8_declared(head: &[u8]) -> bool {
+    let Some(decl) = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head).strip_prefix(b"<?xml")
+    else {
+        return true;
+    };
+    let decl = &decl[..memmem::find(decl, b"?>").unwrap_or(decl.len())];
+    match memmem::find(decl, b"encoding") {
+        None => true,
+        Some(at) => {
+            let value = &decl[at..];
+            let value = value
+                .split(|&b| b == b'"' || b == b'\'')
+                .nth(1)
+                .unwrap_or_default();
+            value.eq_ignore_ascii_case(b"utf-8")
+        }
+    }
+}
+
+/// The cells of one block of whole rows (calamine's `XlsxCellReader::next_cell`).
+fn tokenize(book: &DirectBook, xml: &[u8]) -> BlockResult {
+    let mut cells = Vec::with_capacity(xml.len() / 40);
+    let mut i = 0;
+    loop {
+        i = skip_space(xml, i);
+        if i == xml.len() {
+            return Ok(Block {
+                cells,
+                ended: false,
+            });
+        }
+        let (tag, next) = Tag::at(xml, i)?;
+        i = next;
+        match (tag.kind, tag.name) {
+            (Kind::End, b"sheetData") => return Ok(Block { cells, ended: true }),
+            (Kind::Start | Kind::Empty, b"row") => {
+                // calamine reads `r` (and fails on a bad one) though every cell here has its own.
+                if let Some(r) = attr(tag.attrs, b"r")? {
+                    row_number(r)?;
+                }
+                if tag.kind == Kind::Empty {
+                    continue;
+                }
+                loop {
+                    i = skip_space(xml, i);
+                    let (tag, next) = Tag::at(xml, i)?;
+                    i = next;
+                    match (tag.kind, tag.name) {
+                        (Kind::End, b"row") => break,
+                        (Kind::Start | Kind::Empty, b"c") => {
+                            let (cell, next) = cell(book, xml, &tag, i)?;
+                            cells.push(cell);
+                            i = next;
+                        }
+                        _ => return Err(Decline("unexpected element in a row")),
+                    }
+                }
+            }
+            _ => return Err(Decline("unexpected element among rows")),
+        }
+    }
+}
+
+/// One `<c>` whose start tag ends before `i`: its position and value, and where it ends.
+fn cell(book: &DirectBook, xml: &[u8], tag: &Tag<'_>, mut i: usize) -> Result<(SheetCell, usize)> {
+    let (mut r, mut s, mut t) = (None, None, None);
+    for item in Attrs(tag.attrs) {
+        let (key, value) = item?;
+        let slot = match key {
+            b"r" => &mut r,
+            b"s" => &mut s,
+            b"t" => &mut t,
+            _ => continue,
+        };
+        if slot.replace(value).is_some() {
+            return Err(Decline("repeated attribute"));
+        }
+    }
+    let (row, col) = position(r.ok_or(Decline("cell without r"))?)?;
+    let inline = match t {
+        None | Some(b"n" | b"s" | b"b") => false,
+        Some(b"inlineStr") => true,
+        Some(_) => return Err(Decline("cell type outside the subset")),
+    };
+    let mut value = Cell::Empty;
+    if tag.kind == Kind::Start {
+        loop {
+            // calamine ignores text between a cell's elements.
+            let at = memchr::memchr(b'<', &xml[i..])
+                .map(|at| i + at)
+                .ok_or(Decline("cell cut short"))?;
+            if xml[i..at].contains(&b'&') {
+                return Err(Decline("entity between a cell's elements"));
+            }
+            let (child, next) = Tag::at(xml, at)?;
+            i = next;
+            match (child.kind, child.name) {
+                (Kind::End, b"c") => break,
+                // `<v/>`: calamine reads the end as no value.
+                (Kind::Empty, b"v") => value = Cell::Empty,
+                (Kind::Start, b"v") => {
+                    let end = memchr::memchr(b'<', &xml[i..])
+                        .map(|at| i + at)
+                        .ok_or(Decline("value cut short"))?;
+                    let text = &xml[i..end];
+                    let (close, next) = Tag::at(xml, end)?;
+                    if close.kind != Kind::End || close.name != b"v" {
+                        return Err(Decline("element inside a value"));
+                    }
+                    i = next;
+                    value = if inline {
+                        // calamine ignores an inline string's `<v>`: its value is in `<is>`.
+                        Cell::Empty
+                    } else {
+                        plain_value(book, text, s, t)?
+                    };
+                }
+                (Kind::Empty, b"is") => value = Cell::Text(CompactString::default()),
+                (Kind::Start, b"is") => {
+                    let (text, next) = rich_text(xml, i, b"is")?;
+                    i = next;
+                    value = Cell::Text(text.into());
+                }
+                _ => return Err(Decline("formula or other element in a cell")),
+            }
+        }
+    }
+    Ok(((row, col, value), i))
+}
+
+/// A `<v>`'s text as calamine's `read_v` reads it for types `n`, `s`, `b` and none.
+fn plain_value(book: &DirectBook, text: &[u8], s: Option<&[u8]>, t: Option<&[u8]>) -> Result<Cell> {
+    if text.contains(&b'&') {
+        return Err(Decline("entity in a value"));
+    }
+    Ok(match t {
+        Some(b"s") => {
+            if text.is_empty() {
+                return Ok(Cell::Empty);
+            }
+            let index = small_number(text).ok_or(Decline("shared string index"))?;
+            Cell::Text(
+                book.strings
+                    .get(index)
+                    .ok_or(Decline("shared string index out of range"))?
+                    .clone(),
+            )
+        }
+        Some(b"b") => {
+            let text = std::str::from_utf8(text)
+                .map_err(|_| Decline("boolean"))?
+                .trim_matches(|c: char| c.is_ascii_whitespace());
+            if text.is_empty() {
+                Cell::Empty
+            } else if text == "0" || text.eq_ignore_ascii_case("false") {
+                Cell::Bool(false)
+            } else if text == "1" || text.eq_ignore_ascii_case("true") {
+                Cell::Bool(true)
+            } else {
+                return Err(Decline("boolean"));
+            }
+        }
+        _ => {
+            if text.is_empty() {
+                return Ok(Cell::Empty);
+            }
+            let n = decimal(text).ok_or(Decline("number outside the plain syntax"))?;
+            // calamine's `format_excel_f64_ref`: no style is General; an unknown one is too.
+            let kind = match s {
+                None => Some(NumberKind::Plain),
+                Some(s) => {
+                    let id = small_number(s).ok_or(Decline("style index"))?;
+                    book.formats.get(id).copied()
+                }
+            };
+            let kind = match kind {
+                Some(NumberKind::DateTime) => calamine::ExcelDateTimeType::DateTime,
+                Some(NumberKind::TimeDelta) => calamine::ExcelDateTimeType::TimeDelta,
+                _ => return Ok(Cell::Number(n)),
+            };
+            crate::reader::excel_datetime(&calamine::ExcelDateTime::new(n, kind, book.is_1904))
+        }
+    })
+}
+
+/// Up to nine ASCII digits (larger indexes are declined, not read).
+fn small_number(text: &[u8]) -> Option<usize> {
+    if text.is_empty() || text.len() > 9 || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(text.iter().fold(0, |n, d| n * 10 + usize::from(d - b'0')))
+}
+
+/// `-?digits(.digits)?([eE][+-]?digits)?`: the syntax on which calamine's parser and Rust's
+/// agree (both round correctly); anything else is declined.
+fn decimal(text: &[u8]) -> Option<f64> {
+    let digits = |from: usize| text[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut i = usize::from(text.first() == Some(&b'-'));
+    let whole = digits(i);
+    if whole == 0 {
+        return None;
+    }
+    i += whole;
+    if text.get(i) == Some(&b'.') {
+        let fraction = digits(i + 1);
+        if fraction == 0 {
+            return None;
+        }
+        i += 1 + fraction;
+    }
+    if matches!(text.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(text.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exponent = digits(i);
+        if exponent == 0 {
+            return None;
+        }
+        i += exponent;
+    }
+    if i != text.len() {
+        return None;
+    }
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
+
+/// A cell reference such as `AB12` as 0-based (row, column), as calamine's `get_row_column`;
+/// references it could overflow on are declined.
+fn position(r: &[u8]) -> Result<(u32, u32)> {
+    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if letters == 0 || letters > 3 {
+        return Err(Decline("cell reference"));
+    }
+    let col = r[..letters].iter().fold(0u32, |n, b| {
+        n * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
+    });
+    Ok((row_number(&r[letters..])?, col - 1))
+}
+
+/// A row number (1-based in the file) as a 0-based index.
+fn row_number(digits: &[u8]) -> Result<u32> {
+    if digits.is_empty() || digits.len() > 7 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(Decline("row number"));
+    }
+    let n = digits.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    n.checked_sub(1).ok_or(Decline("row number"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `<name …>`
+    Start,
+    /// `<name …/>`, which calamine reads as a start and an end.
+    Empty,
+    /// `</name>`
+    End,
+    /// `<?…?>` or `<!--…-->`: skipped where calamine skips them, declined elsewhere.
+    Skipped,
+}
+
+struct Tag<'b> {
+    kind: Kind,
+    name: &'b [u8],
+    attrs: &'b [u8],
+}
+
+impl<'b> Tag<'b> {
+    /// The markup starting at `xml[i] == b'<'` and the index after it. Declines CDATA,
+    /// declarations and names with a namespace prefix.
+    fn at(xml: &'b [u8], i: usize) -> Result<(Tag<'b>, usize)> {
+        let rest = &xml[i..];
+        if rest.first() != Some(&b'<') {
+            return Err(Decline("markup expected"));
+        }
+        if rest.starts_with(b"<?") {
+            let end = memmem::find(rest, b"?>").ok_or(Decline("cut short"))?;
+            return Ok((Tag::skipped(), i + end + 2));
+        }
+        if rest.starts_with(b"<!--") {
+            let end = memmem::find(&rest[4..], b"-->").ok_or(Decline("cut short"))?;
+            return Ok((Tag::skipped(), i + 4 + end + 3));
+        }
+        if rest.starts_with(b"<!") {
+            return Err(Decline("CDATA or declaration"));
+        }
+        let (kind, from) = if rest.get(1) == Some(&b'/') {
+            (Kind::End, 2)
+        } else {
+            (Kind::Start, 1)
+        };
+        let name_len = rest[from..]
+            .iter()
+            .take_while(|&&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+            .count();
+        let name = &rest[from..from + name_len];
+        if name.is_empty() || name.contains(&b'<') {
+            return Err(Decline("element name"));
+        }
+        // The tag ends at the first `>` outside quotes.
+        let mut at = from + name_len;
+        let mut quote = None;
+        loop {
+            let b = *rest.get(at).ok_or(Decline("cut short"))?;
+            match (quote, b) {
+                (None, b'>') => break,
+                (None, b'"' | b'\'') => quote = Some(b),
+                (Some(q), b) if b == q => quote = None,
+                (None, b'<') => return Err(Decline("markup inside a tag")),
+                _ => {}
+            }
+            at += 1;
+        }
+        let mut attrs = &rest[from + name_len..at];
+        let kind = match (kind, attrs.last()) {
+            (Kind::Start, Some(b'/')) => {
+                attrs = &attrs[..attrs.len() - 1];
+                Kind::Empty
+            }
+            (kind, _) => kind,
+        };
+        Ok((Tag { kind, name, attrs }, i + at + 1))
+    }
+
+    /// The name without its namespace prefix, and whether it had one. calamine matches most
+    /// names without their prefix: a prefixed name it would match is declined here.
+    fn local(&self) -> (&'b [u8], bool) {
+        match memchr::memrchr(b':', self.name) {
+            Some(at) => (&self.name[at + 1..], true),
+            None => (self.name, false),
+        }
+    }
+
+    fn skipped() -> Tag<'static> {
+        Tag {
+            kind: Kind::Skipped,
+            name: b"",
+            attrs: b"",
+        }
+    }
+}
+
+/// A tag's attributes as (key, raw value), as calamine's `RawAttrIter`; malformed ones decline.
+struct Attrs<'b>(&'b [u8]);
+
+impl<'b> Iterator for Attrs<'b> {
+    type Item = Result<(&'b [u8], &'b [u8])>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self.0.trim_ascii_start();
+        if s.is_empty() {
+            return None;
+        }
+        let Some(eq) = memchr::memchr(b'=', s) else {
+            self.0 = b"";
+            return Some(Err(Decline("attribute without value")));
+        };
+        let key = s[..eq].trim_ascii_end();
+        let rest = s[eq + 1..].trim_ascii_start();
+        let quote = match rest.first() {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => {
+                self.0 = b"";
+                return Some(Err(Decline("unquoted attribute")));
+            }
+        };
+        let Some(end) = memchr::memchr(quote, &rest[1..]) else {
+            self.0 = b"";
+            return Some(Err(Decline("unterminated attribute")));
+        };
+        self.0 = &rest[1 + end + 1..];
+        Some(Ok((key, &rest[1..1 + end])))
+    }
+}
+
+/// The raw value of attribute `key`; a repeated one declines.
+fn attr<'b>(attrs: &'b [u8], key: &[u8]) -> Result<Option<&'b [u8]>> {
+    let mut found = None;
+    for item in Attrs(attrs) {
+        let (k, v) = item?;
+        if k == key && found.replace(v).is_some() {
+            return Err(Decline("repeated attribute"));
+        }
+    }
+    Ok(found)
+}
+
+/// An attribute's value with its entities resolved (calamine's `decode_attr`). Line ends and
+/// tabs, which XML may normalize in attributes, decline.
+fn attr_text(raw: &[u8]) -> Result<String> {
+    if raw.iter().any(|&b| matches!(b, b'\r' | b'\n' | b'\t')) {
+        return Err(Decline("white space in an attribute"));
+    }
+    let mut out = String::with_capacity(raw.len());
+    push_text(raw, &mut out)?;
+    Ok(out)
+}
+
+fn skip_space(xml: &[u8], mut i: usize) -> usize {
+    while i < xml.len() && xml[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// Appends XML text with its entity and character references resolved. A carriage return
+/// (which XML turns into a line feed) and references outside XML's own set decline.
+fn push_text(raw: &[u8], out: &mut String) -> Result<()> {
+    let mut rest = raw;
+    loop {
+        let at = memchr::memchr2(b'&', b'\r', rest).unwrap_or(rest.len());
+        out.push_str(std::str::from_utf8(&rest[..at]).map_err(|_| Decline("not UTF-8"))?);
+        if at == rest.len() {
+            return Ok(());
+        }
+        if rest[at] == b'\r' {
+            return Err(Decline("carriage return in text"));
+        }
+        let end = memchr::memchr(b';', &rest[at..]).ok_or(Decline("entity"))?;
+        let name = &rest[at + 1..at + end];
+        match name {
+            b"lt" => out.push('<'),
+            b"gt" => out.push('>'),
+            b"amp" => out.push('&'),
+            b"apos" => out.push('\''),
+            b"quot" => out.push('"'),
+            _ => out.push(char_reference(name)?),
+        }
+        rest = &rest[at + end + 1..];
+    }
+}
+
+/// `#123` or `#x7B`: characters XML allows (tab, line ends, from U+0020 on).
+fn char_reference(name: &[u8]) -> Result<char> {
+    let (digits, radix) = match name {
+        [b'#', b'x', hex @ ..] => (hex, 16),
+        [b'#', dec @ ..] => (dec, 10),
+        _ => return Err(Decline("entity")),
+    };
+    if digits.is_empty() || digits.len() > 6 || !digits.iter().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Decline("character reference"));
+    }
+    let text = std::str::from_utf8(digits).map_err(|_| Decline("character reference"))?;
+    let code = u32::from_str_radix(text, radix).map_err(|_| Decline("character reference"))?;
+    // XML's `Char`: what any parser accepts.
+    match (code, char::from_u32(code)) {
+        (0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF, Some(c)) => Ok(c),
+        _ => Err(Decline("character reference")),
+    }
+}
+
+/// The text of an `<si>` or `<is>` whose start tag ends before `i`, and the index after its end
+/// tag: calamine's `read_string_with_bufs`. Rich-text runs are joined, phonetic runs (`<rPh>`)
+/// left out, each `<t>` trimmed of ASCII white space unless `xml:space="preserve"`, and Excel's
+/// `_xHHHH_` escapes resolved.
+fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize)> {
+    let mut text: Option<String> = None;
+    let mut phonetic = false;
+    loop {
+        let at = memchr::memchr(b'<', &xml[i..])
+            .map(|at| i + at)
+            .ok_or(Decline("string cut short"))?;
+        // Text outside `<t>` is ignored, as by calamine, if it is well-formed (a stray `&` is
+        // left to calamine's parser to judge).
+        if xml[i..at].contains(&b'&') {
+            return Err(Decline("entity outside a string's text"));
+        }
+        let (tag, next) = Tag::at(xml, at)?;
+        i = next;
+        if tag.local().1 {
+            return Err(Decline("prefixed name in a string"));
+        }
+        match (tag.kind, tag.name) {
+            (Kind::End, name) if name == closing => return Ok((text.unwrap_or_default(), i)),
+            (Kind::Start | Kind::Empty, b"r") if text.is_none() => text = Some(String::new()),
+            (Kind::Start, b"rPh") => phonetic = true,
+            (Kind::End, b"rPh") => phonetic = false,
+            (Kind::Start | Kind::Empty, b"t") if !phonetic => {
+                let preserve = attr(tag.attrs, b"xml:space")? == Some(b"preserve");
+                let mut value = String::new();
+                if tag.kind == Kind::Start {
+                    let end = memchr::memchr(b'<', &xml[i..])
+                        .map(|at| i + at)
+                        .ok_or(Decline("string cut short"))?;
+                    push_text(&xml[i..end], &mut value)?;
+                    let (close, next) = Tag::at(xml, end)?;
+                    if close.kind != Kind::End || close.name != b"t" {
+                        return Err(Decline("element inside a string"));
+                    }
+                    i = next;
+                }
+                let value = if preserve {
+                    value.as_str()
+                } else {
+                    value.trim_matches([' ', '\t', '\r', '\n'])
+                };
+                let value = unescape_excel(value);
+                match &mut text {
+                    Some(text) => text.push_str(&value),
+                    None => text = Some(value.into_owned()),
+                }
+            }
+            // `<rPh/>` is a start and an end: phonetic for nothing.
+            _ => {}
+        }
+    }
+}
+
+/// Resolves Excel's `_xHHHH_` escapes (a UTF-16 code unit each; a pair for a character beyond
+/// the BMP; a lone surrogate becomes U+FFFD): calamine's `unescape_xml`.
+fn unescape_excel(text: &str) -> std::borrow::Cow<'_, str> {
+    fn unit_at(text: &str, at: usize) -> Option<u16> {
+        let b = text.as_bytes().get(at..at + 7)?;
+        if b[0] != b'_' || b[1] != b'x' || b[6] != b'_' || !b[2..6].iter().all(u8::is_ascii_hexdigit)
+        {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&b[2..6]).ok()?, 16).ok()
+    }
+    fn find(text: &str, mut from: usize) -> Option<(usize, u16)> {
+        while let Some(offset) = text[from..].find('_') {
+            let at = from + offset;
+            if let Some(unit) = unit_at(text, at) {
+                return Some((at, unit));
+            }
+            from = at + 1;
+        }
+        None
+    }
+    let Some((mut at, mut unit)) = find(text, 0) else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    loop {
+        out.push_str(&text[copied..at]);
+        at += 7;
+        match unit {
+            0xD800..=0xDBFF => match unit_at(text, at) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    let code = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                    at += 7;
+                }
+                _ => out.push(char::REPLACEMENT_CHARACTER),
+            },
+            0xDC00..=0xDFFF => out.push(char::REPLACEMENT_CHARACTER),
+            _ => out.push(char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER)),
+        }
+        copied = at;
+        match find(text, at) {
+            Some(next) => (at, unit) = next,
+            None => break,
+        }
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The shared-strings table (calamine's `read_shared_strings`): every `<si>`, in order.
+fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
+    if !utf8_declared(xml) {
+        return Err(Decline("encoding"));
+    }
+    let mut strings = Vec::new();
+    let mut i = 0;
+    let mut in_table = false;
+    while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
+        let (tag, next) = Tag::at(xml, i + at)?;
+        i = next;
+        if tag.local().1 {
+            return Err(Decline("prefixed name in the shared strings"));
+        }
+        match (tag.kind, tag.name) {
+            (Kind::Start | Kind::Empty, b"sst") if !in_table => {
+                in_table = true;
+                if tag.kind == Kind::Empty {
+                    return Ok(strings);
+                }
+            }
+            (_, _) if !in_table => {}
+            (Kind::Empty, b"si") => strings.push(CompactString::default()),
+            (Kind::Start, b"si") => {
+                let (text, next) = rich_text(xml, i, b"si")?;
+                strings.push(text.into());
+                i = next;
+            }
+            (Kind::End, b"sst") => return Ok(strings),
+            _ => {}
+        }
+    }
+    Err(Decline("shared strings cut short"))
+}
+
+/// Each cell style's number kind (calamine's `read_styles`, the `numFmts` and `cellXfs` parts).
+fn number_formats(xml: &[u8]) -> Result<Vec<NumberKind>> {
+    if !utf8_declared(xml) {
+        return Err(Decline("encoding"));
+    }
+    let mut codes: HashMap<Vec<u8>, String> = HashMap::new();
+    let mut formats = Vec::new();
+    let (mut in_codes, mut in_styles, mut in_style) = (false, false, false);
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
+        let (tag, next) = Tag::at(xml, i + at)?;
+        i = next;
+        let (kind, name) = (tag.kind, tag.name);
+        if let (local, true) = tag.local() {
+            if matches!(local, b"numFmts" | b"numFmt" | b"cellXfs" | b"xf") {
+                return Err(Decline("prefixed name in the styles"));
+            }
+            // Extensions (`x14:…`) hold nothing calamine reads here.
+            continue;
+        }
+        if in_style {
+            if kind == Kind::End && name == b"xf" {
+                in_style = false;
+            }
+        } else if in_codes {
+            match (kind, name) {
+                (Kind::Start | Kind::Empty, b"numFmt") => {
+                    let (id, code) = (attr(tag.attrs, b"numFmtId")?, attr(tag.attrs, b"formatCode")?);
+                    if let (Some(id), Some(code)) = (id, code) {
+                        codes.insert(id.to_vec(), attr_text(code)?);
+                    }
+                }
+                (Kind::End, b"numFmts") => in_codes = false,
+                _ => {}
+            }
+        } else if in_styles {
+            match (kind, name) {
+                (Kind::Start | Kind::Empty, b"xf") => {
+                    formats.push(match attr(tag.attrs, b"numFmtId")? {
+                        None => NumberKind::Plain,
+                        Some(id) => match codes.get(id) {
+                            Some(code) => custom_number_kind(code),
+                            None => builtin_number_kind(id),
+                        },
+                    });
+                    in_style = kind == Kind::Start;
+                }
+                (Kind::End, b"cellXfs") => in_styles = false,
+                _ => {}
+            }
+        } else {
+            match (kind, name) {
+                (Kind::Start, b"numFmts") => in_codes = true,
+                (Kind::Start, b"cellXfs") => in_styles = true,
+                // Fonts, fills and borders hold no number formats; calamine parses them apart.
+                _ => {}
+            }
+        }
+    }
+    Ok(formats)
+}
+
+/// Whether a custom number format shows a date, a time or a duration: calamine 0.38's
+/// `detect_custom_number_format` (MIT licence, © Johann Tuffe), kept as it is so that the
+/// direct reader reads every style as calamine does.
+fn custom_number_kind(format: &str) -> NumberKind {
+    let mut escaped = false;
+    let mut is_quote = false;
+    let mut brackets = 0u8;
+    let mut prev = ' ';
+    let mut hms = false;
+    let mut ap = false;
+    for s in format.chars() {
+        match (s, escaped, is_quote, ap, brackets) {
+            (_, true, ..) => escaped = false,
+            ('_' | '\\' | '*', ..) => escaped = true,
+            ('"', _, true, _, _) => is_quote = false,
+            (_, _, true, _, _) => (),
+            ('"', _, _, _, _) => is_quote = true,
+            (';', ..) => return NumberKind::Plain,
+            ('[', ..) => brackets += 1,
+            (']', .., 1) if hms => return NumberKind::TimeDelta,
+            (']', ..) => brackets = brackets.saturating_sub(1),
+            ('a' | 'A', _, _, false, 0) => ap = true,
+            ('p' | 'm' | '/' | 'P' | 'M', _, _, true, 0) => return NumberKind::DateTime,
+            ('d' | 'm' | 'h' | 'y' | 's' | 'D' | 'M' | 'H' | 'Y' | 'S', _, _, false, 0) => {
+                return NumberKind::DateTime
+            }
+            _ => {
+                if hms && s.eq_ignore_ascii_case(&prev) {
+                } else {
+                    hms = prev == '[' && matches!(s, 'm' | 'h' | 's' | 'M' | 'H' | 'S');
+                }
+            }
+        }
+        prev = s;
+    }
+    NumberKind::Plain
+}
+
+/// calamine 0.38's `builtin_format_by_id`: the built-in formats that show dates and times.
+fn builtin_number_kind(id: &[u8]) -> NumberKind {
+    match id {
+        b"14" | b"15" | b"16" | b"17" | b"18" | b"19" | b"20" | b"21" | b"22" | b"45" | b"47" => {
+            NumberKind::DateTime
+        }
+        b"27" | b"28" | b"29" | b"30" | b"31" | b"32" | b"33" | b"34" | b"35" | b"36" | b"50"
+        | b"51" | b"52" | b"53" | b"54" | b"55" | b"56" | b"57" | b"58" => NumberKind::DateTime,
+        b"46" => NumberKind::TimeDelta,
+        _ => NumberKind::Plain,
+    }
+}
+
+/// The target of the package's office-document relationship (calamine keeps the last one).
+fn office_document(xml: &[u8]) -> Result<Option<String>> {
+    let mut target = None;
+    each_start(xml, b"Relationship", |attrs| {
+        let kind = attr(attrs, b"Type")?;
+        if kind.is_some_and(|k| k.ends_with(b"/relationships/officeDocument")) {
+            if let Some(t) = attr(attrs, b"Target")? {
+                let t = attr_text(t)?;
+                target = Some(t.strip_prefix('/').map(str::to_string).unwrap_or(t));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(target)
+}
+
+/// Relationship id → (target, type), raw as calamine keeps them.
+type Relationships = HashMap<Vec<u8>, (Vec<u8>, Vec<u8>)>;
+
+/// The workbook's relationships.
+fn relationships(xml: &[u8]) -> Result<Relationships> {
+    let mut map = HashMap::new();
+    each_start(xml, b"Relationship", |attrs| {
+        if let Some(id) = attr(attrs, b"Id")? {
+            let target = attr(attrs, b"Target")?.unwrap_or_default().to_vec();
+            let kind = attr(attrs, b"Type")?.unwrap_or_default().to_vec();
+            map.insert(id.to_vec(), (target, kind));
+        }
+        Ok(())
+    })?;
+    Ok(map)
+}
+
+/// The sheets in workbook order (calamine's `read_workbook`), each with its worksheet part.
+fn sheets(
+    xml: &[u8],
+    relationships: &Relationships,
+) -> Result<Vec<(String, Option<String>)>> {
+    let mut sheets = Vec::new();
+    each_start(xml, b"sheet", |attrs| {
+        let (mut name, mut id) = (String::new(), None);
+        for item in Attrs(attrs) {
+            let (key, value) = item?;
+            match key {
+                b"name" => name = attr_text(value)?,
+                b"state" => {}
+                key if key == b"id" || key.ends_with(b":id") => id = Some(value),
+                _ => {}
+            }
+        }
+        let (target, kind) = relationships
+            .get(id.unwrap_or_default())
+            .ok_or(Decline("sheet relationship"))?;
+        let target = std::str::from_utf8(target).map_err(|_| Decline("sheet part"))?;
+        if target.contains('&') || target.contains('\\') || target.contains("..") {
+            return Err(Decline("sheet part"));
+        }
+        let entry = target
+            .strip_prefix('/')
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("xl/{target}"));
+        let worksheet = kind.rsplit(|&b| b == b'/').next() == Some(b"worksheet");
+        sheets.push((name, worksheet.then_some(entry)));
+        Ok(())
+    })?;
+    Ok(sheets)
+}
+
+/// Calls `each` with the attributes of every start (or empty) tag named `name`.
+fn each_start(xml: &[u8], name: &[u8], mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    if !utf8_declared(xml) {
+        return Err(Decline("encoding"));
+    }
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
+        let (tag, next) = Tag::at(xml, i + at)?;
+        i = next;
+        let (local, prefixed) = tag.local();
+        if matches!(tag.kind, Kind::Start | Kind::Empty) && local == name {
+            if prefixed {
+                return Err(Decline("prefixed name"));
+            }
+            each(tag.attrs)?;
+        }
+    }
+    Ok(())
+}
+
+/// The block tokenizer and the string reader on arbitrary bytes: never a panic (for the fuzz
+/// target; a workbook's rows are compared with calamine's in `reader.rs`'s tests).
+#[doc(hidden)]
+pub fn tokenize_any(xml: &[u8]) {
+    let book = DirectBook {
+        path: PathBuf::new(),
+        sheets: Vec::new(),
+        strings: vec!["a".into(), "b".into()],
+        formats: vec![NumberKind::Plain, NumberKind::DateTime, NumberKind::TimeDelta],
+        is_1904: false,
+    };
+    let _ = tokenize(&book, xml);
+    let _ = shared_strings(xml);
+    let _ = number_formats(xml);
+    let _ = unescape_excel(&String::from_utf8_lossy(xml));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book() -> DirectBook {
+        DirectBook {
+            path: PathBuf::new(),
+            sheets: Vec::new(),
+            strings: vec!["社区".into(), "".into()],
+            formats: vec![NumberKind::Plain, NumberKind::DateTime],
+            is_1904: false,
+        }
+    }
+
+    #[test]
+    fn a_block_of_plain_rows_reads_cell_by_cell() {
+        let xml = r#"<row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>45000.5</v></c><c r="C1" s="0"/></row>
+<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve"> 幸福 &amp; 安康 </t></is></c><c r="b2" t="b"><v>1</v></c><c r="C2"><v>-1.5E3</v></c></row></sheetData><mergeCells/>"#.as_bytes();
+        let block = tokenize(&book(), xml).unwrap();
+        assert!(block.ended);
+        let t = |s: &str| Cell::Text(s.into());
+        let date = chrono::NaiveDate::from_ymd_opt(2023, 3, 15).unwrap();
+        assert_eq!(
+            block.cells,
+            vec![
+                (0, 0, t("社区")),
+                (0, 1, Cell::DateTime(date.and_hms_opt(12, 0, 0).unwrap())),
+                (0, 2, Cell::Empty),
+                (1, 0, t(" 幸福 & 安康 ")),
+                (1, 1, Cell::Bool(true)),
+                (1, 2, Cell::Number(-1500.0)),
+            ]
+        );
+    }
+
+    #[test]
+    fn what_is_outside_the_subset_declines() {
+        for xml in [
+            &br#"<row r="1"><c r="A1"><f>SUM(B1)</f><v>1</v></c></row>"#[..],
+            br#"<row r="1"><c r="A1" t="str"><v>x</v></c></row>"#,
+            br#"<row r="1"><c><v>1</v></c></row>"#,
+            br#"<row r="1"><c r="A1"><v>1 </v></c></row>"#,
+            br#"<row r="1"><c r="A1" t="s"><v>7</v></c></row>"#,
+            br#"<row r="1"><!-- </row> --></row>"#,
+            br#"<row r="1"><c r="A1" t="inlineStr"><is><t>a&nbsp;b</t></is></c></row>"#,
+            br#"<row r="1"><c r="A1" t="inlineStr"><is><t>a"#,
+            br#"<x:row r="1"></x:row>"#,
+        ] {
+            assert!(
+                tokenize(&book(), xml).is_err(),
+                "{}",
+                String::from_utf8_lossy(xml)
+            );
+        }
+    }
+
+    #[test]
+    fn strings_follow_calamines_rules() {
+        let sst = r#"<?xml version="1.0" encoding="UTF-8"?>
+<sst count="5" uniqueCount="5"><si><t> a </t></si><si/><si><r><t>富</t></r><r><rPr><b/></rPr><t xml:space="preserve"> 强 </t></r><rPh sb="0" eb="1"><t>fu</t></rPh></si><si><t>_x000D_&#10;_x005F_x0041_</t></si><si><t>_xD83D__xDE00_</t></si></sst>"#.as_bytes();
+        assert_eq!(
+            shared_strings(sst).unwrap(),
+            vec!["a", "", "富 强 ", "\r\n_x0041_", "😀"]
+        );
+        assert!(shared_strings(b"<sst><si><t>a\r\nb</t></si></sst>").is_err());
+    }
+
+    #[test]
+    fn styles_give_each_cell_format_its_kind() {
+        let styles = r#"<styleSheet><numFmts count="2"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/><numFmt numFmtId="177" formatCode="0.00_ "/></numFmts>
+<cellStyleXfs><xf numFmtId="14"/></cellStyleXfs><cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="176"><alignment/></xf><xf numFmtId="177"/><xf numFmtId="46"/><xf/></cellXfs></styleSheet>"#.as_bytes();
+        assert_eq!(
+            number_formats(styles).unwrap(),
+            vec![
+                NumberKind::Plain,
+                NumberKind::DateTime,
+                NumberKind::Plain,
+                NumberKind::TimeDelta,
+                NumberKind::Plain
+            ]
+        );
+    }
+}
