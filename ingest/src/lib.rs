@@ -16,13 +16,13 @@ pub mod parse;
 #[cfg(feature = "warehouse")]
 pub mod pipeline;
 pub mod reader;
-pub mod xlsx_direct;
 #[cfg(feature = "warehouse")]
 pub mod rows;
 #[cfg(feature = "warehouse")]
 pub mod staged_scan;
 #[cfg(feature = "warehouse")]
 pub mod warehouse;
+pub mod xlsx_direct;
 
 pub use config::Config;
 pub use kind::SourceKind;

@@ -321,8 +321,8 @@ impl Workbook {
     }
 
     /// This workbook read by calamine alone, as the direct reader's tests compare it.
-    #[cfg(test)]
-    fn without_direct_reader(mut self) -> Workbook {
+    #[doc(hidden)]
+    pub fn without_direct_reader(mut self) -> Workbook {
         if let Workbook::Xlsx { direct, .. } = &mut self {
             *direct = None;
         }
@@ -558,17 +558,22 @@ impl SheetCells<'_> {
                 Next::End => return Ok(None),
                 Next::Declined => {
                     // calamine reads the same cells: it skips those already given out.
-                    for _ in 0..direct.given {
+                    let given = direct.given;
+                    self.direct = None;
+                    for _ in 0..given {
                         self.calamine.next_cell().map_err(|e| e.to_string())?;
                     }
-                    self.direct = None;
                 }
             }
         }
-        Ok(self.calamine.next_cell().map_err(|e| e.to_string())?.map(|cell| {
-            let (r, c) = cell.get_position();
-            (r, c, data_ref_to_cell(cell.get_value()))
-        }))
+        Ok(self
+            .calamine
+            .next_cell()
+            .map_err(|e| e.to_string())?
+            .map(|cell| {
+                let (r, c) = cell.get_position();
+                (r, c, data_ref_to_cell(cell.get_value()))
+            }))
     }
 }
 
@@ -992,25 +997,6 @@ mod tests {
         );
     }
 
-    /// Every row of every sheet, errors as their messages: the direct reader's and calamine's.
-    fn rows_both_ways(path: &Path) -> (Vec<Result<(u64, Vec<Cell>), String>>, Vec<Result<(u64, Vec<Cell>), String>>) {
-        let read = |wb: &mut Workbook| {
-            let mut out = Vec::new();
-            for sheet in wb.sheet_names() {
-                match wb.rows(&sheet) {
-                    Ok(rows) => out.extend(rows.map(|r| {
-                        r.map(|r| (r.number, r.cells)).map_err(|e| e.to_string())
-                    })),
-                    Err(e) => out.push(Err(e.to_string())),
-                }
-            }
-            out
-        };
-        let direct = read(&mut Workbook::open(path, None).unwrap());
-        let calamine = read(&mut Workbook::open(path, None).unwrap().without_direct_reader());
-        (direct, calamine)
-    }
-
     /// How the direct reader's last read of the workbook's first (or `n`th) worksheet ended.
     fn direct_read(path: &Path, n: usize) -> Option<(u64, Option<&'static str>)> {
         crate::xlsx_direct::DIRECT_READS
@@ -1019,68 +1005,6 @@ mod tests {
             .get(&path.join(format!("xl/worksheets/sheet{n}.xml")))
             .copied()
     }
-
-    /// Writes an xlsx as Excel lays one out, stored uncompressed: `sheets` are (name, the rows
-    /// inside `<sheetData>`).
-    fn write_xlsx(
-        path: &Path,
-        sheets: &[(&str, String)],
-        shared: Option<&str>,
-        styles: Option<&str>,
-        date1904: bool,
-    ) {
-        use std::io::Write;
-        const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-        const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-        let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
-        let mut put = |name: &str, text: String| {
-            zip.start_file(name, options).unwrap();
-            zip.write_all(text.as_bytes()).unwrap();
-        };
-        put(
-            "_rels/.rels",
-            format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
-        );
-        let mut rels = String::new();
-        let mut list = String::new();
-        for (i, (name, rows)) in sheets.iter().enumerate() {
-            let n = i + 1;
-            rels.push_str(&format!(r#"<Relationship Id="rId{n}" Type="{REL}/worksheet" Target="worksheets/sheet{n}.xml"/>"#));
-            list.push_str(&format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#));
-            put(
-                &format!("xl/worksheets/sheet{n}.xml"),
-                format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><dimension ref="A1:Z9"/><sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetData>{rows}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"#),
-            );
-        }
-        if let Some(shared) = shared {
-            rels.push_str(&format!(r#"<Relationship Id="rIdS" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>"#));
-            put("xl/sharedStrings.xml", format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{MAIN}">{shared}</sst>"#));
-        }
-        if let Some(styles) = styles {
-            rels.push_str(&format!(r#"<Relationship Id="rIdT" Type="{REL}/styles" Target="styles.xml"/>"#));
-            put("xl/styles.xml", format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{MAIN}" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">{styles}</styleSheet>"#));
-        }
-        put(
-            "xl/_rels/workbook.xml.rels",
-            format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#),
-        );
-        let pr = if date1904 { r#"<workbookPr date1904="1"/>"# } else { "<workbookPr/>" };
-        put(
-            "xl/workbook.xml",
-            format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="{MAIN}" xmlns:r="{REL}">{pr}<sheets>{list}</sheets></workbook>"#),
-        );
-        zip.finish().unwrap();
-    }
-
-    const STYLES: &str = r#"<numFmts count="3"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/><numFmt numFmtId="177" formatCode="0.00_ "/><numFmt numFmtId="178" formatCode="[h]:mm"/></numFmts><fonts count="1"><font><sz val="11"/><name val="宋体"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0"/></cellStyleXfs><cellXfs count="7"><xf numFmtId="0" fontId="0" xfId="0"/><xf numFmtId="176" fontId="0" applyNumberFormat="1"><alignment horizontal="center"/></xf><xf numFmtId="177"/><xf numFmtId="14"/><xf numFmtId="22"/><xf numFmtId="46"/><xf numFmtId="178"/></cellXfs><extLst><ext uri="{EB79DEF2-80B8-43e5-95BD-54CBDDF9020C}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:slicerStyles defaultSlicerStyle="SlicerStyleLight1"/></ext></extLst>"#;
-
-    const SHARED: &str = r#"<si><t>姓名</t></si><si><t xml:space="preserve"> 幸福社区 </t></si><si><t>  trimmed  </t></si><si/><si><r><t>富强</t></r><r><rPr><b/><sz val="11"/></rPr><t xml:space="preserve"> 民主</t></r><rPh sb="0" eb="2"><t>fuqiang</t></rPh><phoneticPr fontId="1"/></si><si><t>a&amp;b&lt;c&gt;&quot;&apos;&#10;&#x4E2D;</t></si><si><t>_x000D__x005F_x0041_ _xD83D__xDE00_ _xD83D_</t></si><si><t></t></si><si><t>110101199003071234</t></si>"#;
 
     #[test]
     fn the_direct_reader_reads_a_workbook_as_calamine_does() {
@@ -1095,19 +1019,27 @@ mod tests {
         for date1904 in [false, true] {
             let path = dir.path().join(format!("plain-{date1904}.xlsx"));
             let second = r#"<row r="2"><c r="B2" t="s"><v>0</v></c></row>"#.to_string();
-            write_xlsx(
+            crate::xlsx_direct::testing::write_xlsx(
                 &path,
                 &[("志愿者", rows.to_string()), ("第二页 &amp; 附表", second)],
-                Some(SHARED),
-                Some(STYLES),
+                Some(crate::xlsx_direct::testing::SHARED),
+                Some(crate::xlsx_direct::testing::STYLES),
                 date1904,
             );
-            let (direct, calamine) = rows_both_ways(&path);
+            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
             assert!(calamine.len() > 9, "{calamine:?}");
             assert_eq!(direct, calamine, "date1904 {date1904}");
             // The direct reader read both sheets to their end.
-            assert_eq!(direct_read(&path, 1), Some((32, None)), "date1904 {date1904}");
-            assert_eq!(direct_read(&path, 2), Some((1, None)), "date1904 {date1904}");
+            assert_eq!(
+                direct_read(&path, 1),
+                Some((32, None)),
+                "date1904 {date1904}"
+            );
+            assert_eq!(
+                direct_read(&path, 2),
+                Some((1, None)),
+                "date1904 {date1904}"
+            );
         }
     }
 
@@ -1123,7 +1055,7 @@ mod tests {
             }
             let path = dir.path().join(source.file_name().unwrap());
             std::fs::copy(&source, &path).unwrap();
-            let (direct, calamine) = rows_both_ways(&path);
+            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
             assert_eq!(direct, calamine, "{}", path.display());
             if let Some((_, reason)) = direct_read(&path, 1) {
                 assert_eq!(reason, None, "{}", path.display());
@@ -1140,14 +1072,24 @@ mod tests {
         let path = dir.path().join("formula.xlsx");
         let mut rows = String::new();
         for r in 1..=6000 {
-            rows.push_str(&format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>{}</v></c><c r="B{r}" s="1"><v>{}</v></c>"#, r % 9, 40000 + r));
+            rows.push_str(&format!(
+                r#"<row r="{r}"><c r="A{r}" t="s"><v>{}</v></c><c r="B{r}" s="1"><v>{}</v></c>"#,
+                r % 9,
+                40000 + r
+            ));
             if r == 4000 {
                 rows.push_str(r#"<c r="C4000"><f>SUM(B1:B3999)</f><v>1</v></c>"#);
             }
             rows.push_str("</row>");
         }
-        write_xlsx(&path, &[("Sheet1", rows)], Some(SHARED), Some(STYLES), false);
-        let (direct, calamine) = rows_both_ways(&path);
+        crate::xlsx_direct::testing::write_xlsx(
+            &path,
+            &[("Sheet1", rows)],
+            Some(crate::xlsx_direct::testing::SHARED),
+            Some(crate::xlsx_direct::testing::STYLES),
+            false,
+        );
+        let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
         assert_eq!(direct.len(), 6000);
         assert_eq!(direct, calamine);
         let (given, reason) = direct_read(&path, 1).unwrap();
@@ -1159,13 +1101,22 @@ mod tests {
     fn a_broken_sheet_fails_as_calamine_fails() {
         let dir = tempfile::tempdir().unwrap();
         for (name, rows) in [
-            ("order", r#"<row r="2"><c r="A2"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row>"#),
+            (
+                "order",
+                r#"<row r="2"><c r="A2"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row>"#,
+            ),
             ("index", r#"<row r="1"><c r="A1" t="s"><v>99</v></c></row>"#),
             ("type", r#"<row r="1"><c r="A1" t="x"><v>1</v></c></row>"#),
         ] {
             let path = dir.path().join(format!("{name}.xlsx"));
-            write_xlsx(&path, &[("Sheet1", rows.to_string())], Some(SHARED), None, false);
-            let (direct, calamine) = rows_both_ways(&path);
+            crate::xlsx_direct::testing::write_xlsx(
+                &path,
+                &[("Sheet1", rows.to_string())],
+                Some(crate::xlsx_direct::testing::SHARED),
+                None,
+                false,
+            );
+            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
             assert!(calamine.iter().any(Result::is_err), "{name}: {calamine:?}");
             assert_eq!(direct, calamine, "{name}");
         }
@@ -1185,19 +1136,39 @@ mod tests {
         };
         // Cells the direct reader reads, then cells it declines (calamine reads on from there).
         let read = [
-            r#"t="s"><v>4</v>"#, r#"t="s"><v>0</v>"#, r#"t="s"><v>6</v>"#, r#"t="s"><v>3</v>"#,
-            r#"s="1"><v>45123</v>"#, r#"s="4"><v>45123.5</v>"#, r#"s="5"><v>0.75</v>"#,
-            r#"s="2"><v>1.5</v>"#, r#"><v>2e3</v>"#, r#"><v>-0</v>"#, r#"t="b"><v>1</v>"#,
-            r#"t="b"><v>TRUE</v>"#, r#"t="inlineStr"><is><t> a&amp;b </t></is>"#,
-            r#"t="inlineStr"><is><t>a&#xD;b</t></is>"#, r#"t="inlineStr"><is><t>_x0041_</t></is>"#,
-            r#"s="1">"#, r#"><v/>"#, r#" s="99"><v>45123</v>"#,
+            r#"t="s"><v>4</v>"#,
+            r#"t="s"><v>0</v>"#,
+            r#"t="s"><v>6</v>"#,
+            r#"t="s"><v>3</v>"#,
+            r#"s="1"><v>45123</v>"#,
+            r#"s="4"><v>45123.5</v>"#,
+            r#"s="5"><v>0.75</v>"#,
+            r#"s="2"><v>1.5</v>"#,
+            r#"><v>2e3</v>"#,
+            r#"><v>-0</v>"#,
+            r#"t="b"><v>1</v>"#,
+            r#"t="b"><v>TRUE</v>"#,
+            r#"t="inlineStr"><is><t> a&amp;b </t></is>"#,
+            r#"t="inlineStr"><is><t>a&#xD;b</t></is>"#,
+            r#"t="inlineStr"><is><t>_x0041_</t></is>"#,
+            r#"s="1">"#,
+            r#"><v/>"#,
+            r#" s="99"><v>45123</v>"#,
         ];
         let declined = [
-            r#"><v>.5</v>"#, r#"><v>1.</v>"#, r#"><v>+1</v>"#, r#"><v>inf</v>"#, r#"><v>abc</v>"#,
-            r#"t="b"><v>2</v>"#, r#"t="e"><v>#N/A</v>"#, r#"t="str"><f>A1</f><v>x</v>"#,
-            r#"t="d"><v>2024-01-01</v>"#, r#"t="inlineStr"><is><t>a&unknown;</t></is>"#,
+            r#"><v>.5</v>"#,
+            r#"><v>1.</v>"#,
+            r#"><v>+1</v>"#,
+            r#"><v>inf</v>"#,
+            r#"><v>abc</v>"#,
+            r#"t="b"><v>2</v>"#,
+            r#"t="e"><v>#N/A</v>"#,
+            r#"t="str"><f>A1</f><v>x</v>"#,
+            r#"t="d"><v>2024-01-01</v>"#,
+            r#"t="inlineStr"><is><t>a&unknown;</t></is>"#,
             r#"t="inlineStr"><is><t>x<!--c-->y</t></is>"#,
-            r#"t="inlineStr"><is><t><![CDATA[z]]></t></is>"#, r#"s="x"><v>1</v>"#,
+            r#"t="inlineStr"><is><t><![CDATA[z]]></t></is>"#,
+            r#"s="x"><v>1</v>"#,
         ];
         for case in 0..60 {
             let mut rows = String::new();
@@ -1223,8 +1194,14 @@ mod tests {
                 rows.push_str("</row>");
             }
             let path = dir.path().join(format!("random-{case}.xlsx"));
-            write_xlsx(&path, &[("S", rows)], Some(SHARED), Some(STYLES), case % 4 == 1);
-            let (direct, calamine) = rows_both_ways(&path);
+            crate::xlsx_direct::testing::write_xlsx(
+                &path,
+                &[("S", rows)],
+                Some(crate::xlsx_direct::testing::SHARED),
+                Some(crate::xlsx_direct::testing::STYLES),
+                case % 4 == 1,
+            );
+            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
             assert_eq!(direct, calamine, "case {case}");
             if case % 2 == 0 {
                 assert_eq!(direct_read(&path, 1).unwrap().1, None, "case {case}");

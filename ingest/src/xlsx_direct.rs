@@ -14,7 +14,7 @@
 //! calamine from there on, which skips the cells already given out. So what comes out is
 //! calamine's in every case, and `reader.rs`'s tests compare the two cell by cell.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -68,18 +68,13 @@ impl DirectBook {
         let names = zip
             .file_names()
             .map(|name| name.map(|n| n.into_owned()))
-            .collect::<std::result::Result<HashSet<String>, _>>()
+            .collect::<std::result::Result<Vec<String>, _>>()
             .map_err(|_| Decline("zip entry name"))?;
-        let lower: HashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
-        // calamine finds parts whatever their case: one found only that way is declined.
+        let names = part_names(names)?;
         let mut part = |name: &str| -> Result<Option<Vec<u8>>> {
-            if !names.contains(name) {
-                return if lower.contains(&name.to_ascii_lowercase()) {
-                    Err(Decline("part named in another case"))
-                } else {
-                    Ok(None)
-                };
-            }
+            let Some(name) = names.get(&name.to_ascii_lowercase()) else {
+                return Ok(None);
+            };
             let mut entry = zip.by_name(name).map_err(|_| Decline("unreadable part"))?;
             let mut bytes = Vec::with_capacity(entry.size().min(1 << 30) as usize);
             entry
@@ -103,13 +98,17 @@ impl DirectBook {
             Some(xml) => number_formats(&xml)?,
             None => Vec::new(),
         };
-        for (_, entry) in &sheets {
-            if let Some(entry) = entry {
-                if !names.contains(entry) {
-                    return Err(Decline("worksheet part missing"));
-                }
-            }
-        }
+        // Each worksheet by the name its part has in the zip.
+        let sheets = sheets
+            .into_iter()
+            .map(|(name, entry)| match entry {
+                Some(entry) => names
+                    .get(&entry.to_ascii_lowercase())
+                    .map(|found| (name, Some(found.clone())))
+                    .ok_or(Decline("worksheet part missing")),
+                None => Ok((name, None)),
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(DirectBook {
             path: path.to_path_buf(),
             sheets,
@@ -137,6 +136,22 @@ impl DirectBook {
     }
 }
 
+/// The zip's part names by the key calamine finds them by (lower case), as calamine's
+/// `build_zip_path_cache` and `cached_zip_path`. Names calamine would read otherwise (with a
+/// backslash, or two differing only in case, where the last wins) are declined.
+fn part_names(names: Vec<String>) -> Result<HashMap<String, String>> {
+    let mut by_key = HashMap::with_capacity(names.len());
+    for name in names {
+        if name.contains('\\') {
+            return Err(Decline("part name with a backslash"));
+        }
+        if by_key.insert(name.to_ascii_lowercase(), name).is_some() {
+            return Err(Decline("part names differing only in case"));
+        }
+    }
+    Ok(by_key)
+}
+
 /// One block's cells, and whether the block held the end of `sheetData`.
 struct Block {
     cells: Vec<SheetCell>,
@@ -152,6 +167,8 @@ pub(crate) struct DirectCells {
     ended: bool,
     /// Cells given out so far: calamine skips as many if the rest is read by it.
     pub(crate) given: u64,
+    /// The decompressing and tokenizing threads, joined when the reader is dropped.
+    threads: Vec<std::thread::JoinHandle<()>>,
     /// The workbook's path joined with the worksheet's part, naming this read in tests.
     #[cfg(test)]
     path: PathBuf,
@@ -170,6 +187,8 @@ const BLOCKS_AHEAD: usize = 4;
 /// The first block is small (planning reads a sheet's first rows only); later ones grow to this.
 const MAX_BLOCK: usize = 4 << 20;
 const FIRST_BLOCK: usize = 64 << 10;
+/// A worksheet's part before its rows longer than this is declined.
+const MAX_HEAD_BYTES: usize = 4 << 20;
 /// A single row longer than this is declined rather than held.
 const MAX_ROW_BYTES: usize = 64 << 20;
 /// Threads that tokenize blocks.
@@ -184,6 +203,7 @@ impl DirectCells {
         let jobs = Arc::new(Mutex::new(jobs));
         #[cfg(test)]
         let path = book.path.join(entry);
+        let mut threads = Vec::with_capacity(TOKENIZERS + 1);
         for _ in 0..TOKENIZERS {
             let (jobs, book) = (jobs.clone(), book.clone());
             let spawned = std::thread::Builder::new()
@@ -194,22 +214,20 @@ impl DirectCells {
                     // The receiver may be gone (the reader dropped): nothing to do then.
                     let _ = done.send(tokenize(&book, &xml));
                 });
-            if spawned.is_err() {
-                break;
-            }
+            threads.extend(spawned.ok());
         }
         let entry = entry.to_string();
+        // With no thread to be had, the channels close at once and the reader declines.
         let producer = std::thread::Builder::new()
             .name("xlsx-inflate".into())
             .spawn(move || produce(&book, &entry, &job_sender, &block_sender));
-        if producer.is_err() {
-            // No thread to be had: the receiver sees a closed channel and declines.
-        }
+        threads.extend(producer.ok());
         DirectCells {
             blocks,
             current: Vec::new().into_iter(),
             ended: false,
             given: 0,
+            threads,
             #[cfg(test)]
             path,
         }
@@ -259,6 +277,18 @@ impl DirectCells {
     }
 }
 
+impl Drop for DirectCells {
+    /// Stops the threads and waits for them (a few milliseconds: the block each is on), so
+    /// that none works on after the reader is gone (planning reads a sheet's first rows only).
+    fn drop(&mut self) {
+        // The producer's next send fails and it returns; the tokenizers' queue then closes.
+        drop(std::mem::replace(&mut self.blocks, sync_channel(0).1));
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// How each workbook's last direct read ended: the cells given out, and why it declined if it
 /// did.
 #[cfg(test)]
@@ -295,57 +325,57 @@ fn produce(
     };
     let mut pending: Vec<u8> = Vec::with_capacity(FIRST_BLOCK * 2);
     let mut eof = false;
+    // Read through one buffer, not into `pending`'s spare room: each block is a new vector, and
+    // making its room readable meant zeroing it first (2 % of an xlsx ingest's samples).
+    let mut scratch = vec![0u8; 256 << 10];
     let mut fill = |pending: &mut Vec<u8>, want: usize, eof: &mut bool| -> bool {
+        pending.reserve(want.saturating_sub(pending.len()));
         while !*eof && pending.len() < want {
-            let at = pending.len();
-            pending.resize(at + (want - at).max(64 << 10), 0);
-            match xml.read(&mut pending[at..]) {
-                Ok(0) => {
-                    pending.truncate(at);
-                    *eof = true;
-                }
-                Ok(n) => pending.truncate(at + n),
+            match xml.read(&mut scratch) {
+                Ok(0) => *eof = true,
+                Ok(n) => pending.extend_from_slice(&scratch[..n]),
                 Err(_) => return false,
             }
         }
         true
     };
-    // The part before the rows: the worksheet's properties, dimension, views, columns.
+    // The part before the rows (the worksheet's properties, dimension, views, columns), read
+    // tag by tag up to `<sheetData>` as calamine's reader reads it.
+    let mut at = 0;
     let start = loop {
-        let want = pending.len() + (64 << 10);
-        if !fill(&mut pending, want, &mut eof) {
-            return decline("unreadable part");
-        }
-        if let Some(at) = memmem::find(&pending, b"<sheetData") {
-            let Some(close) = memchr::memchr(b'>', &pending[at..]) else {
-                if eof {
-                    return decline("no sheetData");
+        let tag = memchr::memchr(b'<', &pending[at..]).map(|lt| Tag::at(&pending, at + lt));
+        match tag {
+            Some(Ok((tag, next))) => {
+                let (local, prefixed) = tag.local();
+                if local == b"sheetData" && tag.kind != Kind::End {
+                    let head = &pending[..next];
+                    if prefixed || simdutf8::basic::from_utf8(head).is_err() || !utf8_declared(head)
+                    {
+                        return decline("sheetData prefixed, or not UTF-8 before it");
+                    }
+                    if tag.kind == Kind::Empty {
+                        // `<sheetData/>`: no rows.
+                        let (done, result) = sync_channel(1);
+                        let _ = done.send(Ok(Block {
+                            cells: Vec::new(),
+                            ended: true,
+                        }));
+                        let _ = blocks.send(result);
+                        return;
+                    }
+                    break next;
                 }
-                continue;
-            };
-            let head = &pending[..at];
-            if memmem::find(head, b"<!").is_some() || !utf8_declared(head) {
-                return decline("comment, CDATA or encoding before the rows");
+                at = next;
             }
-            let name_end = at + b"<sheetData".len();
-            match pending[name_end] {
-                b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n' => {}
-                _ => return decline("no sheetData"),
+            // No markup yet, or a tag cut off by the end of what is read: read on.
+            None | Some(Err(_)) if !eof && pending.len() <= MAX_HEAD_BYTES => {
+                let want = pending.len() + (64 << 10);
+                if !fill(&mut pending, want, &mut eof) {
+                    return decline("unreadable part");
+                }
             }
-            if pending[at + close - 1] == b'/' {
-                // `<sheetData/>`: no rows.
-                let (done, result) = sync_channel(1);
-                let _ = done.send(Ok(Block {
-                    cells: Vec::new(),
-                    ended: true,
-                }));
-                let _ = blocks.send(result);
-                return;
-            }
-            break at + close + 1;
-        }
-        if eof || pending.len() > MAX_ROW_BYTES {
-            return decline("no sheetData");
+            None => return decline("no sheetData"),
+            Some(Err(why)) => return decline(why.0),
         }
     };
     pending.drain(..start);
@@ -362,11 +392,14 @@ fn produce(
         }
         match memmem::rfind(&pending, b"</row>") {
             Some(at) => {
-                let rest = pending.split_off(at + b"</row>".len());
-                if !send(std::mem::replace(&mut pending, rest)) {
+                target = (target * 4).min(MAX_BLOCK);
+                // The next block starts with what follows the last `</row>`, in room for all of it.
+                let mut next = Vec::with_capacity(target + (256 << 10));
+                next.extend_from_slice(&pending[at + b"</row>".len()..]);
+                pending.truncate(at + b"</row>".len());
+                if !send(std::mem::replace(&mut pending, next)) {
                     return;
                 }
-                target = (target * 4).min(MAX_BLOCK);
             }
             None if pending.len() > MAX_ROW_BYTES => return decline("row too long"),
             // One row longer than the block: read on.
@@ -378,7 +411,10 @@ fn produce(
 /// Whether an XML declaration at the start of `head`, if any, names UTF-8 (the only encoding
 /// this reader reads; the parts are UTF-8 in every workbook seen).
 fn utf8_declared(head: &[u8]) -> bool {
-    let Some(decl) = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head).strip_prefix(b"<?xml")
+    let Some(decl) = head
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(head)
+        .strip_prefix(b"<?xml")
     else {
         return true;
     };
@@ -398,6 +434,11 @@ fn utf8_declared(head: &[u8]) -> bool {
 
 /// The cells of one block of whole rows (calamine's `XlsxCellReader::next_cell`).
 fn tokenize(book: &DirectBook, xml: &[u8]) -> BlockResult {
+    // quick-xml fails on bytes that are not UTF-8 anywhere, even in text calamine ignores.
+    // A block is whole rows, so whole characters.
+    if simdutf8::basic::from_utf8(xml).is_err() {
+        return Err(Decline("not UTF-8"));
+    }
     let mut cells = Vec::with_capacity(xml.len() / 40);
     let mut i = 0;
     loop {
@@ -482,6 +523,10 @@ fn cell(book: &DirectBook, xml: &[u8], tag: &Tag<'_>, mut i: usize) -> Result<(S
                         .map(|at| i + at)
                         .ok_or(Decline("value cut short"))?;
                     let text = &xml[i..end];
+                    if text.contains(&b'&') {
+                        // Even where calamine ignores the value, its parser judges the reference.
+                        return Err(Decline("entity in a value"));
+                    }
                     let (close, next) = Tag::at(xml, end)?;
                     if close.kind != Kind::End || close.name != b"v" {
                         return Err(Decline("element inside a value"));
@@ -509,9 +554,6 @@ fn cell(book: &DirectBook, xml: &[u8], tag: &Tag<'_>, mut i: usize) -> Result<(S
 
 /// A `<v>`'s text as calamine's `read_v` reads it for types `n`, `s`, `b` and none.
 fn plain_value(book: &DirectBook, text: &[u8], s: Option<&[u8]>, t: Option<&[u8]>) -> Result<Cell> {
-    if text.contains(&b'&') {
-        return Err(Decline("entity in a value"));
-    }
     Ok(match t {
         Some(b"s") => {
             if text.is_empty() {
@@ -573,7 +615,12 @@ fn small_number(text: &[u8]) -> Option<usize> {
 /// `-?digits(.digits)?([eE][+-]?digits)?`: the syntax on which calamine's parser and Rust's
 /// agree (both round correctly); anything else is declined.
 fn decimal(text: &[u8]) -> Option<f64> {
-    let digits = |from: usize| text[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = |from: usize| {
+        text[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
     let mut i = usize::from(text.first() == Some(&b'-'));
     let whole = digits(i);
     if whole == 0 {
@@ -622,7 +669,9 @@ fn row_number(digits: &[u8]) -> Result<u32> {
     if digits.is_empty() || digits.len() > 7 || !digits.iter().all(u8::is_ascii_digit) {
         return Err(Decline("row number"));
     }
-    let n = digits.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let n = digits
+        .iter()
+        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
     n.checked_sub(1).ok_or(Decline("row number"))
 }
 
@@ -653,8 +702,9 @@ impl<'b> Tag<'b> {
             return Err(Decline("markup expected"));
         }
         if rest.starts_with(b"<?") {
-            let end = memmem::find(rest, b"?>").ok_or(Decline("cut short"))?;
-            return Ok((Tag::skipped(), i + end + 2));
+            // At least `<??>`, as quick-xml requires.
+            let end = memmem::find(&rest[2..], b"?>").ok_or(Decline("cut short"))?;
+            return Ok((Tag::skipped(), i + 2 + end + 2));
         }
         if rest.starts_with(b"<!--") {
             let end = memmem::find(&rest[4..], b"-->").ok_or(Decline("cut short"))?;
@@ -668,12 +718,22 @@ impl<'b> Tag<'b> {
         } else {
             (Kind::Start, 1)
         };
+        // quick-xml's name runs to white space (an end tag's to `>`): one that stops anywhere
+        // else here (`</c x>`, `<v/x>`) is declined rather than read another way.
         let name_len = rest[from..]
             .iter()
             .take_while(|&&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
             .count();
         let name = &rest[from..from + name_len];
-        if name.is_empty() || name.contains(&b'<') {
+        if name.is_empty() || name.iter().any(|b| matches!(b, b'<' | b'"' | b'\'' | b'=')) {
+            return Err(Decline("element name"));
+        }
+        let after = &rest[from + name_len..];
+        let well_ended = match kind {
+            Kind::End => after.trim_ascii_start().first() == Some(&b'>'),
+            _ => after.first() != Some(&b'/') || after.get(1) == Some(&b'>'),
+        };
+        if !well_ended {
             return Err(Decline("element name"));
         }
         // The tag ends at the first `>` outside quotes.
@@ -835,6 +895,9 @@ fn char_reference(name: &[u8]) -> Result<char> {
 fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize)> {
     let mut text: Option<String> = None;
     let mut phonetic = false;
+    // Elements open inside: an end tag with none open (quick-xml's error, once past the
+    // enclosing elements) is declined.
+    let mut depth = 0usize;
     loop {
         let at = memchr::memchr(b'<', &xml[i..])
             .map(|at| i + at)
@@ -849,8 +912,17 @@ fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize)
         if tag.local().1 {
             return Err(Decline("prefixed name in a string"));
         }
+        // An empty element is a start and an end to calamine: `<si/>` inside closes the `<si>`.
         match (tag.kind, tag.name) {
-            (Kind::End, name) if name == closing => return Ok((text.unwrap_or_default(), i)),
+            (Kind::End | Kind::Empty, name) if name == closing => {
+                return Ok((text.unwrap_or_default(), i))
+            }
+            (Kind::End, _) if depth == 0 => return Err(Decline("end tag with nothing open")),
+            (Kind::Start, _) => depth += 1,
+            (Kind::End, _) => depth -= 1,
+            _ => {}
+        }
+        match (tag.kind, tag.name) {
             (Kind::Start | Kind::Empty, b"r") if text.is_none() => text = Some(String::new()),
             (Kind::Start, b"rPh") => phonetic = true,
             (Kind::End, b"rPh") => phonetic = false,
@@ -867,6 +939,7 @@ fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize)
                         return Err(Decline("element inside a string"));
                     }
                     i = next;
+                    depth -= 1;
                 }
                 let value = if preserve {
                     value.as_str()
@@ -890,7 +963,10 @@ fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize)
 fn unescape_excel(text: &str) -> std::borrow::Cow<'_, str> {
     fn unit_at(text: &str, at: usize) -> Option<u16> {
         let b = text.as_bytes().get(at..at + 7)?;
-        if b[0] != b'_' || b[1] != b'x' || b[6] != b'_' || !b[2..6].iter().all(u8::is_ascii_hexdigit)
+        if b[0] != b'_'
+            || b[1] != b'x'
+            || b[6] != b'_'
+            || !b[2..6].iter().all(u8::is_ascii_hexdigit)
         {
             return None;
         }
@@ -917,7 +993,8 @@ fn unescape_excel(text: &str) -> std::borrow::Cow<'_, str> {
         match unit {
             0xD800..=0xDBFF => match unit_at(text, at) {
                 Some(low @ 0xDC00..=0xDFFF) => {
-                    let code = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    let code =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
                     out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
                     at += 7;
                 }
@@ -964,7 +1041,8 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
                 strings.push(text.into());
                 i = next;
             }
-            (Kind::End, b"sst") => return Ok(strings),
+            // `<sst/>` inside is a start and an end to calamine: the table ends there.
+            (Kind::End | Kind::Empty, b"sst") => return Ok(strings),
             _ => {}
         }
     }
@@ -985,46 +1063,47 @@ fn number_formats(xml: &[u8]) -> Result<Vec<NumberKind>> {
         i = next;
         let (kind, name) = (tag.kind, tag.name);
         if let (local, true) = tag.local() {
-            if matches!(local, b"numFmts" | b"numFmt" | b"cellXfs" | b"xf") {
+            if matches!(
+                local,
+                b"numFmts" | b"numFmt" | b"cellXfs" | b"xf" | b"styleSheet"
+            ) {
                 return Err(Decline("prefixed name in the styles"));
             }
             // Extensions (`x14:…`) hold nothing calamine reads here.
             continue;
         }
+        // An empty element is a start and an end to calamine: it closes a section of its name.
+        let ends = |section: &[u8]| matches!(kind, Kind::End | Kind::Empty) && name == section;
         if in_style {
-            if kind == Kind::End && name == b"xf" {
-                in_style = false;
-            }
+            in_style = !ends(b"xf");
         } else if in_codes {
-            match (kind, name) {
-                (Kind::Start | Kind::Empty, b"numFmt") => {
-                    let (id, code) = (attr(tag.attrs, b"numFmtId")?, attr(tag.attrs, b"formatCode")?);
-                    if let (Some(id), Some(code)) = (id, code) {
-                        codes.insert(id.to_vec(), attr_text(code)?);
-                    }
+            if matches!(kind, Kind::Start | Kind::Empty) && name == b"numFmt" {
+                let (id, code) = (
+                    attr(tag.attrs, b"numFmtId")?,
+                    attr(tag.attrs, b"formatCode")?,
+                );
+                if let (Some(id), Some(code)) = (id, code) {
+                    codes.insert(id.to_vec(), attr_text(code)?);
                 }
-                (Kind::End, b"numFmts") => in_codes = false,
-                _ => {}
             }
+            in_codes = !ends(b"numFmts");
         } else if in_styles {
-            match (kind, name) {
-                (Kind::Start | Kind::Empty, b"xf") => {
-                    formats.push(match attr(tag.attrs, b"numFmtId")? {
-                        None => NumberKind::Plain,
-                        Some(id) => match codes.get(id) {
-                            Some(code) => custom_number_kind(code),
-                            None => builtin_number_kind(id),
-                        },
-                    });
-                    in_style = kind == Kind::Start;
-                }
-                (Kind::End, b"cellXfs") => in_styles = false,
-                _ => {}
+            if matches!(kind, Kind::Start | Kind::Empty) && name == b"xf" {
+                formats.push(match attr(tag.attrs, b"numFmtId")? {
+                    None => NumberKind::Plain,
+                    Some(id) => match codes.get(id) {
+                        Some(code) => custom_number_kind(code),
+                        None => builtin_number_kind(id),
+                    },
+                });
+                in_style = kind == Kind::Start;
             }
+            in_styles = !ends(b"cellXfs");
         } else {
             match (kind, name) {
                 (Kind::Start, b"numFmts") => in_codes = true,
                 (Kind::Start, b"cellXfs") => in_styles = true,
+                (Kind::End | Kind::Empty, b"styleSheet") => return Ok(formats),
                 // Fonts, fills and borders hold no number formats; calamine parses them apart.
                 _ => {}
             }
@@ -1087,7 +1166,7 @@ fn builtin_number_kind(id: &[u8]) -> NumberKind {
 /// The target of the package's office-document relationship (calamine keeps the last one).
 fn office_document(xml: &[u8]) -> Result<Option<String>> {
     let mut target = None;
-    each_start(xml, b"Relationship", |attrs| {
+    each_start(xml, b"Relationships", true, b"Relationship", |attrs| {
         let kind = attr(attrs, b"Type")?;
         if kind.is_some_and(|k| k.ends_with(b"/relationships/officeDocument")) {
             if let Some(t) = attr(attrs, b"Target")? {
@@ -1106,7 +1185,7 @@ type Relationships = HashMap<Vec<u8>, (Vec<u8>, Vec<u8>)>;
 /// The workbook's relationships.
 fn relationships(xml: &[u8]) -> Result<Relationships> {
     let mut map = HashMap::new();
-    each_start(xml, b"Relationship", |attrs| {
+    each_start(xml, b"Relationships", false, b"Relationship", |attrs| {
         if let Some(id) = attr(attrs, b"Id")? {
             let target = attr(attrs, b"Target")?.unwrap_or_default().to_vec();
             let kind = attr(attrs, b"Type")?.unwrap_or_default().to_vec();
@@ -1118,12 +1197,9 @@ fn relationships(xml: &[u8]) -> Result<Relationships> {
 }
 
 /// The sheets in workbook order (calamine's `read_workbook`), each with its worksheet part.
-fn sheets(
-    xml: &[u8],
-    relationships: &Relationships,
-) -> Result<Vec<(String, Option<String>)>> {
+fn sheets(xml: &[u8], relationships: &Relationships) -> Result<Vec<(String, Option<String>)>> {
     let mut sheets = Vec::new();
-    each_start(xml, b"sheet", |attrs| {
+    each_start(xml, b"workbook", false, b"sheet", |attrs| {
         let (mut name, mut id) = (String::new(), None);
         for item in Attrs(attrs) {
             let (key, value) = item?;
@@ -1152,24 +1228,43 @@ fn sheets(
     Ok(sheets)
 }
 
-/// Calls `each` with the attributes of every start (or empty) tag named `name`.
-fn each_start(xml: &[u8], name: &[u8], mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+/// Calls `each` with the attributes of every start (or empty) tag named `name` up to the end of
+/// element `root`, and, with `after_root`, only after `root` starts (as calamine reads the
+/// package's relationships).
+fn each_start(
+    xml: &[u8],
+    root: &[u8],
+    after_root: bool,
+    name: &[u8],
+    mut each: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
     if !utf8_declared(xml) {
         return Err(Decline("encoding"));
     }
+    let mut inside = !after_root;
     let mut i = 0;
     while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
         let (tag, next) = Tag::at(xml, i + at)?;
         i = next;
         let (local, prefixed) = tag.local();
-        if matches!(tag.kind, Kind::Start | Kind::Empty) && local == name {
-            if prefixed {
-                return Err(Decline("prefixed name"));
+        if prefixed && (local == name || local == root) {
+            return Err(Decline("prefixed name"));
+        }
+        if !inside {
+            inside = matches!(tag.kind, Kind::Start | Kind::Empty) && local == root;
+            if tag.kind == Kind::Empty && inside {
+                return Ok(());
             }
+            continue;
+        }
+        if matches!(tag.kind, Kind::End | Kind::Empty) && local == root {
+            return Ok(());
+        }
+        if matches!(tag.kind, Kind::Start | Kind::Empty) && local == name {
             each(tag.attrs)?;
         }
     }
-    Ok(())
+    Err(Decline("part cut short"))
 }
 
 /// The block tokenizer and the string reader on arbitrary bytes: never a panic (for the fuzz
@@ -1180,13 +1275,142 @@ pub fn tokenize_any(xml: &[u8]) {
         path: PathBuf::new(),
         sheets: Vec::new(),
         strings: vec!["a".into(), "b".into()],
-        formats: vec![NumberKind::Plain, NumberKind::DateTime, NumberKind::TimeDelta],
+        formats: vec![
+            NumberKind::Plain,
+            NumberKind::DateTime,
+            NumberKind::TimeDelta,
+        ],
         is_1904: false,
     };
     let _ = tokenize(&book, xml);
     let _ = shared_strings(xml);
     let _ = number_formats(xml);
     let _ = unescape_excel(&String::from_utf8_lossy(xml));
+}
+
+/// Workbooks written as Excel lays them out, and a sheet read both ways: for this crate's tests
+/// and the `xlsx_direct` fuzz target, which compare the direct reader with calamine.
+#[doc(hidden)]
+pub mod testing {
+    use std::path::Path;
+
+    use crate::reader::{Cell, Workbook};
+
+    /// A sheet's rows as read: (row number, cells), or the error's message.
+    pub type Rows = Vec<Result<(u64, Vec<Cell>), String>>;
+
+    /// Every row of every sheet, errors as their messages: the direct reader's and calamine's.
+    pub fn rows_both_ways(path: &Path) -> (Rows, Rows) {
+        let read = |wb: Result<Workbook, crate::reader::ReadError>| {
+            let mut wb = match wb {
+                Ok(wb) => wb,
+                Err(e) => return vec![Err(e.to_string())],
+            };
+            let mut out = Vec::new();
+            for sheet in wb.sheet_names() {
+                match wb.rows(&sheet) {
+                    Ok(rows) => out.extend(
+                        rows.map(|r| r.map(|r| (r.number, r.cells)).map_err(|e| e.to_string())),
+                    ),
+                    Err(e) => out.push(Err(e.to_string())),
+                }
+            }
+            out
+        };
+        let direct = read(Workbook::open(path, None));
+        let calamine = read(Workbook::open(path, None).map(Workbook::without_direct_reader));
+        (direct, calamine)
+    }
+
+    /// Writes an xlsx as Excel lays one out, stored uncompressed: `sheets` are (name, the rows
+    /// inside `<sheetData>`).
+    pub fn write_xlsx(
+        path: &Path,
+        sheets: &[(&str, String)],
+        shared: Option<&str>,
+        styles: Option<&str>,
+        date1904: bool,
+    ) {
+        use std::io::Write;
+        const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+        const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let mut put = |name: &str, text: String| {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        };
+        put(
+            "_rels/.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+    <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        );
+        let mut rels = String::new();
+        let mut list = String::new();
+        for (i, (name, rows)) in sheets.iter().enumerate() {
+            let n = i + 1;
+            rels.push_str(&format!(r#"<Relationship Id="rId{n}" Type="{REL}/worksheet" Target="worksheets/sheet{n}.xml"/>"#));
+            list.push_str(&format!(
+                r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#
+            ));
+            put(
+                &format!("xl/worksheets/sheet{n}.xml"),
+                format!(
+                    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+    <worksheet xmlns="{MAIN}" xmlns:r="{REL}"><dimension ref="A1:Z9"/><sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetData>{rows}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"#
+                ),
+            );
+        }
+        if let Some(shared) = shared {
+            rels.push_str(&format!(
+                r#"<Relationship Id="rIdS" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>"#
+            ));
+            put(
+                "xl/sharedStrings.xml",
+                format!(
+                    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{MAIN}">{shared}</sst>"#
+                ),
+            );
+        }
+        if let Some(styles) = styles {
+            rels.push_str(&format!(
+                r#"<Relationship Id="rIdT" Type="{REL}/styles" Target="styles.xml"/>"#
+            ));
+            put(
+                "xl/styles.xml",
+                format!(
+                    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{MAIN}" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">{styles}</styleSheet>"#
+                ),
+            );
+        }
+        put(
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+    <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+            ),
+        );
+        let pr = if date1904 {
+            r#"<workbookPr date1904="1"/>"#
+        } else {
+            "<workbookPr/>"
+        };
+        put(
+            "xl/workbook.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+    <workbook xmlns="{MAIN}" xmlns:r="{REL}">{pr}<sheets>{list}</sheets></workbook>"#
+            ),
+        );
+        zip.finish().unwrap();
+    }
+
+    pub const STYLES: &str = r#"<numFmts count="3"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/><numFmt numFmtId="177" formatCode="0.00_ "/><numFmt numFmtId="178" formatCode="[h]:mm"/></numFmts><fonts count="1"><font><sz val="11"/><name val="宋体"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0"/></cellStyleXfs><cellXfs count="7"><xf numFmtId="0" fontId="0" xfId="0"/><xf numFmtId="176" fontId="0" applyNumberFormat="1"><alignment horizontal="center"/></xf><xf numFmtId="177"/><xf numFmtId="14"/><xf numFmtId="22"/><xf numFmtId="46"/><xf numFmtId="178"/></cellXfs><extLst><ext uri="{EB79DEF2-80B8-43e5-95BD-54CBDDF9020C}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:slicerStyles defaultSlicerStyle="SlicerStyleLight1"/></ext></extLst>"#;
+
+    pub const SHARED: &str = r#"<si><t>姓名</t></si><si><t xml:space="preserve"> 幸福社区 </t></si><si><t>  trimmed  </t></si><si/><si><r><t>富强</t></r><r><rPr><b/><sz val="11"/></rPr><t xml:space="preserve"> 民主</t></r><rPh sb="0" eb="2"><t>fuqiang</t></rPh><phoneticPr fontId="1"/></si><si><t>a&amp;b&lt;c&gt;&quot;&apos;&#10;&#x4E2D;</t></si><si><t>_x000D__x005F_x0041_ _xD83D__xDE00_ _xD83D_</t></si><si><t></t></si><si><t>110101199003071234</t></si>"#;
 }
 
 #[cfg(test)]
@@ -1236,6 +1460,17 @@ mod tests {
             br#"<row r="1"><c r="A1" t="inlineStr"><is><t>a&nbsp;b</t></is></c></row>"#,
             br#"<row r="1"><c r="A1" t="inlineStr"><is><t>a"#,
             br#"<x:row r="1"></x:row>"#,
+            // Names and end tags quick-xml reads otherwise.
+            br#"<row r="1"><c r="A1"><v>1</v></c x></row><row r="2"><c r="A2"><v>2</v></c></row>"#,
+            br#"<row r="1"><c r="A1"><v/x>5</v></c></row>"#,
+            br#"<row r="1"><c r="A1"><v>5</v ></c></row></sheetData x>"#,
+            // A reference calamine's parser judges even where the value is ignored.
+            br#"<row r="1"><c r="A1" t="inlineStr"><v>a & b</v><is><t>x</t></is></c></row>"#,
+            b"<row r=\"1\" spans=\"\xFF\"><c r=\"A1\"><v>1</v></c></row>",
+            // An end tag with nothing open; an empty `<is/>` closing the string early.
+            br#"<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></x></is></c></row>"#,
+            br#"<row r="1"><c r="A1" t="inlineStr"><is><t>a</t><is/><t>b</t></is></c></row>"#,
+            br#"<row r="1"><?></row>"#,
         ] {
             assert!(
                 tokenize(&book(), xml).is_err(),
@@ -1254,6 +1489,27 @@ mod tests {
             vec!["a", "", "富 强 ", "\r\n_x0041_", "😀"]
         );
         assert!(shared_strings(b"<sst><si><t>a\r\nb</t></si></sst>").is_err());
+        assert!(shared_strings(br#"<sst><si><t>a</t x></si><si><t>b</t></si></sst>"#).is_err());
+        // An empty element is a start and an end: `<si/>` inside closes the string there, and
+        // `<sst/>` inside ends the table.
+        assert_eq!(
+            shared_strings(br#"<sst><si><t>a</t><si/><t>b</t></si><si><t>c</t></si></sst>"#)
+                .unwrap(),
+            vec!["a", "c"]
+        );
+        assert_eq!(
+            shared_strings(br#"<sst><si><t>a</t></si><sst/><si><t>b</t></si></sst>"#).unwrap(),
+            vec!["a"]
+        );
+    }
+
+    #[test]
+    fn parts_calamine_would_find_otherwise_decline() {
+        let names = |list: &[&str]| part_names(list.iter().map(|n| n.to_string()).collect());
+        let found = names(&["xl/Styles.xml", "xl/workbook.xml"]).unwrap();
+        assert_eq!(found["xl/styles.xml"], "xl/Styles.xml");
+        assert!(names(&["xl/styles.xml", "xl/Styles.xml"]).is_err());
+        assert!(names(&["xl\\styles.xml"]).is_err());
     }
 
     #[test]
@@ -1270,5 +1526,8 @@ mod tests {
                 NumberKind::Plain
             ]
         );
+        // A nested `<cellXfs/>` ends the list, as it does for calamine.
+        let nested = br#"<styleSheet><cellXfs><xf numFmtId="14"/><cellXfs/><xf numFmtId="14"/></cellXfs></styleSheet>"#;
+        assert_eq!(number_formats(nested).unwrap(), vec![NumberKind::DateTime]);
     }
 }
