@@ -76,7 +76,8 @@ impl DirectBook {
                 return Ok(None);
             };
             let mut entry = zip.by_name(name).map_err(|_| Decline("unreadable part"))?;
-            let mut bytes = Vec::with_capacity(entry.size().min(1 << 30) as usize);
+            // The declared size is only a hint (a crafted zip may claim any): 64 MB at most.
+            let mut bytes = Vec::with_capacity(entry.size().min(64 << 20) as usize);
             entry
                 .read_to_end(&mut bytes)
                 .map_err(|_| Decline("unreadable part"))?;
