@@ -8,11 +8,12 @@
 //! them (each rule below names the calamine function it mirrors).
 //!
 //! Anything outside the subset *declines*: a formula, a `t="str"`, `"d"` or `"e"` cell, a cell
-//! without `r`, a comment or CDATA, an entity or character reference it does not know, a
-//! carriage return in text (XML's line-end rules), an `_x` escape it cannot follow, a name with a
-//! namespace prefix. A declined workbook is read by calamine; a sheet declined half-way is read by
-//! calamine from there on, which skips the cells already given out. So what comes out is
-//! calamine's in every case, and `reader.rs`'s tests compare the two cell by cell.
+//! without `r`, a comment or CDATA among the rows, an entity or character reference it does not
+//! know, a carriage return in text (XML's line-end rules), bytes that are not UTF-8, a name with a
+//! namespace prefix where calamine would read it, a part calamine would find under another name.
+//! A declined workbook is read by calamine; a sheet declined half-way is read by calamine from
+//! there on, which skips the cells already given out. So what comes out is calamine's in every
+//! case: `reader.rs`'s tests and the `xlsx_direct` fuzz target compare the two cell by cell.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -696,7 +697,8 @@ struct Tag<'b> {
 
 impl<'b> Tag<'b> {
     /// The markup starting at `xml[i] == b'<'` and the index after it. Declines CDATA,
-    /// declarations and names with a namespace prefix.
+    /// declarations and names quick-xml would read otherwise; a name's namespace prefix is
+    /// for the caller to judge ([`Tag::local`]).
     fn at(xml: &'b [u8], i: usize) -> Result<(Tag<'b>, usize)> {
         let rest = &xml[i..];
         if rest.first() != Some(&b'<') {
