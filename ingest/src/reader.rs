@@ -194,14 +194,17 @@ pub enum Workbook {
         counter: ByteCounter,
     },
     Xlsx {
-        book: Box<Xlsx<BufReader<File>>>,
+        path: PathBuf,
+        /// calamine's workbook: opened with the file unless the direct reader reads it (then
+        /// only if some sheet needs calamine after all; see [`calamine_book`]).
+        book: CalamineSlot,
         /// Whether any worksheet may declare merged cells ([`xlsx_has_merged_cells`]): found
         /// as the workbook is opened and kept with it, since finding it decompresses every
         /// worksheet (planning reads each sheet's first rows, then loading reads the first
         /// sheet whole, from the same opened workbook).
         merged: bool,
         /// What [`crate::xlsx_direct`] needs to read its sheets, when it can (read as the
-        /// workbook is opened, beside calamine's opening).
+        /// workbook is opened, beside the search for merged cells).
         direct: Option<Arc<DirectBook>>,
     },
     Other(Box<Sheets<BufReader<File>>>),
@@ -250,47 +253,49 @@ impl Workbook {
                 Err(calamine::XlsError::Password) | Err(_) => Err(ReadError::Password),
             };
         }
-        // calamine's opening parses the whole shared-strings table; the search for merged
-        // cells decompresses every worksheet and the direct reader parses the shared strings
-        // and styles again its own way: one core's work each side, done side by side (a city's
-        // 20 MB export: ~0.3 s each).
-        let beside = || {
-            let merged = xlsx_has_merged_cells(path);
-            // A sheet with merged cells is filled from calamine's list of them, read as the
-            // sheet is: the direct reader is not used there.
-            let direct = if merged {
-                None
-            } else {
-                DirectBook::read(path)
-                    .inspect_err(|d| tracing::debug!(reason = d.0, "xlsx: read by calamine"))
-                    .ok()
-            };
-            (merged, direct)
-        };
-        let (opened, (merged, direct)) = std::thread::scope(|scope| {
+        // The search for merged cells decompresses every worksheet; the direct reader parses
+        // the shared strings, styles and sheet list: one core's work each, done side by side
+        // (a city's 20 MB export: 0.07 and 0.17 s). calamine's own opening (0.29 s, most of it
+        // the shared strings again) is left out when the direct reader reads the workbook.
+        let (merged, direct) = std::thread::scope(|scope| {
             let search = std::thread::Builder::new()
                 .name("xlsx-open".into())
-                .spawn_scoped(scope, beside);
-            let opened = calamine::open_workbook::<Xlsx<_>, _>(path);
-            let found = match search {
-                // Any doubt answers yes (see `xlsx_has_merged_cells`).
-                Ok(search) => search.join().unwrap_or((true, None)),
-                // No thread to be had: done here, after the opening.
-                Err(_) => beside(),
+                .spawn_scoped(scope, || {
+                    let _t = tracing::info_span!("xlsx.open.merged_cells").entered();
+                    xlsx_has_merged_cells(path)
+                });
+            let direct = {
+                let _t = tracing::info_span!("xlsx.open.direct").entered();
+                DirectBook::read(path)
             };
-            (opened, found)
+            let merged = match search {
+                // Any doubt answers yes (see `xlsx_has_merged_cells`).
+                Ok(search) => search.join().unwrap_or(true),
+                // No thread to be had: searched here, after.
+                Err(_) => xlsx_has_merged_cells(path),
+            };
+            (merged, direct)
         });
-        match opened {
-            Ok(wb) => Ok(Workbook::Xlsx {
-                direct: direct
-                    .and_then(|d| d.agreeing_with(&wb.sheet_names(), wb.has_1904_epoch()))
-                    .map(Arc::new),
-                book: Box::new(wb),
-                merged,
-            }),
-            Err(calamine::XlsxError::Password) => Err(ReadError::Password),
-            Err(e) => Err(ReadError::BadWorkbook(e.to_string())),
-        }
+        // A sheet with merged cells is filled from calamine's list of them, read as the sheet
+        // is: the direct reader is not used there.
+        let direct = match direct {
+            Ok(direct) if !merged => Some(Arc::new(direct)),
+            Ok(_) => None,
+            Err(why) => {
+                tracing::debug!(reason = why.0, "xlsx: read by calamine");
+                None
+            }
+        };
+        let book = match direct {
+            Some(_) => None,
+            None => Some(Box::new(open_calamine(path)?)),
+        };
+        Ok(Workbook::Xlsx {
+            path: path.to_path_buf(),
+            book,
+            merged,
+            direct,
+        })
     }
 
     fn open_csv(path: &Path, encoding: Option<&str>) -> Result<Workbook, ReadError> {
@@ -322,18 +327,29 @@ impl Workbook {
 
     /// This workbook read by calamine alone, as the direct reader's tests compare it.
     #[doc(hidden)]
-    pub fn without_direct_reader(mut self) -> Workbook {
-        if let Workbook::Xlsx { direct, .. } = &mut self {
+    pub fn without_direct_reader(mut self) -> Result<Workbook, ReadError> {
+        if let Workbook::Xlsx {
+            path, book, direct, ..
+        } = &mut self
+        {
             *direct = None;
+            calamine_book(book, path)?;
         }
-        self
+        Ok(self)
     }
 
     /// The sheets to read: one unnamed sheet for a csv.
     pub fn sheet_names(&self) -> Vec<String> {
         match self {
             Workbook::Csv { .. } => vec![String::new()],
-            Workbook::Xlsx { book, .. } => book.sheet_names(),
+            Workbook::Xlsx {
+                book: Some(book), ..
+            } => book.sheet_names(),
+            Workbook::Xlsx {
+                direct: Some(direct),
+                ..
+            } => direct.sheet_names(),
+            Workbook::Xlsx { .. } => Vec::new(),
             Workbook::Other(s) => s.sheet_names(),
         }
     }
@@ -393,33 +409,51 @@ impl Workbook {
                 }))
             }
             Workbook::Xlsx {
-                book: xlsx,
+                path,
+                book,
                 merged,
                 direct,
             } => {
-                // Merged regions are listed after the cells: reading them is a second,
-                // streaming pass over the sheet's XML (nothing is held but the list), made
-                // only when the workbook has any.
-                let regions = if *merged {
-                    xlsx.merge_cells_by_sheet_name(sheet).ok()
-                } else {
-                    None
-                };
-                let mut fill = MergeFill::new(regions);
-                // calamine's reader is made first in any case: it reads the sheet up to its
-                // rows (and fails there as it would), and reads on where the direct one declines.
-                let cells = xlsx
-                    .worksheet_cells_reader(sheet)
-                    .map_err(|e| ReadError::BadWorkbook(e.to_string()))?;
                 let direct = direct
                     .as_ref()
                     .filter(|_| !*merged)
-                    .and_then(|d| Some(DirectCells::start(d.clone(), d.worksheet(sheet)?)));
+                    .and_then(|d| Some((d, d.worksheet(sheet)?)))
+                    .filter(|(d, entry)| d.reads_up_to_rows(entry))
+                    .map(|(d, entry)| DirectCells::start(d.clone(), entry));
+                let (cells, regions) = match direct {
+                    // calamine is opened only if the direct reader declines.
+                    Some(direct) => (
+                        SheetCells {
+                            direct: Some(direct),
+                            calamine: None,
+                            later: Some((book, path, sheet.to_string())),
+                        },
+                        None,
+                    ),
+                    None => {
+                        let xlsx = calamine_book(book, path)?;
+                        // Merged regions are listed after the cells: reading them is a second,
+                        // streaming pass over the sheet's XML (nothing is held but the list),
+                        // made only when the workbook has any.
+                        let regions = if *merged {
+                            xlsx.merge_cells_by_sheet_name(sheet).ok()
+                        } else {
+                            None
+                        };
+                        let cells = xlsx
+                            .worksheet_cells_reader(sheet)
+                            .map_err(|e| ReadError::BadWorkbook(e.to_string()))?;
+                        let cells = SheetCells {
+                            direct: None,
+                            calamine: Some(cells),
+                            later: None,
+                        };
+                        (cells, regions)
+                    }
+                };
+                let mut fill = MergeFill::new(regions);
                 let rows = XlsxRows {
-                    cells: SheetCells {
-                        direct,
-                        calamine: cells,
-                    },
+                    cells,
                     pending: None,
                     building: None,
                     next_number: 1,
@@ -462,6 +496,27 @@ impl Workbook {
             }
         }
     }
+}
+
+/// calamine's opening of the xlsx at `path`, its errors as [`Workbook::open`] reports them.
+fn open_calamine(path: &Path) -> Result<Xlsx<BufReader<File>>, ReadError> {
+    let _t = tracing::info_span!("xlsx.open.calamine").entered();
+    match calamine::open_workbook::<Xlsx<_>, _>(path) {
+        Ok(book) => Ok(book),
+        Err(calamine::XlsxError::Password) => Err(ReadError::Password),
+        Err(e) => Err(ReadError::BadWorkbook(e.to_string())),
+    }
+}
+
+/// calamine's workbook in `slot`, opened now if the direct reader had left it unopened.
+fn calamine_book<'a>(
+    slot: &'a mut CalamineSlot,
+    path: &Path,
+) -> Result<&'a mut Xlsx<BufReader<File>>, ReadError> {
+    if slot.is_none() {
+        *slot = Some(Box::new(open_calamine(path)?));
+    }
+    Ok(slot.as_mut().expect("opened above"))
 }
 
 /// Picks the encoding of a text file from its first bytes.
@@ -547,8 +602,14 @@ impl<R: Read> Iterator for CsvRows<R> {
 /// from calamine's.
 struct SheetCells<'a> {
     direct: Option<DirectCells>,
-    calamine: calamine::XlsxCellReader<'a, BufReader<File>>,
+    calamine: Option<calamine::XlsxCellReader<'a, BufReader<File>>>,
+    /// What calamine's reader is made from if the direct one declines: the workbook's slot,
+    /// its path and the sheet's name.
+    later: Option<(&'a mut CalamineSlot, &'a Path, String)>,
 }
+
+/// A workbook's calamine side, opened or not yet.
+type CalamineSlot = Option<Box<Xlsx<BufReader<File>>>>;
 
 impl SheetCells<'_> {
     fn next_cell(&mut self) -> Result<Option<SheetCell>, String> {
@@ -557,17 +618,25 @@ impl SheetCells<'_> {
                 Next::Cell(cell) => return Ok(Some(cell)),
                 Next::End => return Ok(None),
                 Next::Declined => {
-                    // calamine reads the same cells: it skips those already given out.
                     let given = direct.given;
                     self.direct = None;
+                    let (book, path, sheet) = self.later.take().ok_or("no workbook to read on")?;
+                    let mut cells = calamine_book(book, path)
+                        .map_err(|e| e.to_string())?
+                        .worksheet_cells_reader(&sheet)
+                        .map_err(|e| e.to_string())?;
+                    // calamine reads the same cells: it skips those already given out.
                     for _ in 0..given {
-                        self.calamine.next_cell().map_err(|e| e.to_string())?;
+                        cells.next_cell().map_err(|e| e.to_string())?;
                     }
+                    self.calamine = Some(cells);
                 }
             }
         }
-        Ok(self
-            .calamine
+        let Some(calamine) = &mut self.calamine else {
+            return Ok(None);
+        };
+        Ok(calamine
             .next_cell()
             .map_err(|e| e.to_string())?
             .map(|cell| {
@@ -1115,6 +1184,43 @@ mod tests {
                 Some(crate::xlsx_direct::testing::SHARED),
                 None,
                 false,
+            );
+            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
+            assert!(calamine.iter().any(Result::is_err), "{name}: {calamine:?}");
+            assert_eq!(direct, calamine, "{name}");
+        }
+    }
+
+    /// calamine opens a workbook only when the direct reader cannot read it: what calamine
+    /// refuses as it opens, or as it reads a sheet up to its rows, is still refused.
+    #[test]
+    fn a_workbook_calamine_refuses_is_refused_as_before() {
+        use crate::xlsx_direct::testing::{write_xlsx_edited, SHARED, STYLES};
+        let dir = tempfile::tempdir().unwrap();
+        let rows = r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#.to_string();
+        let cases: [(&str, &str, &str, &str); 5] = [
+            ("state", "xl/workbook.xml", "<sheet name=", "<sheet state=\"bogus\" name="),
+            ("type", "xl/_rels/workbook.xml.rels", "/worksheet\"", "/macrosheet\""),
+            ("defined", "xl/workbook.xml", "</sheets>", "</sheets><definedNames><definedName name=\"a&amp;b&foo;\">S!$A$1</definedName></definedNames>"),
+            ("font", "xl/styles.xml", "<sz val=\"11\"/>", "<sz val=11/>"),
+            ("dimension", "xl/worksheets/sheet1.xml", "<dimension ref=\"A1:Z9\"/>", "<dimension/>"),
+        ];
+        for (name, part, from, to) in cases {
+            let path = dir.path().join(format!("{name}.xlsx"));
+            write_xlsx_edited(
+                &path,
+                &[("S", rows.clone())],
+                Some(SHARED),
+                Some(STYLES),
+                false,
+                |n, text| {
+                    if n == part {
+                        assert!(text.contains(from), "{name}");
+                        text.replace(from, to)
+                    } else {
+                        text
+                    }
+                },
             );
             let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
             assert!(calamine.iter().any(Result::is_err), "{name}: {calamine:?}");

@@ -51,7 +51,7 @@ enum NumberKind {
 pub struct DirectBook {
     path: PathBuf,
     /// Each sheet's name and, for a worksheet, its part in the zip.
-    sheets: Vec<(String, Option<String>)>,
+    sheets: Sheets,
     strings: Vec<CompactString>,
     /// By style (`s`), as calamine's `Xlsx::formats`.
     formats: Vec<NumberKind>,
@@ -91,13 +91,20 @@ impl DirectBook {
         let rels =
             part("xl/_rels/workbook.xml.rels")?.ok_or(Decline("no workbook relationships"))?;
         let workbook = part("xl/workbook.xml")?.ok_or(Decline("no workbook"))?;
-        let sheets = sheets(&workbook, &relationships(&rels)?)?;
+        for xml in [&root, &rels, &workbook] {
+            well_formed(xml)?;
+        }
+        let (sheets, is_1904) = sheets(&workbook, &relationships(&rels)?)?;
         let strings = match part("xl/sharedStrings.xml")? {
             Some(xml) => shared_strings(&xml)?,
             None => Vec::new(),
         };
         let formats = match part("xl/styles.xml")? {
-            Some(xml) => number_formats(&xml)?,
+            Some(xml) => {
+                // calamine parses fonts, fills and borders too, and refuses a malformed one.
+                well_formed(&xml)?;
+                number_formats(&xml)?
+            }
             None => Vec::new(),
         };
         // Each worksheet by the name its part has in the zip.
@@ -116,17 +123,13 @@ impl DirectBook {
             sheets,
             strings,
             formats,
-            is_1904: false,
+            is_1904,
         })
     }
 
-    /// Keeps the book only if its sheets are calamine's, in calamine's order, and takes
-    /// calamine's date system.
-    pub(crate) fn agreeing_with(mut self, names: &[String], is_1904: bool) -> Option<DirectBook> {
-        let same = self.sheets.len() == names.len()
-            && self.sheets.iter().zip(names).all(|((a, _), b)| a == b);
-        self.is_1904 = is_1904;
-        same.then_some(self)
+    /// The sheets' names, in workbook order (calamine's `sheet_names`).
+    pub(crate) fn sheet_names(&self) -> Vec<String> {
+        self.sheets.iter().map(|(name, _)| name.clone()).collect()
     }
 
     /// The zip part of the worksheet named `sheet`, if it is one.
@@ -299,6 +302,99 @@ pub(crate) type DirectReads =
 #[cfg(test)]
 pub(crate) static DIRECT_READS: DirectReads = Mutex::new(std::collections::BTreeMap::new());
 
+/// A worksheet part being decompressed, read through one buffer (not into each block's spare
+/// room: each block is a new vector, and making its room readable meant zeroing it first, 2 %
+/// of an xlsx ingest's samples).
+struct Inflater<R> {
+    xml: R,
+    scratch: Vec<u8>,
+    eof: bool,
+}
+
+impl<R: Read> Inflater<R> {
+    fn new(xml: R) -> Inflater<R> {
+        Inflater {
+            xml,
+            scratch: vec![0; 256 << 10],
+            eof: false,
+        }
+    }
+
+    /// Reads on until `pending` holds `want` bytes or the part ends.
+    fn fill(&mut self, pending: &mut Vec<u8>, want: usize) -> Result<()> {
+        pending.reserve(want.saturating_sub(pending.len()));
+        while !self.eof && pending.len() < want {
+            match self.xml.read(&mut self.scratch) {
+                Ok(0) => self.eof = true,
+                Ok(n) => pending.extend_from_slice(&self.scratch[..n]),
+                Err(_) => return Err(Decline("unreadable part")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the part before the rows (the worksheet's properties, dimension, views, columns)
+    /// tag by tag up to `<sheetData>`, declining what calamine's reader might read otherwise
+    /// or refuse there. The bytes after `<sheetData>`, or None for `<sheetData/>` (no rows).
+    fn head(&mut self) -> Result<Option<Vec<u8>>> {
+        let mut pending = Vec::with_capacity(FIRST_BLOCK * 2);
+        let mut at = 0;
+        loop {
+            let tag = memchr::memchr(b'<', &pending[at..]).map(|lt| Tag::at(&pending, at + lt));
+            match tag {
+                Some(Ok((tag, next))) => {
+                    let (local, prefixed) = tag.local();
+                    let readable = !prefixed && dimension(&tag);
+                    if local == b"dimension" && tag.kind != Kind::End && !readable {
+                        // calamine's reader refuses a dimension without a readable `ref`.
+                        return Err(Decline("dimension"));
+                    }
+                    if local == b"sheetData" && tag.kind != Kind::End {
+                        let head = &pending[..next];
+                        if prefixed
+                            || simdutf8::basic::from_utf8(head).is_err()
+                            || !utf8_declared(head)
+                        {
+                            return Err(Decline("sheetData prefixed, or not UTF-8 before it"));
+                        }
+                        if tag.kind == Kind::Empty {
+                            return Ok(None);
+                        }
+                        pending.drain(..next);
+                        return Ok(Some(pending));
+                    }
+                    at = next;
+                }
+                // No markup yet, or a tag cut off by the end of what is read: read on.
+                None | Some(Err(_)) if !self.eof && pending.len() <= MAX_HEAD_BYTES => {
+                    let want = pending.len() + (64 << 10);
+                    self.fill(&mut pending, want)?;
+                }
+                None => return Err(Decline("no sheetData")),
+                Some(Err(why)) => return Err(why),
+            }
+        }
+    }
+}
+
+impl DirectBook {
+    /// Whether the direct reader reads worksheet part `entry` up to its rows as calamine does
+    /// (which it must know before it gives out any row: calamine refuses some sheets there).
+    pub(crate) fn reads_up_to_rows(&self, entry: &str) -> bool {
+        let read = || -> Result<()> {
+            let file = File::open(&self.path).map_err(|_| Decline("cannot open"))?;
+            let mut zip =
+                zip::ZipArchive::new(BufReader::new(file)).map_err(|_| Decline("not a zip"))?;
+            let mut xml =
+                Inflater::new(zip.by_name(entry).map_err(|_| Decline("unreadable part"))?);
+            xml.head().map(drop)
+        };
+        read()
+            .inspect_err(|why| tracing::debug!(reason = why.0, "xlsx: sheet read by calamine"))
+            .is_ok()
+    }
+}
+
 /// Decompresses the worksheet, finds `<sheetData>` and sends the rows in blocks cut after a
 /// `</row>`, each with the channel its cells will come back on, in file order.
 fn produce(
@@ -322,73 +418,32 @@ fn produce(
     let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
         return decline("not a zip");
     };
-    let Ok(mut xml) = zip.by_name(entry) else {
+    let Ok(xml) = zip.by_name(entry) else {
         return decline("unreadable part");
     };
-    let mut pending: Vec<u8> = Vec::with_capacity(FIRST_BLOCK * 2);
-    let mut eof = false;
-    // Read through one buffer, not into `pending`'s spare room: each block is a new vector, and
-    // making its room readable meant zeroing it first (2 % of an xlsx ingest's samples).
-    let mut scratch = vec![0u8; 256 << 10];
-    let mut fill = |pending: &mut Vec<u8>, want: usize, eof: &mut bool| -> bool {
-        pending.reserve(want.saturating_sub(pending.len()));
-        while !*eof && pending.len() < want {
-            match xml.read(&mut scratch) {
-                Ok(0) => *eof = true,
-                Ok(n) => pending.extend_from_slice(&scratch[..n]),
-                Err(_) => return false,
-            }
+    let mut xml = Inflater::new(xml);
+    let mut pending = match xml.head() {
+        Ok(Some(rows)) => rows,
+        Ok(None) => {
+            // `<sheetData/>`: no rows.
+            let (done, result) = sync_channel(1);
+            let _ = done.send(Ok(Block {
+                cells: Vec::new(),
+                ended: true,
+            }));
+            let _ = blocks.send(result);
+            return;
         }
-        true
+        Err(why) => return decline(why.0),
     };
-    // The part before the rows (the worksheet's properties, dimension, views, columns), read
-    // tag by tag up to `<sheetData>` as calamine's reader reads it.
-    let mut at = 0;
-    let start = loop {
-        let tag = memchr::memchr(b'<', &pending[at..]).map(|lt| Tag::at(&pending, at + lt));
-        match tag {
-            Some(Ok((tag, next))) => {
-                let (local, prefixed) = tag.local();
-                if local == b"sheetData" && tag.kind != Kind::End {
-                    let head = &pending[..next];
-                    if prefixed || simdutf8::basic::from_utf8(head).is_err() || !utf8_declared(head)
-                    {
-                        return decline("sheetData prefixed, or not UTF-8 before it");
-                    }
-                    if tag.kind == Kind::Empty {
-                        // `<sheetData/>`: no rows.
-                        let (done, result) = sync_channel(1);
-                        let _ = done.send(Ok(Block {
-                            cells: Vec::new(),
-                            ended: true,
-                        }));
-                        let _ = blocks.send(result);
-                        return;
-                    }
-                    break next;
-                }
-                at = next;
-            }
-            // No markup yet, or a tag cut off by the end of what is read: read on.
-            None | Some(Err(_)) if !eof && pending.len() <= MAX_HEAD_BYTES => {
-                let want = pending.len() + (64 << 10);
-                if !fill(&mut pending, want, &mut eof) {
-                    return decline("unreadable part");
-                }
-            }
-            None => return decline("no sheetData"),
-            Some(Err(why)) => return decline(why.0),
-        }
-    };
-    pending.drain(..start);
     let mut target = FIRST_BLOCK;
     loop {
-        if !fill(&mut pending, target, &mut eof) {
-            return decline("unreadable part");
+        if let Err(why) = xml.fill(&mut pending, target) {
+            return decline(why.0);
         }
-        if eof {
+        if xml.eof {
             // The last block holds the end of sheetData (or the file is cut short, which the
-            // tokenizer declines for calamine to report).
+            // reader declines for calamine to report).
             send(std::mem::take(&mut pending));
             return;
         }
@@ -407,6 +462,20 @@ fn produce(
             // One row longer than the block: read on.
             None => target = pending.len() * 2,
         }
+    }
+}
+
+/// Whether a `<dimension>` has a `ref` calamine's `get_dimension` reads without an error (one
+/// or two cell references, the second not before the first).
+fn dimension(tag: &Tag<'_>) -> bool {
+    let Ok(Some(range)) = attr(tag.attrs, b"ref") else {
+        return false;
+    };
+    let cells: Vec<_> = range.split(|&b| b == b':').map(position).collect();
+    match cells[..] {
+        [Ok(_)] => true,
+        [Ok(start), Ok(end)] => end.0 >= start.0 && end.1 >= start.1,
+        _ => false,
     }
 }
 
@@ -1018,7 +1087,7 @@ fn unescape_excel(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// The shared-strings table (calamine's `read_shared_strings`): every `<si>`, in order.
 fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
-    if !utf8_declared(xml) {
+    if !utf8_declared(xml) || simdutf8::basic::from_utf8(xml).is_err() {
         return Err(Decline("encoding"));
     }
     let mut strings = Vec::new();
@@ -1032,6 +1101,10 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
         }
         match (tag.kind, tag.name) {
             (Kind::Start | Kind::Empty, b"sst") if !in_table => {
+                // calamine reads `uniqueCount` from the table's attributes.
+                for item in Attrs(tag.attrs) {
+                    item?;
+                }
                 in_table = true;
                 if tag.kind == Kind::Empty {
                     return Ok(strings);
@@ -1199,16 +1272,27 @@ fn relationships(xml: &[u8]) -> Result<Relationships> {
     Ok(map)
 }
 
-/// The sheets in workbook order (calamine's `read_workbook`), each with its worksheet part.
-fn sheets(xml: &[u8], relationships: &Relationships) -> Result<Vec<(String, Option<String>)>> {
+/// The sheets in workbook order, each with its worksheet part, and whether dates count from
+/// 1904 (calamine's `read_workbook`; what it refuses is declined, for calamine to refuse).
+fn sheets(xml: &[u8], relationships: &Relationships) -> Result<(Sheets, bool)> {
     let mut sheets = Vec::new();
+    let mut is_1904 = false;
+    // `<x15:workbookPr>` (in extensions) shares the name and calamine reads it too.
+    each_start(xml, b"workbook", false, b"workbookPr", |attrs| {
+        if let Some(v) = attr(attrs, b"date1904")? {
+            is_1904 = v == b"1" || v == b"true";
+        }
+        Ok(())
+    })?;
     each_start(xml, b"workbook", false, b"sheet", |attrs| {
         let (mut name, mut id) = (String::new(), None);
         for item in Attrs(attrs) {
             let (key, value) = item?;
             match key {
                 b"name" => name = attr_text(value)?,
-                b"state" => {}
+                b"state" if !matches!(value, b"visible" | b"hidden" | b"veryHidden") => {
+                    return Err(Decline("sheet state"))
+                }
                 key if key == b"id" || key.ends_with(b":id") => id = Some(value),
                 _ => {}
             }
@@ -1224,11 +1308,51 @@ fn sheets(xml: &[u8], relationships: &Relationships) -> Result<Vec<(String, Opti
             .strip_prefix('/')
             .map(str::to_string)
             .unwrap_or_else(|| format!("xl/{target}"));
-        let worksheet = kind.rsplit(|&b| b == b'/').next() == Some(b"worksheet");
+        let worksheet = match kind.rsplit(|&b| b == b'/').next() {
+            Some(b"worksheet") => true,
+            Some(b"chartsheet" | b"dialogsheet") => false,
+            _ => return Err(Decline("sheet type")),
+        };
         sheets.push((name, worksheet.then_some(entry)));
         Ok(())
     })?;
-    Ok(sheets)
+    Ok((sheets, is_1904))
+}
+
+/// Each sheet's name and, for a worksheet, its part in the zip.
+type Sheets = Vec<(String, Option<String>)>;
+
+/// Whether a small part is one calamine's opening reads without an error, as far as this reader
+/// can tell: UTF-8, every tag's attributes well formed, every reference in text and attributes
+/// one XML knows. (calamine parses all of the workbook, its relationships and its styles as it
+/// opens; the direct reader reads only some of them, and declines whatever calamine might
+/// refuse.)
+fn well_formed(xml: &[u8]) -> Result<()> {
+    if simdutf8::basic::from_utf8(xml).is_err() {
+        return Err(Decline("not UTF-8"));
+    }
+    let mut scratch = String::new();
+    let mut references = |text: &[u8]| -> Result<()> {
+        // Only the references matter here: line ends in ignored text are fine.
+        let mut rest = text;
+        while let Some(at) = memchr::memchr(b'&', rest) {
+            let end = memchr::memchr(b';', &rest[at..]).ok_or(Decline("entity"))?;
+            scratch.clear();
+            push_text(&rest[at..at + end + 1], &mut scratch)?;
+            rest = &rest[at + end + 1..];
+        }
+        Ok(())
+    };
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
+        references(&xml[i..i + at])?;
+        let (tag, next) = Tag::at(xml, i + at)?;
+        for item in Attrs(tag.attrs) {
+            references(item?.1)?;
+        }
+        i = next;
+    }
+    references(&xml[i..])
 }
 
 /// Calls `each` with the attributes of every start (or empty) tag named `name` up to the end of
@@ -1250,7 +1374,7 @@ fn each_start(
         let (tag, next) = Tag::at(xml, i + at)?;
         i = next;
         let (local, prefixed) = tag.local();
-        if prefixed && (local == name || local == root) {
+        if prefixed && (local == root || (local == name && name != b"workbookPr")) {
             return Err(Decline("prefixed name"));
         }
         if !inside {
@@ -1321,7 +1445,7 @@ pub mod testing {
             out
         };
         let direct = read(Workbook::open(path, None));
-        let calamine = read(Workbook::open(path, None).map(Workbook::without_direct_reader));
+        let calamine = read(Workbook::open(path, None).and_then(Workbook::without_direct_reader));
         (direct, calamine)
     }
 
@@ -1334,6 +1458,18 @@ pub mod testing {
         styles: Option<&str>,
         date1904: bool,
     ) {
+        write_xlsx_edited(path, sheets, shared, styles, date1904, |_, text| text);
+    }
+
+    /// [`write_xlsx`] with each part's text passed through `edit` (part name, text).
+    pub fn write_xlsx_edited(
+        path: &Path,
+        sheets: &[(&str, String)],
+        shared: Option<&str>,
+        styles: Option<&str>,
+        date1904: bool,
+        edit: impl Fn(&str, String) -> String,
+    ) {
         use std::io::Write;
         const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
         const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
@@ -1341,6 +1477,7 @@ pub mod testing {
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored);
         let mut put = |name: &str, text: String| {
+            let text = edit(name, text);
             zip.start_file(name, options).unwrap();
             zip.write_all(text.as_bytes()).unwrap();
         };
