@@ -94,6 +94,7 @@ impl DirectBook {
         for xml in [&root, &rels, &workbook] {
             well_formed(xml)?;
         }
+        nothing_inside_defined_names(&workbook)?;
         let (sheets, is_1904) = sheets(&workbook, &relationships(&rels)?)?;
         let strings = match part("xl/sharedStrings.xml")? {
             Some(xml) => shared_strings(&xml)?,
@@ -339,10 +340,25 @@ impl<R: Read> Inflater<R> {
     fn head(&mut self) -> Result<Option<Vec<u8>>> {
         let mut pending = Vec::with_capacity(FIRST_BLOCK * 2);
         let mut at = 0;
+        let mut depth = 0usize;
         loop {
-            let tag = memchr::memchr(b'<', &pending[at..]).map(|lt| Tag::at(&pending, at + lt));
+            let lt = memchr::memchr(b'<', &pending[at..]);
+            let tag = lt.map(|lt| Tag::at(&pending, at + lt));
             match tag {
                 Some(Ok((tag, next))) => {
+                    // quick-xml refuses a bare `&` in text and an end tag with nothing open.
+                    if lt.is_some_and(|lt| pending[at..at + lt].contains(&b'&')) {
+                        return Err(Decline("entity before the rows"));
+                    }
+                    match tag.kind {
+                        Kind::Start => depth += 1,
+                        Kind::End => {
+                            depth = depth
+                                .checked_sub(1)
+                                .ok_or(Decline("end tag, nothing open"))?;
+                        }
+                        _ => {}
+                    }
                     let (local, prefixed) = tag.local();
                     let readable = !prefixed && dimension(&tag);
                     if local == b"dimension" && tag.kind != Kind::End && !readable {
@@ -612,7 +628,10 @@ fn cell(book: &DirectBook, xml: &[u8], tag: &Tag<'_>, mut i: usize) -> Result<(S
                 }
                 (Kind::Empty, b"is") => value = Cell::Text(CompactString::default()),
                 (Kind::Start, b"is") => {
-                    let (text, next) = rich_text(xml, i, b"is")?;
+                    let (text, next, left_open) = rich_text(xml, i, b"is")?;
+                    if left_open > 0 {
+                        return Err(Decline("element left open in a string"));
+                    }
                     i = next;
                     value = Cell::Text(text.into());
                 }
@@ -774,9 +793,12 @@ impl<'b> Tag<'b> {
             return Err(Decline("markup expected"));
         }
         if rest.starts_with(b"<?") {
-            // At least `<??>`, as quick-xml requires.
-            let end = memmem::find(&rest[2..], b"?>").ok_or(Decline("cut short"))?;
-            return Ok((Tag::skipped(), i + 2 + end + 2));
+            // quick-xml ends it at the first `?>`, and refuses `<?>`.
+            let end = memmem::find(&rest[1..], b"?>").ok_or(Decline("cut short"))?;
+            if end == 0 {
+                return Err(Decline("<?>"));
+            }
+            return Ok((Tag::skipped(), i + 1 + end + 2));
         }
         if rest.starts_with(b"<!--") {
             let end = memmem::find(&rest[4..], b"-->").ok_or(Decline("cut short"))?;
@@ -836,7 +858,8 @@ impl<'b> Tag<'b> {
     /// The name without its namespace prefix, and whether it had one. calamine matches most
     /// names without their prefix: a prefixed name it would match is declined here.
     fn local(&self) -> (&'b [u8], bool) {
-        match memchr::memrchr(b':', self.name) {
+        // quick-xml's local name follows the first colon.
+        match memchr::memchr(b':', self.name) {
             Some(at) => (&self.name[at + 1..], true),
             None => (self.name, false),
         }
@@ -964,7 +987,10 @@ fn char_reference(name: &[u8]) -> Result<char> {
 /// tag: calamine's `read_string_with_bufs`. Rich-text runs are joined, phonetic runs (`<rPh>`)
 /// left out, each `<t>` trimmed of ASCII white space unless `xml:space="preserve"`, and Excel's
 /// `_xHHHH_` escapes resolved.
-fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize)> {
+///
+/// Also how many elements the string leaves open for quick-xml, which does not compare end
+/// tags' names: those open inside it, and the string itself when an empty `<si/>` closed it.
+fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize, usize)> {
     let mut text: Option<String> = None;
     let mut phonetic = false;
     // Elements open inside: an end tag with none open (quick-xml's error, once past the
@@ -987,7 +1013,8 @@ fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize)
         // An empty element is a start and an end to calamine: `<si/>` inside closes the `<si>`.
         match (tag.kind, tag.name) {
             (Kind::End | Kind::Empty, name) if name == closing => {
-                return Ok((text.unwrap_or_default(), i))
+                let left_open = depth + usize::from(tag.kind == Kind::Empty);
+                return Ok((text.unwrap_or_default(), i, left_open));
             }
             (Kind::End, _) if depth == 0 => return Err(Decline("end tag with nothing open")),
             (Kind::Start, _) => depth += 1,
@@ -1093,11 +1120,28 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
     let mut strings = Vec::new();
     let mut i = 0;
     let mut in_table = false;
+    // Elements open around the strings: an end tag with none open is quick-xml's error.
+    let mut depth = 0usize;
     while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
+        // A bare `&` in the text between (real tables have white space there) is too.
+        if xml[i..i + at].contains(&b'&') {
+            return Err(Decline("entity between strings"));
+        }
         let (tag, next) = Tag::at(xml, i + at)?;
         i = next;
         if tag.local().1 {
             return Err(Decline("prefixed name in the shared strings"));
+        }
+        match (tag.kind, tag.name) {
+            // A string reads through its own end.
+            (Kind::Start, b"si") if in_table => {}
+            (Kind::Start, _) => depth += 1,
+            (Kind::End, _) => {
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or(Decline("end tag, nothing open"))?;
+            }
+            _ => {}
         }
         match (tag.kind, tag.name) {
             (Kind::Start | Kind::Empty, b"sst") if !in_table => {
@@ -1113,7 +1157,8 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
             (_, _) if !in_table => {}
             (Kind::Empty, b"si") => strings.push(CompactString::default()),
             (Kind::Start, b"si") => {
-                let (text, next) = rich_text(xml, i, b"si")?;
+                let (text, next, left_open) = rich_text(xml, i, b"si")?;
+                depth += left_open;
                 strings.push(text.into());
                 i = next;
             }
@@ -1123,6 +1168,27 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
         }
     }
     Err(Decline("shared strings cut short"))
+}
+
+/// Declines a workbook part with an element inside a `<definedName>`: calamine skips what a
+/// defined name holds, and a `<sheet>` or `<workbookPr>` there must not count.
+fn nothing_inside_defined_names(xml: &[u8]) -> Result<()> {
+    let mut inside = false;
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
+        let (tag, next) = Tag::at(xml, i + at)?;
+        i = next;
+        let is_defined_name = tag.local().0 == b"definedName";
+        match tag.kind {
+            Kind::Start | Kind::Empty if inside => {
+                return Err(Decline("element inside a defined name"))
+            }
+            Kind::Start if is_defined_name => inside = true,
+            Kind::End if inside => inside = false,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Each cell style's number kind (calamine's `read_styles`, the `numFmts` and `cellXfs` parts).
@@ -1185,7 +1251,8 @@ fn number_formats(xml: &[u8]) -> Result<Vec<NumberKind>> {
             }
         }
     }
-    Ok(formats)
+    // calamine reads to `</styleSheet>` and refuses a part that ends before.
+    Err(Decline("styles cut short"))
 }
 
 /// Whether a custom number format shows a date, a time or a duration: calamine 0.38's
@@ -1343,6 +1410,9 @@ fn well_formed(xml: &[u8]) -> Result<()> {
         }
         Ok(())
     };
+    // quick-xml refuses an end tag with nothing open (it does not compare the names, so one
+    // end tag too many closes the root early); anything left open is declined as well.
+    let mut depth = 0usize;
     let mut i = 0;
     while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
         references(&xml[i..i + at])?;
@@ -1350,9 +1420,22 @@ fn well_formed(xml: &[u8]) -> Result<()> {
         for item in Attrs(tag.attrs) {
             references(item?.1)?;
         }
+        match tag.kind {
+            Kind::Start => depth += 1,
+            Kind::End => {
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or(Decline("end tag, nothing open"))?
+            }
+            Kind::Empty | Kind::Skipped => {}
+        }
         i = next;
     }
-    references(&xml[i..])
+    references(&xml[i..])?;
+    if depth != 0 {
+        return Err(Decline("element left open"));
+    }
+    Ok(())
 }
 
 /// Calls `each` with the attributes of every start (or empty) tag named `name` up to the end of
