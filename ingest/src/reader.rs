@@ -256,25 +256,30 @@ impl Workbook {
         // The search for merged cells decompresses every worksheet; the direct reader parses
         // the shared strings, styles and sheet list: one core's work each, done side by side
         // (a city's 20 MB export: 0.07 and 0.17 s). calamine's own opening (0.29 s, most of it
-        // the shared strings again) is left out when the direct reader reads the workbook.
-        let (merged, direct) = std::thread::scope(|scope| {
+        // the shared strings again) is left out when the direct reader reads the workbook; with
+        // merged cells it follows the search on the same thread.
+        let searched = || {
+            let merged = {
+                let _t = tracing::info_span!("xlsx.open.merged_cells").entered();
+                // Any doubt answers yes (see `xlsx_has_merged_cells`).
+                xlsx_has_merged_cells(path)
+            };
+            (merged, merged.then(|| open_calamine(path)))
+        };
+        let ((merged, opened), direct) = std::thread::scope(|scope| {
             let search = std::thread::Builder::new()
                 .name("xlsx-open".into())
-                .spawn_scoped(scope, || {
-                    let _t = tracing::info_span!("xlsx.open.merged_cells").entered();
-                    xlsx_has_merged_cells(path)
-                });
+                .spawn_scoped(scope, searched);
             let direct = {
                 let _t = tracing::info_span!("xlsx.open.direct").entered();
                 DirectBook::read(path)
             };
-            let merged = match search {
-                // Any doubt answers yes (see `xlsx_has_merged_cells`).
-                Ok(search) => search.join().unwrap_or(true),
-                // No thread to be had: searched here, after.
-                Err(_) => xlsx_has_merged_cells(path),
+            let searched = match search {
+                Ok(search) => search.join().unwrap_or((true, None)),
+                // No thread to be had: done here, after.
+                Err(_) => searched(),
             };
-            (merged, direct)
+            (searched, direct)
         });
         // A sheet with merged cells is filled from calamine's list of them, read as the sheet
         // is: the direct reader is not used there.
@@ -286,9 +291,10 @@ impl Workbook {
                 None
             }
         };
-        let book = match direct {
-            Some(_) => None,
-            None => Some(Box::new(open_calamine(path)?)),
+        let book = match (&direct, opened) {
+            (Some(_), _) => None,
+            (None, Some(opened)) => Some(Box::new(opened?)),
+            (None, None) => Some(Box::new(open_calamine(path)?)),
         };
         Ok(Workbook::Xlsx {
             path: path.to_path_buf(),
