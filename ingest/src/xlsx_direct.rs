@@ -592,31 +592,17 @@ fn cell(book: &DirectBook, xml: &[u8], tag: &Tag<'_>, mut i: usize) -> Result<(S
     let mut value = Cell::Empty;
     if tag.kind == Kind::Start {
         loop {
-            // calamine ignores text between a cell's elements.
-            let at = memchr::memchr(b'<', &xml[i..])
-                .map(|at| i + at)
-                .ok_or(Decline("cell cut short"))?;
-            if xml[i..at].contains(&b'&') {
-                return Err(Decline("entity between a cell's elements"));
-            }
-            let (child, next) = Tag::at(xml, at)?;
+            let (child, next) = next_tag(xml, i)?;
             i = next;
             match (child.kind, child.name) {
                 (Kind::End, b"c") => break,
                 // `<v/>`: calamine reads the end as no value.
                 (Kind::Empty, b"v") => value = Cell::Empty,
                 (Kind::Start, b"v") => {
-                    let end = memchr::memchr(b'<', &xml[i..])
-                        .map(|at| i + at)
-                        .ok_or(Decline("value cut short"))?;
-                    let text = &xml[i..end];
+                    let (text, next) = element_text(xml, i, b"v")?;
                     if text.contains(&b'&') {
                         // Even where calamine ignores the value, its parser judges the reference.
                         return Err(Decline("entity in a value"));
-                    }
-                    let (close, next) = Tag::at(xml, end)?;
-                    if close.kind != Kind::End || close.name != b"v" {
-                        return Err(Decline("element inside a value"));
                     }
                     i = next;
                     value = if inline {
@@ -756,13 +742,10 @@ fn position(r: &[u8]) -> Result<(u32, u32)> {
 
 /// A row number (1-based in the file) as a 0-based index.
 fn row_number(digits: &[u8]) -> Result<u32> {
-    if digits.is_empty() || digits.len() > 7 || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(Decline("row number"));
-    }
-    let n = digits
-        .iter()
-        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-    n.checked_sub(1).ok_or(Decline("row number"))
+    small_number(digits)
+        .filter(|_| digits.len() <= 7)
+        .and_then(|n| u32::try_from(n).ok()?.checked_sub(1))
+        .ok_or(Decline("row number"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -983,6 +966,31 @@ fn char_reference(name: &[u8]) -> Result<char> {
     }
 }
 
+/// The next tag at or after `i`, past text calamine ignores there (between a cell's elements,
+/// outside a string's `<t>`); a stray `&` in that text is left to calamine's parser to judge.
+fn next_tag(xml: &[u8], i: usize) -> Result<(Tag<'_>, usize)> {
+    let at = memchr::memchr(b'<', &xml[i..])
+        .map(|at| i + at)
+        .ok_or(Decline("cut short"))?;
+    if xml[i..at].contains(&b'&') {
+        return Err(Decline("entity in ignored text"));
+    }
+    Tag::at(xml, at)
+}
+
+/// The raw text of an element `name` (`<v>`, `<t>`) whose start tag ends before `i`, and the
+/// index after its end tag; an element inside it declines.
+fn element_text<'b>(xml: &'b [u8], i: usize, name: &[u8]) -> Result<(&'b [u8], usize)> {
+    let end = memchr::memchr(b'<', &xml[i..])
+        .map(|at| i + at)
+        .ok_or(Decline("cut short"))?;
+    let (close, next) = Tag::at(xml, end)?;
+    if close.kind != Kind::End || close.name != name {
+        return Err(Decline("element inside a value or string"));
+    }
+    Ok((&xml[i..end], next))
+}
+
 /// The text of an `<si>` or `<is>` whose start tag ends before `i`, and the index after its end
 /// tag: calamine's `read_string_with_bufs`. Rich-text runs are joined, phonetic runs (`<rPh>`)
 /// left out, each `<t>` trimmed of ASCII white space unless `xml:space="preserve"`, and Excel's
@@ -997,15 +1005,7 @@ fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize,
     // enclosing elements) is declined.
     let mut depth = 0usize;
     loop {
-        let at = memchr::memchr(b'<', &xml[i..])
-            .map(|at| i + at)
-            .ok_or(Decline("string cut short"))?;
-        // Text outside `<t>` is ignored, as by calamine, if it is well-formed (a stray `&` is
-        // left to calamine's parser to judge).
-        if xml[i..at].contains(&b'&') {
-            return Err(Decline("entity outside a string's text"));
-        }
-        let (tag, next) = Tag::at(xml, at)?;
+        let (tag, next) = next_tag(xml, i)?;
         i = next;
         if tag.local().1 {
             return Err(Decline("prefixed name in a string"));
@@ -1029,26 +1029,27 @@ fn rich_text(xml: &[u8], mut i: usize, closing: &[u8]) -> Result<(String, usize,
                 let preserve = attr(tag.attrs, b"xml:space")? == Some(b"preserve");
                 let mut value = String::new();
                 if tag.kind == Kind::Start {
-                    let end = memchr::memchr(b'<', &xml[i..])
-                        .map(|at| i + at)
-                        .ok_or(Decline("string cut short"))?;
-                    push_text(&xml[i..end], &mut value)?;
-                    let (close, next) = Tag::at(xml, end)?;
-                    if close.kind != Kind::End || close.name != b"t" {
-                        return Err(Decline("element inside a string"));
-                    }
+                    let (raw, next) = element_text(xml, i, b"t")?;
+                    push_text(raw, &mut value)?;
                     i = next;
                     depth -= 1;
                 }
-                let value = if preserve {
-                    value.as_str()
-                } else {
-                    value.trim_matches([' ', '\t', '\r', '\n'])
+                // Most strings need neither trimming nor unescaping: they are kept as read,
+                // not copied again (a city's table holds hundreds of thousands).
+                if !preserve {
+                    let trimmed = value.trim_matches([' ', '\t', '\r', '\n']);
+                    if trimmed.len() != value.len() {
+                        value = trimmed.to_string();
+                    }
+                }
+                let unescaped = match unescape_excel(&value) {
+                    std::borrow::Cow::Owned(unescaped) => Some(unescaped),
+                    std::borrow::Cow::Borrowed(_) => None,
                 };
-                let value = unescape_excel(value);
+                let value = unescaped.unwrap_or(value);
                 match &mut text {
                     Some(text) => text.push_str(&value),
-                    None => text = Some(value.into_owned()),
+                    None => text = Some(value),
                 }
             }
             // `<rPh/>` is a start and an end: phonetic for nothing.
@@ -1122,12 +1123,9 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
     let mut in_table = false;
     // Elements open around the strings: an end tag with none open is quick-xml's error.
     let mut depth = 0usize;
-    while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
-        // A bare `&` in the text between (real tables have white space there) is too.
-        if xml[i..i + at].contains(&b'&') {
-            return Err(Decline("entity between strings"));
-        }
-        let (tag, next) = Tag::at(xml, i + at)?;
+    // A bare `&` between the strings (real tables have white space there) is too.
+    loop {
+        let (tag, next) = next_tag(xml, i)?;
         i = next;
         if tag.local().1 {
             return Err(Decline("prefixed name in the shared strings"));
@@ -1167,7 +1165,6 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
             _ => {}
         }
     }
-    Err(Decline("shared strings cut short"))
 }
 
 /// Declines a workbook part with an element inside a `<definedName>`: calamine skips what a
