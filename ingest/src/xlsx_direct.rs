@@ -550,6 +550,15 @@ fn tokenize(book: &DirectBook, xml: &[u8]) -> BlockResult {
                 }
                 loop {
                     i = skip_space(xml, i);
+                    if let Some((cell, next)) = plain_cell(book, xml, i) {
+                        cells.push(cell);
+                        i = next;
+                        continue;
+                    }
+                    if xml[i..].starts_with(b"</row>") {
+                        i += b"</row>".len();
+                        break;
+                    }
                     let (tag, next) = Tag::at(xml, i)?;
                     i = next;
                     match (tag.kind, tag.name) {
@@ -566,6 +575,68 @@ fn tokenize(book: &DirectBook, xml: &[u8]) -> BlockResult {
             _ => return Err(Decline("unexpected element among rows")),
         }
     }
+}
+
+/// The cell at `xml[i..]` when it is written as exports write nearly every cell, and where it
+/// ends: `<c r="B2" s="3" t="s"><v>12</v></c>` or `<c r="B2" s="3"/>`, with only `r`, `s` and
+/// `t` (each at most once, double-quoted, one space apart), nothing between the elements, and a
+/// value [`plain_value`] reads. For anything else, `None`: [`cell`] reads it (or declines), as it
+/// would read this shape, with the same result. Most cells are read here without the general
+/// tag and attribute parsing.
+fn plain_cell(book: &DirectBook, xml: &[u8], i: usize) -> Option<(SheetCell, usize)> {
+    const START: &[u8] = b"<c ";
+    let rest = xml.get(i..)?.strip_prefix(START)?;
+    // The start tag's `>`: a `>` or `<` inside a quoted value leaves a value unclosed below
+    // (or is refused here), and the general reader takes over.
+    let gt = memchr::memchr(b'>', rest)?;
+    let (mut attrs, empty) = match rest[..gt].strip_suffix(b"/") {
+        Some(attrs) => (attrs, true),
+        None => (&rest[..gt], false),
+    };
+    if memchr::memchr3(b'<', b'\'', b'&', attrs).is_some() {
+        return None;
+    }
+    let (mut r, mut s, mut t) = (None, None, None);
+    loop {
+        let eq = memchr::memchr(b'=', attrs)?;
+        let slot = match &attrs[..eq] {
+            b"r" => &mut r,
+            b"s" => &mut s,
+            b"t" => &mut t,
+            _ => return None,
+        };
+        let value = attrs[eq + 1..].strip_prefix(b"\"")?;
+        let close = memchr::memchr(b'"', value)?;
+        if slot.replace(&value[..close]).is_some() {
+            return None;
+        }
+        attrs = &value[close + 1..];
+        match attrs {
+            [] => break,
+            [b' ', more @ ..] => attrs = more,
+            _ => return None,
+        }
+    }
+    let (row, col) = position(r?).ok()?;
+    if !matches!(t, None | Some(b"n" | b"s" | b"b")) {
+        return None;
+    }
+    let mut end = i + START.len() + gt + 1;
+    let value = if empty {
+        Cell::Empty
+    } else {
+        const V: &[u8] = b"<v>";
+        const V_END: &[u8] = b"</v></c>";
+        let after = &xml[end..];
+        let text = after.strip_prefix(V)?;
+        let lt = memchr::memchr2(b'<', b'&', text)?;
+        if !text[lt..].starts_with(V_END) {
+            return None;
+        }
+        end += V.len() + lt + V_END.len();
+        plain_value(book, &text[..lt], s, t).ok()?
+    };
+    Some(((row, col, value), end))
 }
 
 /// One `<c>` whose start tag ends before `i`: its position and value, and where it ends.
@@ -1666,6 +1737,62 @@ mod tests {
                 (1, 2, Cell::Number(-1500.0)),
             ]
         );
+    }
+
+    #[test]
+    fn a_cell_in_the_common_shape_reads_as_the_general_reader_reads_it() {
+        // The general reader: the start tag, then the cell (what `tokenize` did for every cell).
+        let general = |xml: &[u8]| {
+            let (tag, next) = Tag::at(xml, 0)?;
+            cell(&book(), xml, &tag, next)
+        };
+        let common: &[&[u8]] = &[
+            br#"<c r="A1" t="s"><v>0</v></c>"#,
+            br#"<c r="B12" s="1"><v>45000.5</v></c>"#,
+            br#"<c t="n" s="0" r="AB3"><v>-1.5E3</v></c>"#,
+            br#"<c r="C2" s="1"/>"#,
+            br#"<c r="c2" t="b"><v>1</v></c>"#,
+            br#"<c r="D4"><v></v></c>"#,
+            br#"<c r="D4" s="9"><v>7</v></c>"#,
+        ];
+        for &xml in common {
+            let fast = plain_cell(&book(), xml, 0);
+            assert!(fast.is_some(), "{}", String::from_utf8_lossy(xml));
+            assert_eq!(fast, general(xml).ok(), "{}", String::from_utf8_lossy(xml));
+        }
+        // Anything else is left to the general reader, which reads or declines it.
+        let other: &[&[u8]] = &[
+            br#"<c r="A1" t="inlineStr"><is><t>x</t></is></c>"#,
+            br#"<c r="A1" t="str"><v>x</v></c>"#,
+            br#"<c r="A1"><f>B1</f><v>1</v></c>"#,
+            br#"<c r="A1" cm="1"><v>1</v></c>"#,
+            br#"<c r='A1'><v>1</v></c>"#,
+            br#"<c  r="A1"><v>1</v></c>"#,
+            br#"<c r ="A1"><v>1</v></c>"#,
+            br#"<c r="A1" r="A2"><v>1</v></c>"#,
+            br#"<c r="A>1"><v>1</v></c>"#,
+            br#"<c r="A1" s=">"><v>1</v></c>"#,
+            br#"<c r="A1" s="<"><v>1</v></c>"#,
+            br#"<c r="A1"/ >"#,
+            br#"<c r="A1"><v>1</v ></c>"#,
+            br#"<c r="A1"><v>1</v> </c>"#,
+            br#"<c r="A1"> <v>1</v></c>"#,
+            br#"<c r="A1"><v>1&amp;</v></c>"#,
+            br#"<c r="A1" t="s"><v>7</v></c>"#,
+            br#"<c r="A1"><v>1 </v></c>"#,
+            br#"<c r="1A"><v>1</v></c>"#,
+            br#"<c s="1"><v>1</v></c>"#,
+            br#"<c r="A1"></c>"#,
+            br#"<c r="A1"><v>1</v></c"#,
+        ];
+        for &xml in other {
+            assert_eq!(
+                plain_cell(&book(), xml, 0),
+                None,
+                "{}",
+                String::from_utf8_lossy(xml)
+            );
+        }
     }
 
     #[test]
