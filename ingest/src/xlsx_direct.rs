@@ -1189,13 +1189,110 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
     if !utf8_declared(xml) || simdutf8::basic::from_utf8(xml).is_err() {
         return Err(Decline("encoding"));
     }
+    if let Some(strings) = shared_strings_in_two(xml) {
+        return strings;
+    }
     let mut strings = Vec::new();
-    let mut i = 0;
-    let mut in_table = false;
-    // Elements open around the strings: an end tag with none open is quick-xml's error.
-    let mut depth = 0usize;
-    // A bare `&` between the strings (real tables have white space there) is too.
+    strings_from(xml, 0, TableState::BEFORE, &mut strings, false)?;
+    Ok(strings)
+}
+
+/// A large table (a city's volunteers export has 26 MB) read in two halves at once, cut before
+/// an `<si>` near the middle: the first half read as the whole would be, up to the cut, and the
+/// second from the cut on as the whole would go on from there. `None` when the table is small,
+/// no thread is to be had, or the first half does not end between two strings of the table as a
+/// plain table does (the cut fell inside a comment or an attribute, or the table is malformed):
+/// then the whole is read in one pass, so what comes out, or the refusal, is the one pass's.
+fn shared_strings_in_two(xml: &[u8]) -> Option<Result<Vec<CompactString>>> {
+    const IN_TWO_FROM: usize = 1 << 20;
+    if xml.len() < IN_TWO_FROM {
+        return None;
+    }
+    let cut = string_start_from(xml, xml.len() / 2)?;
+    std::thread::scope(|scope| {
+        let second = std::thread::Builder::new()
+            .name("xlsx-strings".into())
+            .spawn_scoped(scope, || {
+                let mut strings = Vec::new();
+                strings_from(xml, cut, TableState::BETWEEN_STRINGS, &mut strings, false)
+                    .map(|_| strings)
+            })
+            .ok()?;
+        let mut strings = Vec::new();
+        let first = strings_from(&xml[..cut], 0, TableState::BEFORE, &mut strings, true);
+        let second = second.join().ok()?;
+        if first != Ok((TableState::BETWEEN_STRINGS, TableEnd::NotReached)) {
+            return None;
+        }
+        Some(second.map(|more| {
+            strings.extend(more);
+            strings
+        }))
+    })
+}
+
+/// The first `<si` tag at or after `from` (a name `si`, not `sid`).
+fn string_start_from(xml: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
     loop {
+        at += memmem::find(&xml[at..], b"<si")?;
+        if matches!(
+            xml.get(at + 3),
+            Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
+        ) {
+            return Some(at);
+        }
+        at += 3;
+    }
+}
+
+/// Where a read of the shared strings stands between two tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TableState {
+    /// Inside `<sst>`.
+    in_table: bool,
+    /// Elements open around the strings: an end tag with none open is quick-xml's error.
+    depth: usize,
+}
+
+impl TableState {
+    const BEFORE: TableState = TableState {
+        in_table: false,
+        depth: 0,
+    };
+    /// Inside `<sst>` and nothing else, as between two strings of a plain table.
+    const BETWEEN_STRINGS: TableState = TableState {
+        in_table: true,
+        depth: 1,
+    };
+}
+
+/// Whether a read of the shared strings reached the table's end.
+#[derive(Debug, PartialEq, Eq)]
+enum TableEnd {
+    Reached,
+    /// The part (`open_ended`: the slice given) ended first.
+    NotReached,
+}
+
+/// Reads the strings of `xml` from `i` (where the read stands in `state`) into `strings`, to the
+/// table's end. With `open_ended`, `xml` is the first part of a table and may end between two
+/// tags; otherwise the part ending before the table does is refused, as by calamine.
+fn strings_from(
+    xml: &[u8],
+    mut i: usize,
+    mut state: TableState,
+    strings: &mut Vec<CompactString>,
+    open_ended: bool,
+) -> Result<(TableState, TableEnd)> {
+    // A bare `&` between the strings (real tables have white space there) is quick-xml's error.
+    loop {
+        if open_ended && memchr::memchr(b'<', &xml[i..]).is_none() {
+            if xml[i..].contains(&b'&') {
+                return Err(Decline("entity in ignored text"));
+            }
+            return Ok((state, TableEnd::NotReached));
+        }
         let (tag, next) = next_tag(xml, i)?;
         i = next;
         if tag.local().1 {
@@ -1203,36 +1300,37 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<CompactString>> {
         }
         match (tag.kind, tag.name) {
             // A string reads through its own end.
-            (Kind::Start, b"si") if in_table => {}
-            (Kind::Start, _) => depth += 1,
+            (Kind::Start, b"si") if state.in_table => {}
+            (Kind::Start, _) => state.depth += 1,
             (Kind::End, _) => {
-                depth = depth
+                state.depth = state
+                    .depth
                     .checked_sub(1)
                     .ok_or(Decline("end tag, nothing open"))?;
             }
             _ => {}
         }
         match (tag.kind, tag.name) {
-            (Kind::Start | Kind::Empty, b"sst") if !in_table => {
+            (Kind::Start | Kind::Empty, b"sst") if !state.in_table => {
                 // calamine reads `uniqueCount` from the table's attributes.
                 for item in Attrs(tag.attrs) {
                     item?;
                 }
-                in_table = true;
+                state.in_table = true;
                 if tag.kind == Kind::Empty {
-                    return Ok(strings);
+                    return Ok((state, TableEnd::Reached));
                 }
             }
-            (_, _) if !in_table => {}
+            (_, _) if !state.in_table => {}
             (Kind::Empty, b"si") => strings.push(CompactString::default()),
             (Kind::Start, b"si") => {
                 let (text, next, left_open) = rich_text(xml, i, b"si")?;
-                depth += left_open;
+                state.depth += left_open;
                 strings.push(text.into());
                 i = next;
             }
             // `<sst/>` inside is a start and an end to calamine: the table ends there.
-            (Kind::End | Kind::Empty, b"sst") => return Ok(strings),
+            (Kind::End | Kind::Empty, b"sst") => return Ok((state, TableEnd::Reached)),
             _ => {}
         }
     }
@@ -1848,6 +1946,69 @@ mod tests {
             shared_strings(br#"<sst><si><t>a</t></si><sst/><si><t>b</t></si></sst>"#).unwrap(),
             vec!["a"]
         );
+    }
+
+    #[test]
+    fn a_large_table_read_in_two_halves_reads_as_in_one_pass() {
+        let one_pass = |xml: &[u8]| {
+            let mut strings = Vec::new();
+            strings_from(xml, 0, TableState::BEFORE, &mut strings, false).map(|_| strings)
+        };
+        let table = |middle: &str| {
+            let mut xml = String::from(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sst count=\"1\" uniqueCount=\"1\">",
+            );
+            for n in 0..40_000 {
+                xml.push_str(match n % 4 {
+                    0 => "<si><t>幸福社区</t></si>",
+                    1 => "<si><r><t>富</t></r><r><rPr><b/></rPr><t xml:space=\"preserve\"> 强 </t></r><rPh sb=\"0\" eb=\"1\"><t>fu</t></rPh></si>",
+                    2 => "<si><t>a&amp;b_x000D_</t></si>\n",
+                    _ => "<si/>",
+                });
+                if n == 20_000 {
+                    xml.push_str(middle);
+                }
+            }
+            xml.push_str("</sst>");
+            assert!(xml.len() > 1 << 20);
+            xml.into_bytes()
+        };
+        // The cut falls near string 20,000; `middle` puts something across it.
+        let plain = table("");
+        let read = shared_strings(&plain).unwrap();
+        assert_eq!(read.len(), 40_000);
+        assert_eq!(Some(Ok(read.clone())), shared_strings_in_two(&plain));
+        assert_eq!(Ok(read), one_pass(&plain));
+        let across_the_cut = |s: &str| format!("{s}{}", "<si><t>x</t></si>".repeat(2_000));
+        for middle in [
+            // Strings inside a comment; an attribute holding `<si>`; a string closed early by
+            // an empty `<si/>` inside it.
+            across_the_cut("<!-- ") + " -->",
+            format!("<x a=\"{}\"/>", across_the_cut("")),
+            // Strings inside another element: read as strings, the element closed after them.
+            across_the_cut("<x>") + "</x>",
+            "<si><t>a</t><si/><t>b</t></si>".repeat(2_000),
+            // Refused: an end tag with nothing open, before or after the cut; `<sst/>` inside.
+            "</x>".into(),
+            "<sst/>".into(),
+            "&".into(),
+        ] {
+            let xml = table(&middle);
+            let (read, expected) = (shared_strings(&xml), one_pass(&xml));
+            // A summary on failure: the tables are long.
+            let summary =
+                |r: &Result<Vec<CompactString>>| r.as_ref().map(|s| s.len()).map_err(|e| e.0);
+            assert!(
+                read == expected,
+                "{middle:.40}: {:?} against {:?}",
+                summary(&read),
+                summary(&expected)
+            );
+        }
+        let late = String::from_utf8(plain.clone())
+            .unwrap()
+            .replace("</sst>", "</x></sst>");
+        assert!(shared_strings(late.as_bytes()).is_err());
     }
 
     #[test]
