@@ -706,7 +706,9 @@ impl Iterator for XlsxRows<'_> {
                             }));
                         }
                         _ => {
-                            let mut cells = Vec::new();
+                            // As wide as the row before: rows of a list are alike.
+                            let width = self.building.as_ref().map_or(0, |row| row.cells.len());
+                            let mut cells = Vec::with_capacity(width);
                             put(&mut cells, c as usize, value);
                             self.pending = self.building.replace(Row { number, cells });
                         }
@@ -792,10 +794,15 @@ fn put(cells: &mut Vec<Cell>, col: usize, value: Cell) {
     if col >= MAX_COLUMNS || matches!(value, Cell::Empty) {
         return;
     }
-    if cells.len() <= col {
-        cells.resize(col + 1, Cell::Empty);
+    // Cells mostly come in column order, each right after the last.
+    match col.cmp(&cells.len()) {
+        std::cmp::Ordering::Equal => cells.push(value),
+        std::cmp::Ordering::Greater => {
+            cells.resize(col, Cell::Empty);
+            cells.push(value);
+        }
+        std::cmp::Ordering::Less => cells[col] = value,
     }
-    cells[col] = value;
 }
 
 fn data_ref_to_cell(d: &DataRef<'_>) -> Cell {

@@ -585,58 +585,74 @@ fn tokenize(book: &DirectBook, xml: &[u8]) -> BlockResult {
 /// tag and attribute parsing.
 fn plain_cell(book: &DirectBook, xml: &[u8], i: usize) -> Option<(SheetCell, usize)> {
     const START: &[u8] = b"<c ";
-    let rest = xml.get(i..)?.strip_prefix(START)?;
-    // The start tag's `>`: a `>` or `<` inside a quoted value leaves a value unclosed below
-    // (or is refused here), and the general reader takes over.
-    let gt = memchr::memchr(b'>', rest)?;
-    let (mut attrs, empty) = match rest[..gt].strip_suffix(b"/") {
-        Some(attrs) => (attrs, true),
-        None => (&rest[..gt], false),
-    };
-    if memchr::memchr3(b'<', b'\'', b'&', attrs).is_some() {
-        return None;
-    }
+    // One pass over the bytes, as short as the cell (a few dozen bytes): no search calls.
+    let b = xml.get(i..)?.strip_prefix(START)?;
     let (mut r, mut s, mut t) = (None, None, None);
-    loop {
-        let eq = memchr::memchr(b'=', attrs)?;
-        let slot = match &attrs[..eq] {
-            b"r" => &mut r,
-            b"s" => &mut s,
-            b"t" => &mut t,
+    let mut j = 0;
+    let empty = loop {
+        let slot = match b.get(j..j + 3)? {
+            b"r=\"" => &mut r,
+            b"s=\"" => &mut s,
+            b"t=\"" => &mut t,
             _ => return None,
         };
-        let value = attrs[eq + 1..].strip_prefix(b"\"")?;
-        let close = memchr::memchr(b'"', value)?;
-        if slot.replace(&value[..close]).is_some() {
+        j += 3;
+        let value = j;
+        // A value of these three never holds `<`, `>`, `&` or `'` (how those read inside
+        // quotes is the general reader's to mirror).
+        loop {
+            match *b.get(j)? {
+                b'"' => break,
+                b'<' | b'>' | b'&' | b'\'' => return None,
+                _ => j += 1,
+            }
+        }
+        if slot.replace(&b[value..j]).is_some() {
             return None;
         }
-        attrs = &value[close + 1..];
-        match attrs {
-            [] => break,
-            [b' ', more @ ..] => attrs = more,
+        j += 1;
+        match *b.get(j)? {
+            b' ' => j += 1,
+            b'>' => {
+                j += 1;
+                break false;
+            }
+            b'/' if b.get(j + 1) == Some(&b'>') => {
+                j += 2;
+                break true;
+            }
             _ => return None,
         }
-    }
+    };
     let (row, col) = position(r?).ok()?;
     if !matches!(t, None | Some(b"n" | b"s" | b"b")) {
         return None;
     }
-    let mut end = i + START.len() + gt + 1;
     let value = if empty {
         Cell::Empty
     } else {
         const V: &[u8] = b"<v>";
         const V_END: &[u8] = b"</v></c>";
-        let after = &xml[end..];
-        let text = after.strip_prefix(V)?;
-        let lt = memchr::memchr2(b'<', b'&', text)?;
-        if !text[lt..].starts_with(V_END) {
+        if b.get(j..j + V.len())? != V {
             return None;
         }
-        end += V.len() + lt + V_END.len();
-        plain_value(book, &text[..lt], s, t).ok()?
+        j += V.len();
+        let text = j;
+        loop {
+            match *b.get(j)? {
+                b'<' => break,
+                b'&' => return None,
+                _ => j += 1,
+            }
+        }
+        if b.get(j..j + V_END.len())? != V_END {
+            return None;
+        }
+        let text = &b[text..j];
+        j += V_END.len();
+        plain_value(book, text, s, t).ok()?
     };
-    Some(((row, col, value), end))
+    Some(((row, col, value), i + START.len() + j))
 }
 
 /// One `<c>` whose start tag ends before `i`: its position and value, and where it ends.
@@ -801,13 +817,21 @@ fn decimal(text: &[u8]) -> Option<f64> {
 /// A cell reference such as `AB12` as 0-based (row, column), as calamine's `get_row_column`;
 /// references it could overflow on are declined.
 fn position(r: &[u8]) -> Result<(u32, u32)> {
-    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    if letters == 0 || letters > 3 {
+    let mut col = 0u32;
+    let mut letters = 0;
+    for &b in r {
+        if !b.is_ascii_alphabetic() {
+            break;
+        }
+        if letters == 3 {
+            return Err(Decline("cell reference"));
+        }
+        col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1;
+        letters += 1;
+    }
+    if letters == 0 {
         return Err(Decline("cell reference"));
     }
-    let col = r[..letters].iter().fold(0u32, |n, b| {
-        n * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
-    });
     Ok((row_number(&r[letters..])?, col - 1))
 }
 
