@@ -591,7 +591,10 @@ pub fn ingest(
 
     // Staging tables are created before the transaction: rows appended to a table created in
     // the same transaction are lost past 122,880 rows (DuckDB 2.0.0).
-    warehouse::create_staging(&conn)?;
+    {
+        let _t = tracing::info_span!("ingest.create_staging").entered();
+        warehouse::create_staging(&conn)?;
+    }
     let tx = conn.transaction()?;
     let mut run = RunIds::begin(&tx)?;
     let staged = stage_sheets(

@@ -28,6 +28,7 @@ pub enum WarehouseError {
 
 /// Opens (creating if needed) the warehouse with the schema in place.
 pub fn open(path: &Path) -> Result<Connection, WarehouseError> {
+    let _t = tracing::info_span!("warehouse.open").entered();
     let conn = Connection::open(path).map_err(|e| {
         let detail = e.to_string();
         if detail.contains("lock") {
