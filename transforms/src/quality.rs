@@ -508,6 +508,7 @@ fn run_all(
         .map(|(check, (checked, failing))| judged(check, checked, failing, config))
         .collect();
     if let (Some(on_row), Some(conn)) = (on_row.as_mut(), keep_rows) {
+        let _t = tracing::info_span!("checks.rows").entered();
         let order: String = CHECKS
             .iter()
             .enumerate()

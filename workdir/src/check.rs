@@ -119,11 +119,17 @@ pub fn write_quality_files(
     };
     let report =
         transforms::quality::run_checks_with_rows(conn, period, today, config, Some(&mut on_row))?;
-    let summary = ingest::warehouse::quality_summary(conn)?;
+    let summary = {
+        let _t = tracing::info_span!("checks.summary").entered();
+        ingest::warehouse::quality_summary(conn)?
+    };
     let files = writer.community_files();
-    let written = writer
-        .finish(&report, &summary, &config.city.name)
-        .map_err(|e| failed(&e))?;
+    let written = {
+        let _t = tracing::info_span!("checks.finish_files").entered();
+        writer
+            .finish(&report, &summary, &config.city.name)
+            .map_err(|e| failed(&e))?
+    };
     let by_community = out.join(reports::quality::BY_COMMUNITY_DIR);
     let communities: Vec<CommunityQuality> = per_owner
         .into_iter()

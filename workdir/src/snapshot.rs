@@ -42,6 +42,7 @@ pub fn snapshot(ws: &Workspace) -> Result<Option<Snapshot>> {
     let period = crate::resolve_period(conn, None)?;
     let indicators = crate::report::cached_indicators(ws, &period)?;
     let quality = write_quality_files(conn, &period, ws.config(), &ws.quality_out())?;
+    let _t = tracing::info_span!("snapshot.years_and_words").entered();
     let years = transforms::indicators::years_with_records(conn)?;
     let status_words = transforms::status::words_in_records(conn, ws.config())?;
     Ok(Some(Snapshot {
