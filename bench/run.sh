@@ -168,7 +168,7 @@ bench_city() {
         bytes=$(stat -c %s "$work/$file")
         rows=$(grep -F -- "$file" "$results/run1.log" | head -1 | awk '{ print $1 }')
         awk -v f="$file" -v b="$bytes" -v r="$rows" -v s="$secs" \
-            'BEGIN { if (s > 0.5) printf "     %-44s %7.1f MB %9d rows %6.2f s %7.1f MB/s %9.0f rows/s\n", f, b / 1e6, r, s, b / 1e6 / s, r / s }'
+            'BEGIN { if (b >= 1e7) printf "     %-44s %7.1f MB %9d rows %6.2f s %7.1f MB/s %9.0f rows/s\n", f, b / 1e6, r, s, b / 1e6 / s, r / s }'
     done
     echo "   phases of the first run:"
     phases "$results/run1.log.err" "$(head -1 "$results/vbrief.txt" | cut -d" " -f1)"
