@@ -4,8 +4,10 @@
 //! export (115 MB of sheet XML) takes it about a second, the whole of that file's load. Exports
 //! are plain: shared or inline strings, numbers, dates by style. This reader handles that subset
 //! and nothing more. The decompressed sheet is cut at `</row>` into blocks, which two threads
-//! tokenize with `memchr`; the cells come out in file order with the values calamine 0.38 gives
-//! them (each rule below names the calamine function it mirrors).
+//! tokenize (a cell in the usual shape in one pass over its bytes, [`plain_cell`]; anything else
+//! tag by tag); the cells come out in file order with the values calamine 0.38 gives them (each
+//! rule below names the calamine function it mirrors). A large shared-strings table is read in
+//! two halves at once ([`shared_strings`]).
 //!
 //! Anything outside the subset *declines*: a formula, a `t="str"`, `"d"` or `"e"` cell, a cell
 //! without `r`, a comment or CDATA among the rows, an entity or character reference it does not
