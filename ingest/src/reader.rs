@@ -423,9 +423,7 @@ impl Workbook {
                 let direct = direct
                     .as_ref()
                     .filter(|_| !*merged)
-                    .and_then(|d| Some((d, d.worksheet(sheet)?)))
-                    .filter(|(d, entry)| d.reads_up_to_rows(entry))
-                    .map(|(d, entry)| DirectCells::start(d.clone(), entry));
+                    .and_then(|d| DirectCells::start(d.clone(), d.worksheet(sheet)?));
                 let (cells, regions) = match direct {
                     // calamine is opened only if the direct reader declines.
                     Some(direct) => (
@@ -922,6 +920,9 @@ fn io_reason(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xlsx_direct::testing::{
+        rows_both_ways, write_xlsx, write_xlsx_edited, SHARED, STYLES,
+    };
 
     #[test]
     fn detects_encodings() {
@@ -1103,14 +1104,14 @@ mod tests {
         for date1904 in [false, true] {
             let path = dir.path().join(format!("plain-{date1904}.xlsx"));
             let second = r#"<row r="2"><c r="B2" t="s"><v>0</v></c></row>"#.to_string();
-            crate::xlsx_direct::testing::write_xlsx(
+            write_xlsx(
                 &path,
                 &[("志愿者", rows.to_string()), ("第二页 &amp; 附表", second)],
-                Some(crate::xlsx_direct::testing::SHARED),
-                Some(crate::xlsx_direct::testing::STYLES),
+                Some(SHARED),
+                Some(STYLES),
                 date1904,
             );
-            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
+            let (direct, calamine) = rows_both_ways(&path);
             assert!(calamine.len() > 9, "{calamine:?}");
             assert_eq!(direct, calamine, "date1904 {date1904}");
             // The direct reader read both sheets to their end.
@@ -1139,7 +1140,7 @@ mod tests {
             }
             let path = dir.path().join(source.file_name().unwrap());
             std::fs::copy(&source, &path).unwrap();
-            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
+            let (direct, calamine) = rows_both_ways(&path);
             assert_eq!(direct, calamine, "{}", path.display());
             if let Some((_, reason)) = direct_read(&path, 1) {
                 assert_eq!(reason, None, "{}", path.display());
@@ -1166,14 +1167,14 @@ mod tests {
             }
             rows.push_str("</row>");
         }
-        crate::xlsx_direct::testing::write_xlsx(
+        write_xlsx(
             &path,
             &[("Sheet1", rows)],
-            Some(crate::xlsx_direct::testing::SHARED),
-            Some(crate::xlsx_direct::testing::STYLES),
+            Some(SHARED),
+            Some(STYLES),
             false,
         );
-        let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
+        let (direct, calamine) = rows_both_ways(&path);
         assert_eq!(direct.len(), 6000);
         assert_eq!(direct, calamine);
         let (given, reason) = direct_read(&path, 1).unwrap();
@@ -1193,14 +1194,14 @@ mod tests {
             ("type", r#"<row r="1"><c r="A1" t="x"><v>1</v></c></row>"#),
         ] {
             let path = dir.path().join(format!("{name}.xlsx"));
-            crate::xlsx_direct::testing::write_xlsx(
+            write_xlsx(
                 &path,
                 &[("Sheet1", rows.to_string())],
-                Some(crate::xlsx_direct::testing::SHARED),
+                Some(SHARED),
                 None,
                 false,
             );
-            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
+            let (direct, calamine) = rows_both_ways(&path);
             assert!(calamine.iter().any(Result::is_err), "{name}: {calamine:?}");
             assert_eq!(direct, calamine, "{name}");
         }
@@ -1211,7 +1212,6 @@ mod tests {
     /// it reads another way than the direct reader would is read its way.
     #[test]
     fn a_workbook_calamine_refuses_is_refused_as_before() {
-        use crate::xlsx_direct::testing::{write_xlsx_edited, SHARED, STYLES};
         let dir = tempfile::tempdir().unwrap();
         let rows =
             r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>45000</v></c></row>"#;
@@ -1251,7 +1251,7 @@ mod tests {
                     }
                 },
             );
-            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
+            let (direct, calamine) = rows_both_ways(&path);
             assert_eq!(
                 calamine.iter().any(Result::is_err),
                 refused,
@@ -1333,14 +1333,14 @@ mod tests {
                 rows.push_str("</row>");
             }
             let path = dir.path().join(format!("random-{case}.xlsx"));
-            crate::xlsx_direct::testing::write_xlsx(
+            write_xlsx(
                 &path,
                 &[("S", rows)],
-                Some(crate::xlsx_direct::testing::SHARED),
-                Some(crate::xlsx_direct::testing::STYLES),
+                Some(SHARED),
+                Some(STYLES),
                 case % 4 == 1,
             );
-            let (direct, calamine) = crate::xlsx_direct::testing::rows_both_ways(&path);
+            let (direct, calamine) = rows_both_ways(&path);
             assert_eq!(direct, calamine, "case {case}");
             if case % 2 == 0 {
                 assert_eq!(direct_read(&path, 1).unwrap().1, None, "case {case}");

@@ -205,7 +205,11 @@ const TOKENIZERS: usize = 2;
 impl DirectCells {
     /// Starts reading worksheet part `entry` of `book`: one thread decompresses and cuts the
     /// XML, [`TOKENIZERS`] turn blocks into cells. They stop when this is dropped.
-    pub(crate) fn start(book: Arc<DirectBook>, entry: &str) -> DirectCells {
+    ///
+    /// Returns once the part has been read up to its rows, and None when it is not read there
+    /// as calamine reads it (or no thread is to be had): calamine refuses some sheets there, so
+    /// this must be known before any row is given out.
+    pub(crate) fn start(book: Arc<DirectBook>, entry: &str) -> Option<DirectCells> {
         let (block_sender, blocks) = sync_channel::<Receiver<BlockResult>>(BLOCKS_AHEAD);
         let (job_sender, jobs) = sync_channel::<(Vec<u8>, SyncSender<BlockResult>)>(TOKENIZERS);
         let jobs = Arc::new(Mutex::new(jobs));
@@ -225,12 +229,13 @@ impl DirectCells {
             threads.extend(spawned.ok());
         }
         let entry = entry.to_string();
-        // With no thread to be had, the channels close at once and the reader declines.
+        let (head_sender, head_read) = sync_channel::<()>(1);
+        // With no thread to be had, the closure and its senders are dropped at once.
         let producer = std::thread::Builder::new()
             .name("xlsx-inflate".into())
-            .spawn(move || produce(&book, &entry, &job_sender, &block_sender));
+            .spawn(move || produce(&book, &entry, &head_sender, &job_sender, &block_sender));
         threads.extend(producer.ok());
-        DirectCells {
+        let cells = DirectCells {
             blocks,
             current: Vec::new().into_iter(),
             ended: false,
@@ -238,7 +243,10 @@ impl DirectCells {
             threads,
             #[cfg(test)]
             path,
-        }
+        };
+        // The producer says so once the head is read, or drops the sender (`cells` is then
+        // dropped too, and its threads joined).
+        head_read.recv().ok().map(|()| cells)
     }
 
     pub(crate) fn next(&mut self) -> Next {
@@ -352,15 +360,7 @@ impl<R: Read> Inflater<R> {
                     if lt.is_some_and(|lt| pending[at..at + lt].contains(&b'&')) {
                         return Err(Decline("entity before the rows"));
                     }
-                    match tag.kind {
-                        Kind::Start => depth += 1,
-                        Kind::End => {
-                            depth = depth
-                                .checked_sub(1)
-                                .ok_or(Decline("end tag, nothing open"))?;
-                        }
-                        _ => {}
-                    }
+                    tag.kind.nest(&mut depth)?;
                     let (local, prefixed) = tag.local();
                     let readable = !prefixed && dimension(&tag);
                     if local == b"dimension" && tag.kind != Kind::End && !readable {
@@ -395,29 +395,14 @@ impl<R: Read> Inflater<R> {
     }
 }
 
-impl DirectBook {
-    /// Whether the direct reader reads worksheet part `entry` up to its rows as calamine does
-    /// (which it must know before it gives out any row: calamine refuses some sheets there).
-    pub(crate) fn reads_up_to_rows(&self, entry: &str) -> bool {
-        let read = || -> Result<()> {
-            let file = File::open(&self.path).map_err(|_| Decline("cannot open"))?;
-            let mut zip =
-                zip::ZipArchive::new(BufReader::new(file)).map_err(|_| Decline("not a zip"))?;
-            let mut xml =
-                Inflater::new(zip.by_name(entry).map_err(|_| Decline("unreadable part"))?);
-            xml.head().map(drop)
-        };
-        read()
-            .inspect_err(|why| tracing::debug!(reason = why.0, "xlsx: sheet read by calamine"))
-            .is_ok()
-    }
-}
-
-/// Decompresses the worksheet, finds `<sheetData>` and sends the rows in blocks cut after a
-/// `</row>`, each with the channel its cells will come back on, in file order.
+/// Decompresses the worksheet and reads it up to `<sheetData>`, saying so on `head_read` (or
+/// dropping it, when calamine is to read the sheet: see [`DirectCells::start`]); then sends the
+/// rows in blocks cut after a `</row>`, each with the channel its cells will come back on, in
+/// file order.
 fn produce(
     book: &DirectBook,
     entry: &str,
+    head_read: &SyncSender<()>,
     jobs: &SyncSender<(Vec<u8>, SyncSender<BlockResult>)>,
     blocks: &SyncSender<Receiver<BlockResult>>,
 ) {
@@ -430,29 +415,38 @@ fn produce(
         let _ = done.send(Err(Decline(why)));
         let _ = blocks.send(result);
     };
-    let Ok(file) = File::open(&book.path) else {
-        return decline("cannot open");
+    // Before the rows, nothing is sent: calamine reads the whole sheet.
+    let calamine_reads =
+        |why: Decline| tracing::debug!(reason = why.0, "xlsx: sheet read by calamine");
+    let opened = File::open(&book.path)
+        .map_err(|_| Decline("cannot open"))
+        .and_then(|file| {
+            zip::ZipArchive::new(BufReader::new(file)).map_err(|_| Decline("not a zip"))
+        });
+    let mut zip = match opened {
+        Ok(zip) => zip,
+        Err(why) => return calamine_reads(why),
     };
-    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
-        return decline("not a zip");
+    let mut xml = match zip.by_name(entry) {
+        Ok(xml) => Inflater::new(xml),
+        Err(_) => return calamine_reads(Decline("unreadable part")),
     };
-    let Ok(xml) = zip.by_name(entry) else {
-        return decline("unreadable part");
+    let rows = match xml.head() {
+        Ok(rows) => rows,
+        Err(why) => return calamine_reads(why),
     };
-    let mut xml = Inflater::new(xml);
-    let mut pending = match xml.head() {
-        Ok(Some(rows)) => rows,
-        Ok(None) => {
-            // `<sheetData/>`: no rows.
-            let (done, result) = sync_channel(1);
-            let _ = done.send(Ok(Block {
-                cells: Vec::new(),
-                ended: true,
-            }));
-            let _ = blocks.send(result);
-            return;
-        }
-        Err(why) => return decline(why.0),
+    if head_read.send(()).is_err() {
+        return;
+    }
+    let Some(mut pending) = rows else {
+        // `<sheetData/>`: no rows.
+        let (done, result) = sync_channel(1);
+        let _ = done.send(Ok(Block {
+            cells: Vec::new(),
+            ended: true,
+        }));
+        let _ = blocks.send(result);
+        return;
     };
     let mut target = FIRST_BLOCK;
     loop {
@@ -855,6 +849,24 @@ enum Kind {
     End,
     /// `<?…?>` or `<!--…-->`: skipped where calamine skips them, declined elsewhere.
     Skipped,
+}
+
+impl Kind {
+    /// Counts the elements open (`depth`) past this tag. quick-xml refuses an end tag with
+    /// nothing open (it does not compare names, so one end tag too many closes the root early):
+    /// declined.
+    fn nest(self, depth: &mut usize) -> Result<()> {
+        match self {
+            Kind::Start => *depth += 1,
+            Kind::End => {
+                *depth = depth
+                    .checked_sub(1)
+                    .ok_or(Decline("end tag, nothing open"))?
+            }
+            Kind::Empty | Kind::Skipped => {}
+        }
+        Ok(())
+    }
 }
 
 struct Tag<'b> {
@@ -1324,17 +1336,9 @@ fn strings_from(
         if tag.local().1 {
             return Err(Decline("prefixed name in the shared strings"));
         }
-        match (tag.kind, tag.name) {
-            // A string reads through its own end.
-            (Kind::Start, b"si") if state.in_table => {}
-            (Kind::Start, _) => state.depth += 1,
-            (Kind::End, _) => {
-                state.depth = state
-                    .depth
-                    .checked_sub(1)
-                    .ok_or(Decline("end tag, nothing open"))?;
-            }
-            _ => {}
+        // A string reads through its own end.
+        if !(tag.kind == Kind::Start && tag.name == b"si" && state.in_table) {
+            tag.kind.nest(&mut state.depth)?;
         }
         match (tag.kind, tag.name) {
             (Kind::Start | Kind::Empty, b"sst") if !state.in_table => {
@@ -1602,8 +1606,7 @@ fn well_formed(xml: &[u8]) -> Result<()> {
         }
         Ok(())
     };
-    // quick-xml refuses an end tag with nothing open (it does not compare the names, so one
-    // end tag too many closes the root early); anything left open is declined as well.
+    // Elements open ([`Kind::nest`]); anything left open at the end is declined as well.
     let mut depth = 0usize;
     let mut i = 0;
     while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
@@ -1612,15 +1615,7 @@ fn well_formed(xml: &[u8]) -> Result<()> {
         for item in Attrs(tag.attrs) {
             references(item?.1)?;
         }
-        match tag.kind {
-            Kind::Start => depth += 1,
-            Kind::End => {
-                depth = depth
-                    .checked_sub(1)
-                    .ok_or(Decline("end tag, nothing open"))?
-            }
-            Kind::Empty | Kind::Skipped => {}
-        }
+        tag.kind.nest(&mut depth)?;
         i = next;
     }
     references(&xml[i..])?;
@@ -1779,27 +1774,21 @@ pub mod testing {
                 ),
             );
         }
-        if let Some(shared) = shared {
-            rels.push_str(&format!(
-                r#"<Relationship Id="rIdS" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>"#
-            ));
-            put(
-                "xl/sharedStrings.xml",
-                format!(
-                    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{MAIN}">{shared}</sst>"#
-                ),
-            );
-        }
-        if let Some(styles) = styles {
-            rels.push_str(&format!(
-                r#"<Relationship Id="rIdT" Type="{REL}/styles" Target="styles.xml"/>"#
-            ));
-            put(
-                "xl/styles.xml",
-                format!(
-                    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{MAIN}" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">{styles}</styleSheet>"#
-                ),
-            );
+        // The optional parts: (name and relationship type, root element with its text).
+        let optional = [
+            ("sharedStrings", shared.map(|s| format!(r#"<sst xmlns="{MAIN}">{s}</sst>"#))),
+            ("styles", styles.map(|s| format!(r#"<styleSheet xmlns="{MAIN}" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">{s}</styleSheet>"#))),
+        ];
+        for (part, root) in optional {
+            if let Some(root) = root {
+                rels.push_str(&format!(
+                    r#"<Relationship Id="rId{part}" Type="{REL}/{part}" Target="{part}.xml"/>"#
+                ));
+                put(
+                    &format!("xl/{part}.xml"),
+                    format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{root}"#),
+                );
+            }
         }
         put(
             "xl/_rels/workbook.xml.rels",
