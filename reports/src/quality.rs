@@ -12,6 +12,8 @@ use transforms::quality::{CheckResult, CheckStatus, FailingRow, QualityReport, C
 use crate::format::percent;
 use crate::{write_atomic, write_csv_bom, ReportError};
 
+mod community_lists;
+
 pub const TEMPLATE: &str = include_str!("../../templates/quality.html.tera");
 
 /// Rows shown per community in the HTML, and in all; the CSVs always have every row.
@@ -274,52 +276,91 @@ fn row_fields(r: &FailingRow) -> Vec<String> {
     ]
 }
 
-/// A CSV (UTF-8 with BOM) written through a temporary beside it and renamed into place at the
-/// end, or, inside a folder no one reads yet ([`CsvFile::create_unseen`]), written where it is.
+/// Turns a record into its CSV bytes, as every list of the check writes it: encoded once,
+/// written to `quality_rows.csv` and to the community's list.
+struct RecordEncoder {
+    writer: csv::Writer<Line>,
+}
+
+/// What [`RecordEncoder`]'s writer writes into: one record at a time.
+#[derive(Default)]
+struct Line(std::cell::RefCell<Vec<u8>>);
+
+impl std::io::Write for Line {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.get_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl RecordEncoder {
+    fn new() -> RecordEncoder {
+        RecordEncoder {
+            writer: csv::Writer::from_writer(Line::default()),
+        }
+    }
+
+    /// `fields` as one CSV line, until the next call.
+    fn encode<I, T>(&mut self, fields: I) -> std::io::Result<std::cell::Ref<'_, Vec<u8>>>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.writer.get_ref().0.borrow_mut().clear();
+        self.writer
+            .write_record(fields)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        self.writer.flush()?;
+        Ok(self.writer.get_ref().0.borrow())
+    }
+
+    /// A row's fields, each made safe to open in a spreadsheet.
+    fn row(&mut self, fields: &[String]) -> std::io::Result<std::cell::Ref<'_, Vec<u8>>> {
+        self.encode(fields.iter().map(|f| domain::text::csv_safe(f.as_bytes())))
+    }
+}
+
+/// The byte-order mark and the header line every list of failing rows begins with.
+fn list_head(encoder: &mut RecordEncoder) -> std::io::Result<Vec<u8>> {
+    let mut head = "\u{FEFF}".as_bytes().to_vec();
+    head.extend_from_slice(&encoder.encode(ROW_HEADER)?);
+    Ok(head)
+}
+
+/// A CSV written through a temporary beside it and renamed into place at the end.
 struct CsvFile {
     path: PathBuf,
     tmp: PathBuf,
-    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    file: std::io::BufWriter<std::fs::File>,
 }
 
 impl CsvFile {
-    fn create(path: PathBuf, header: &[&str]) -> Result<CsvFile, QualityOutputError> {
+    /// The file, begun with `head` (already encoded).
+    fn create(path: PathBuf, head: &[u8]) -> Result<CsvFile, QualityOutputError> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
-        CsvFile::write_to(path, PathBuf::from(tmp), header)
+        let tmp = PathBuf::from(tmp);
+        let mut file = std::io::BufWriter::with_capacity(
+            256 * 1024,
+            std::fs::File::create(&tmp).map_err(io_error(&tmp))?,
+        );
+        std::io::Write::write_all(&mut file, head).map_err(io_error(&tmp))?;
+        Ok(CsvFile { path, tmp, file })
     }
 
-    /// A file in a folder that is moved into place whole: no temporary of its own (one
-    /// rename less per community list).
-    fn create_unseen(path: PathBuf, header: &[&str]) -> Result<CsvFile, QualityOutputError> {
-        CsvFile::write_to(path.clone(), path, header)
-    }
-
-    fn write_to(
-        path: PathBuf,
-        tmp: PathBuf,
-        header: &[&str],
-    ) -> Result<CsvFile, QualityOutputError> {
-        let mut file =
-            std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io_error(&tmp))?);
-        std::io::Write::write_all(&mut file, "\u{FEFF}".as_bytes()).map_err(io_error(&tmp))?;
-        let mut writer = csv::Writer::from_writer(file);
-        writer.write_record(header).map_err(csv_error(&path))?;
-        Ok(CsvFile { path, tmp, writer })
-    }
-
-    fn write(&mut self, fields: &[String]) -> Result<(), QualityOutputError> {
-        self.writer
-            .write_record(fields.iter().map(|f| domain::text::csv_safe(f.as_bytes())))
-            .map_err(csv_error(&self.path))
+    /// One line, already encoded.
+    fn write(&mut self, line: &[u8]) -> Result<(), QualityOutputError> {
+        std::io::Write::write_all(&mut self.file, line).map_err(io_error(&self.tmp))
     }
 
     fn finish(mut self) -> Result<PathBuf, QualityOutputError> {
-        self.writer.flush().map_err(io_error(&self.tmp))?;
-        drop(self.writer);
-        if self.tmp != self.path {
-            std::fs::rename(&self.tmp, &self.path).map_err(io_error(&self.path))?;
-        }
+        std::io::Write::flush(&mut self.file).map_err(io_error(&self.tmp))?;
+        drop(self.file);
+        std::fs::rename(&self.tmp, &self.path).map_err(io_error(&self.path))?;
         Ok(self.path)
     }
 }
@@ -369,21 +410,14 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> QualityOutputError {
     }
 }
 
-fn csv_error(path: &Path) -> impl Fn(csv::Error) -> QualityOutputError {
-    let path = path.display().to_string();
-    move |e| QualityOutputError::Io {
-        path: path.clone(),
-        source: std::io::Error::other(e.to_string()),
-    }
-}
-
 /// Writes the quality report under an output folder. Failing rows arrive one at a time, sorted
 /// by community ([`transforms::quality::run_checks_with_rows`]), and go straight to the CSVs;
 /// only the first rows of each community are kept, for the HTML page.
 pub struct QualityWriter {
     out: PathBuf,
     rows: CsvFile,
-    community: Option<(String, CsvFile)>,
+    lists: community_lists::CommunityLists,
+    encoder: RecordEncoder,
     groups: Vec<Group>,
     stems: std::collections::HashSet<String>,
     html_rows: usize,
@@ -402,10 +436,14 @@ impl QualityWriter {
             std::fs::remove_dir_all(&unseen).map_err(io_error(&unseen))?;
         }
         std::fs::create_dir_all(&unseen).map_err(io_error(&unseen))?;
+        let rows_path = out.join("quality_rows.csv");
+        let mut encoder = RecordEncoder::new();
+        let head = list_head(&mut encoder).map_err(io_error(&rows_path))?;
         Ok(QualityWriter {
             out: out.to_path_buf(),
-            rows: CsvFile::create(out.join("quality_rows.csv"), &ROW_HEADER)?,
-            community: None,
+            rows: CsvFile::create(rows_path, &head)?,
+            lists: community_lists::CommunityLists::start(head)?,
+            encoder,
             groups: Vec::new(),
             stems: std::collections::HashSet::new(),
             html_rows: 0,
@@ -431,35 +469,31 @@ impl QualityWriter {
     /// One failing row (rows of one community arrive together).
     pub fn row(&mut self, r: &FailingRow) -> Result<(), QualityOutputError> {
         let fields = row_fields(r);
-        self.rows.write(&fields)?;
+        let line = self
+            .encoder
+            .row(&fields)
+            .map_err(io_error(&self.rows.path))?;
+        self.rows.write(&line)?;
         let owner = r.owner();
-        if self.community.as_ref().is_none_or(|(o, _)| *o != owner) {
-            if let Some((_, file)) = self.community.take() {
-                file.finish()?;
-            }
+        if self.groups.last().is_none_or(|g| g.owner != owner) {
             let mut stem = file_stem(&owner);
             while !self.stems.insert(stem.clone()) {
                 stem.push('_');
             }
             let csv_name = format!("{BY_COMMUNITY_DIR}/{stem}.csv");
-            let file = CsvFile::create_unseen(
-                unseen_dir(&self.out, UNSEEN_SUFFIX).join(format!("{stem}.csv")),
-                &ROW_HEADER,
-            )?;
+            self.lists
+                .open(unseen_dir(&self.out, UNSEEN_SUFFIX).join(format!("{stem}.csv")))?;
             self.groups.push(Group {
                 anchor: format!("c{}", self.groups.len() + 1),
-                owner: owner.clone(),
+                owner,
                 csv: csv_name,
                 total: 0,
                 by_check: Vec::new(),
                 rows: Vec::new(),
                 hidden: 0,
             });
-            self.community = Some((owner, file));
         }
-        if let Some((_, file)) = &mut self.community {
-            file.write(&fields)?;
-        }
+        self.lists.write(&line)?;
         let group = self.groups.last_mut().expect("a group was just opened");
         group.total += 1;
         let name = check_name(r.check);
@@ -496,9 +530,7 @@ impl QualityWriter {
         files: &domain::quality::QualitySummary,
         city: &str,
     ) -> Result<Vec<PathBuf>, QualityOutputError> {
-        if let Some((_, file)) = self.community.take() {
-            file.finish()?;
-        }
+        self.lists.close()?;
         let rows_path = self.rows.finish()?;
         let summary_path = self.out.join("quality.csv");
         write_csv_bom(
@@ -631,9 +663,7 @@ mod tests {
         assert_ne!(half, full);
         assert_eq!(half, "东区_一街道_幸福里_南.csv");
         drop(writer.rows.finish());
-        if let Some((_, file)) = writer.community.take() {
-            file.finish().unwrap();
-        }
+        writer.lists.close().unwrap();
         put_in_place(dir.path()).unwrap();
         let text = std::fs::read_to_string(dir.path().join(BY_COMMUNITY_DIR).join(full)).unwrap();
         assert!(
@@ -657,6 +687,83 @@ mod tests {
             detail: detail.into(),
             masked_name: String::new(),
         }
+    }
+
+    /// Each community's list is the header and that community's lines of quality_rows.csv,
+    /// byte for byte and in their order: the lists are written on a thread of their own, sent
+    /// in chunks (here a community of ~290 KB, lines to quote, and many small communities).
+    #[test]
+    fn each_list_is_its_communitys_lines_of_the_whole_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rows = Vec::new();
+        for c in 0..150 {
+            let count = if c == 3 { 2_000 } else { c % 4 + 1 };
+            for i in 0..count {
+                let detail = format!("第{i}行, \"说明\"\n{}", "很长的说明".repeat(c % 6));
+                rows.push(failing(&format!("社区{c:03}"), &detail));
+            }
+        }
+        check_with(dir.path(), &rows);
+        let whole = std::fs::read(dir.path().join("quality_rows.csv")).unwrap();
+        let mut reader = csv::Reader::from_reader(&whole[..]);
+        reader.byte_headers().unwrap();
+        let head_end = reader.position().byte() as usize;
+        assert!(head_end > 3);
+        let mut lines: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+        let mut record = csv::ByteRecord::new();
+        let mut start = head_end;
+        while reader.read_byte_record(&mut record).unwrap() {
+            let end = reader.position().byte() as usize;
+            let community = String::from_utf8(record[2].to_vec()).unwrap();
+            lines
+                .entry(community)
+                .or_default()
+                .extend_from_slice(&whole[start..end]);
+            start = end;
+        }
+        assert_eq!(start, whole.len());
+        assert_eq!(lines.len(), 150);
+        assert!(
+            lines["社区003"].len() > 4 * 64 * 1024,
+            "a list of several chunks"
+        );
+        for (community, own) in &lines {
+            let list = dir
+                .path()
+                .join(BY_COMMUNITY_DIR)
+                .join(format!("东区_一街道_{community}.csv"));
+            let list = std::fs::read(list).unwrap();
+            assert_eq!(
+                &list[..head_end],
+                &whole[..head_end],
+                "{community}: the header"
+            );
+            assert!(list[head_end..] == own[..], "{community}: its lines");
+        }
+    }
+
+    /// A list that cannot be written fails the check, naming the file, and nothing hangs.
+    #[test]
+    fn a_list_that_cannot_be_written_fails_the_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = QualityWriter::create(dir.path()).unwrap();
+        std::fs::remove_dir_all(unseen_dir(dir.path(), UNSEEN_SUFFIX)).unwrap();
+        let mut first_error = None;
+        for c in 0..50 {
+            if let Err(e) = writer.row(&failing(&format!("社区{c}"), "一行")) {
+                first_error = Some(e);
+                break;
+            }
+        }
+        let error = match first_error {
+            Some(e) => e,
+            None => writer.lists.close().unwrap_err(),
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("{BY_COMMUNITY_DIR}{UNSEEN_SUFFIX}")),
+            "{text}"
+        );
     }
 
     /// A check's files written to the end, with `rows` as its failing rows.
