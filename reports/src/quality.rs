@@ -258,21 +258,22 @@ fn write_rows_sheet(
     Ok(())
 }
 
-fn row_fields(r: &FailingRow) -> Vec<String> {
-    vec![
-        r.district.clone(),
-        r.street.clone(),
-        r.community.clone(),
-        r.community_as_written.clone(),
-        r.check.to_string(),
-        check_name(r.check).to_string(),
-        r.status.code().to_string(),
-        r.file.clone(),
-        r.sheet.clone(),
-        r.row.map(|n| n.to_string()).unwrap_or_default(),
-        r.column.clone(),
-        r.detail.clone(),
-        r.masked_name.clone(),
+/// A row's fields, in [`ROW_HEADER`]'s order; `number` is its row number written out.
+fn row_fields<'a>(r: &'a FailingRow, number: &'a str) -> [&'a str; 13] {
+    [
+        &r.district,
+        &r.street,
+        &r.community,
+        &r.community_as_written,
+        r.check,
+        check_name(r.check),
+        r.status.code(),
+        &r.file,
+        &r.sheet,
+        number,
+        &r.column,
+        &r.detail,
+        &r.masked_name,
     ]
 }
 
@@ -319,7 +320,7 @@ impl RecordEncoder {
     }
 
     /// A row's fields, each made safe to open in a spreadsheet.
-    fn row(&mut self, fields: &[String]) -> std::io::Result<std::cell::Ref<'_, Vec<u8>>> {
+    fn row(&mut self, fields: &[&str]) -> std::io::Result<std::cell::Ref<'_, Vec<u8>>> {
         self.encode(fields.iter().map(|f| domain::text::csv_safe(f.as_bytes())))
     }
 }
@@ -468,7 +469,8 @@ impl QualityWriter {
 
     /// One failing row (rows of one community arrive together).
     pub fn row(&mut self, r: &FailingRow) -> Result<(), QualityOutputError> {
-        let fields = row_fields(r);
+        let number = r.row.map(|n| n.to_string()).unwrap_or_default();
+        let fields = row_fields(r, &number);
         let line = self
             .encoder
             .row(&fields)
