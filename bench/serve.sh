@@ -7,6 +7,7 @@
 #
 #   VBRIEF_BIN=target/release/vbrief bash bench/serve.sh [N]
 #   DATA=~/.cache/vbrief-bench/city/work/inbox VBRIEF_BIN=… bash bench/serve.sh   # the city
+#   VBRIEF_TIMINGS=1 …   # also the server's slowest phases during the import (snapshot, checks.rows…)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${VBRIEF_BIN:-target/release/vbrief}
@@ -47,3 +48,7 @@ for page in / /quality /briefing "/community?q=%E7%A4%BE%E5%8C%BA" /settings; do
       printf "%-36s median %6.1f ms   p90 %6.1f ms   (%d requests)\n", page, t[int((NR + 1) / 2)] * 1000, t[int(NR * 0.9)] * 1000, NR }'
 done
 echo "server peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
+if [ -n "${VBRIEF_TIMINGS:-}" ]; then
+  echo "the server's slowest phases (VBRIEF_TIMINGS):"
+  grep '^\[timing\]' "$dir/log" | awk '{ print $NF "\t" $0 }' | sort -g -r | cut -f2- | head -12 | sed 's/^/   /' || true
+fi
