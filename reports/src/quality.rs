@@ -283,7 +283,9 @@ struct RecordEncoder {
     writer: csv::Writer<Line>,
 }
 
-/// What [`RecordEncoder`]'s writer writes into: one record at a time.
+/// What [`RecordEncoder`]'s writer writes into: one record at a time. A `RefCell`, because
+/// `csv::Writer` lends its destination only as `&W` (`get_ref`) and the line is cleared before
+/// each record.
 #[derive(Default)]
 struct Line(std::cell::RefCell<Vec<u8>>);
 
@@ -412,8 +414,9 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> QualityOutputError {
 }
 
 /// Writes the quality report under an output folder. Failing rows arrive one at a time, sorted
-/// by community ([`transforms::quality::run_checks_with_rows`]), and go straight to the CSVs;
-/// only the first rows of each community are kept, for the HTML page.
+/// by community ([`transforms::quality::run_checks_with_rows`]), and go straight to the CSVs
+/// (quality_rows.csv here, the community's list through the lists' thread); only the first
+/// rows of each community are kept, for the HTML page.
 pub struct QualityWriter {
     out: PathBuf,
     rows: CsvFile,
@@ -440,10 +443,11 @@ impl QualityWriter {
         let rows_path = out.join("quality_rows.csv");
         let mut encoder = RecordEncoder::new();
         let head = list_head(&mut encoder).map_err(io_error(&rows_path))?;
+        let lists = community_lists::CommunityLists::start(head.clone(), unseen)?;
         Ok(QualityWriter {
             out: out.to_path_buf(),
             rows: CsvFile::create(rows_path, &head)?,
-            lists: community_lists::CommunityLists::start(head)?,
+            lists,
             encoder,
             groups: Vec::new(),
             stems: std::collections::HashSet::new(),
@@ -765,6 +769,12 @@ mod tests {
         assert!(
             text.contains(&format!("{BY_COMMUNITY_DIR}{UNSEEN_SUFFIX}")),
             "{text}"
+        );
+        // Said once, the error is not forgotten: the lists are never taken as whole.
+        let again = writer.lists.close().unwrap_err().to_string();
+        assert!(
+            again.contains(&format!("{BY_COMMUNITY_DIR}{UNSEEN_SUFFIX}")),
+            "{again}"
         );
     }
 

@@ -4,10 +4,10 @@
 //! community's list, and makes a file per community (1,357 for the generated city): on one
 //! thread, creating the files and writing the second copy was about half of the rows' phase.
 //! The writer encodes each row once; the lists' thread gets the bytes, in order, and does the
-//! rest beside it. What the files hold is what one thread wrote.
+//! rest beside it. The lists are byte for byte what the writer wrote alone on one thread.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::thread::JoinHandle;
 
@@ -27,15 +27,19 @@ enum Message {
 
 /// The lists' thread, and what is gathered for it.
 pub(super) struct CommunityLists {
+    /// The lists' folder, named in errors that have no file of their own.
+    dir: PathBuf,
     sender: Option<SyncSender<Message>>,
     worker: Option<JoinHandle<Result<(), QualityOutputError>>>,
     pending: Vec<u8>,
+    /// The thread stopped on an error (already returned once): the lists are not whole.
+    failed: bool,
 }
 
 impl CommunityLists {
-    /// Starts the lists' thread; `head` begins every list (the byte-order mark and the header
-    /// line, encoded).
-    pub(super) fn start(head: Vec<u8>) -> Result<CommunityLists, QualityOutputError> {
+    /// Starts the lists' thread, for lists in `dir`; `head` begins every list (the byte-order
+    /// mark and the header line, encoded).
+    pub(super) fn start(head: Vec<u8>, dir: PathBuf) -> Result<CommunityLists, QualityOutputError> {
         let (sender, receiver) = sync_channel::<Message>(IN_FLIGHT);
         let worker = std::thread::Builder::new()
             .name("vbrief-quality-lists".into())
@@ -49,22 +53,23 @@ impl CommunityLists {
                             open = Some((path, file));
                         }
                         Message::Bytes(bytes) => {
-                            if let Some((path, file)) = &mut open {
-                                file.write_all(&bytes).map_err(io_error(path))?;
-                            }
+                            let Some((path, file)) = &mut open else {
+                                // Rows before any list: a bug of the writer, not to be lost quietly.
+                                return Err(lost(Path::new(""), "rows came before their list"));
+                            };
+                            file.write_all(&bytes).map_err(io_error(path))?;
                         }
                     }
                 }
                 Ok(())
             })
-            .map_err(|e| QualityOutputError::Io {
-                path: "vbrief-quality-lists".into(),
-                source: e,
-            })?;
+            .map_err(io_error(&dir))?;
         Ok(CommunityLists {
+            dir,
             sender: Some(sender),
             worker: Some(worker),
             pending: Vec::with_capacity(CHUNK),
+            failed: false,
         })
     }
 
@@ -86,7 +91,11 @@ impl CommunityLists {
     /// Every list written to its end and closed, or the first error the lists' thread met.
     pub(super) fn close(&mut self) -> Result<(), QualityOutputError> {
         self.send_pending()?;
-        self.stop()
+        self.stop()?;
+        if self.failed {
+            return Err(lost(&self.dir, "a list was not written to its end"));
+        }
+        Ok(())
     }
 
     fn send_pending(&mut self) -> Result<(), QualityOutputError> {
@@ -105,26 +114,24 @@ impl CommunityLists {
         if sent {
             return Ok(());
         }
-        // The thread has stopped, on an error it returns.
+        // The thread has stopped, on an error it returns (once: later calls say the lists
+        // are not whole).
+        self.failed = true;
         self.stop()?;
-        Err(QualityOutputError::Io {
-            path: "quality_by_community".into(),
-            source: std::io::Error::other("the per-community lists are already closed"),
-        })
+        Err(lost(&self.dir, "a list was not written to its end"))
     }
 
     /// Ends the thread (it writes what it was sent first) and returns what it met.
     fn stop(&mut self) -> Result<(), QualityOutputError> {
         self.sender = None;
-        match self.worker.take() {
-            Some(worker) => worker.join().unwrap_or_else(|_| {
-                Err(QualityOutputError::Io {
-                    path: "quality_by_community".into(),
-                    source: std::io::Error::other("the per-community lists' thread panicked"),
-                })
-            }),
+        let ended = match self.worker.take() {
+            Some(worker) => worker
+                .join()
+                .unwrap_or_else(|_| Err(lost(&self.dir, "the lists' thread panicked"))),
             None => Ok(()),
-        }
+        };
+        self.failed |= ended.is_err();
+        ended
     }
 }
 
@@ -134,4 +141,9 @@ impl Drop for CommunityLists {
     fn drop(&mut self) {
         let _ = self.stop();
     }
+}
+
+/// An error of the lists that no single write returned.
+fn lost(path: &Path, what: &str) -> QualityOutputError {
+    io_error(path)(std::io::Error::other(what.to_string()))
 }
