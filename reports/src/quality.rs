@@ -487,8 +487,7 @@ impl QualityWriter {
                 stem.push('_');
             }
             let csv_name = format!("{BY_COMMUNITY_DIR}/{stem}.csv");
-            self.lists
-                .open(unseen_dir(&self.out, UNSEEN_SUFFIX).join(format!("{stem}.csv")))?;
+            self.lists.open(format!("{stem}.csv"))?;
             self.groups.push(Group {
                 anchor: format!("c{}", self.groups.len() + 1),
                 owner,

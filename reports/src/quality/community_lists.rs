@@ -19,8 +19,9 @@ const CHUNK: usize = 64 * 1024;
 const IN_FLIGHT: usize = 64;
 
 enum Message {
-    /// Start the list at this path: the byte-order mark and the header, then what follows.
-    Open(PathBuf),
+    /// Start the list of this name in the lists' folder: the byte-order mark and the header,
+    /// then what follows.
+    Open(String),
     /// More of the list last opened.
     Bytes(Vec<u8>),
 }
@@ -41,13 +42,15 @@ impl CommunityLists {
     /// mark and the header line, encoded).
     pub(super) fn start(head: Vec<u8>, dir: PathBuf) -> Result<CommunityLists, QualityOutputError> {
         let (sender, receiver) = sync_channel::<Message>(IN_FLIGHT);
+        let lists_dir = dir.clone();
         let worker = std::thread::Builder::new()
             .name("vbrief-quality-lists".into())
             .spawn(move || {
                 let mut open: Option<(PathBuf, std::fs::File)> = None;
                 for message in receiver {
                     match message {
-                        Message::Open(path) => {
+                        Message::Open(name) => {
+                            let path = lists_dir.join(name);
                             let mut file = std::fs::File::create(&path).map_err(io_error(&path))?;
                             file.write_all(&head).map_err(io_error(&path))?;
                             open = Some((path, file));
@@ -55,7 +58,7 @@ impl CommunityLists {
                         Message::Bytes(bytes) => {
                             let Some((path, file)) = &mut open else {
                                 // Rows before any list: a bug of the writer, not to be lost quietly.
-                                return Err(lost(Path::new(""), "rows came before their list"));
+                                return Err(lost(&lists_dir, "rows came before their list"));
                             };
                             file.write_all(&bytes).map_err(io_error(path))?;
                         }
@@ -68,15 +71,16 @@ impl CommunityLists {
             dir,
             sender: Some(sender),
             worker: Some(worker),
-            pending: Vec::with_capacity(CHUNK),
+            pending: Vec::new(),
             failed: false,
         })
     }
 
-    /// The list at `path` starts; the rows that follow are its own.
-    pub(super) fn open(&mut self, path: PathBuf) -> Result<(), QualityOutputError> {
+    /// The list `name` (a file name in the lists' folder) starts; the rows that follow are
+    /// its own.
+    pub(super) fn open(&mut self, name: String) -> Result<(), QualityOutputError> {
         self.send_pending()?;
-        self.send(Message::Open(path))
+        self.send(Message::Open(name))
     }
 
     /// One encoded row of the list last opened.
@@ -102,7 +106,8 @@ impl CommunityLists {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let bytes = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
+        // Taken whole: a small list's chunk is as small as the list, the next one grows anew.
+        let bytes = std::mem::take(&mut self.pending);
         self.send(Message::Bytes(bytes))
     }
 
