@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark: end-to-end `vbrief run` (ingest + indicators + briefing) on a generated city
 # (300,000 volunteers, 5,000,000 service records), three runs, medians of wall time, user time
-# and peak RSS (/usr/bin/time -v); a re-run on unchanged input; and, in the same invocation,
+# and peak RSS (/usr/bin/time -v); a re-run on unchanged input; a report for a quarter nobody
+# reported before (2025-Q3: the period, its previous quarter, the same quarter a year earlier
+# and the year to date, none cached); and, in the same invocation,
 # the baseline: bench/baseline.sql in the DuckDB CLI over the clean ground truth. Prints the
 # ratio vbrief / baseline and checks that both give the same figures, community by community.
 #
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
         --runs) RUNS=$2; shift 2 ;;
         --province) PROVINCE=1; shift ;;
         --province-only) PROVINCE=1; CITY=0; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -118,6 +120,7 @@ bench_city() {
     inbox_bytes=$(du -cb "$work"/inbox/*.csv "$work"/inbox/*.xlsx | tail -1 | cut -f1)
     echo "== city: $(ls "$work/inbox" | grep -c -E 'csv|xlsx') files, $((inbox_bytes / 1000000)) MB"
     : > "$results/vbrief.txt"; : > "$results/rerun.txt"; : > "$results/rerun_nocache.txt"
+    : > "$results/other_period.txt"
     : > "$results/baseline.txt"
     for i in $(seq 1 "$RUNS"); do
         rm -rf "$work/warehouse.duckdb" "$work/warehouse.duckdb.wal" "$work/vbrief.key" "$work/out" \
@@ -134,6 +137,12 @@ bench_city() {
         t=$(timed "$results/rerun_nocache$i.log" "$VBRIEF" run --workdir "$work" --period 2025 --out "$work/out")
         echo "$t" >> "$results/rerun_nocache.txt"
         echo "   run $i: again, no cache   wall ${t%% *} s  (user, peak KiB: ${t#* })"
+        # The cache now holds 2025 only: the quarter and its comparison periods are computed.
+        rm -rf "$work/out_q3"
+        t=$(VBRIEF_TIMINGS=1 timed "$results/other_period$i.log" "$VBRIEF" report --workdir "$work" \
+            --period 2025-Q3 --out "$work/out_q3")
+        echo "$t" >> "$results/other_period.txt"
+        echo "   run $i: report 2025-Q3    wall ${t%% *} s  (user, peak KiB: ${t#* })"
         t=$(cd "$dir/truth" && timed "$results/baseline$i.csv" "$DUCKDB" -csv -c ".read $ROOT/bench/baseline.sql")
         echo "$t" >> "$results/baseline.txt"
         echo "   run $i: baseline (DuckDB) wall ${t%% *} s  (user, peak KiB: ${t#* })"
@@ -147,6 +156,10 @@ bench_city() {
     local n_wall n_rss
     n_wall=$(cut -d' ' -f1 "$results/rerun_nocache.txt" | median)
     n_rss=$(cut -d' ' -f3 "$results/rerun_nocache.txt" | median)
+    local o_wall o_user o_rss
+    o_wall=$(cut -d' ' -f1 "$results/other_period.txt" | median)
+    o_user=$(cut -d' ' -f2 "$results/other_period.txt" | median)
+    o_rss=$(cut -d' ' -f3 "$results/other_period.txt" | median)
     b_wall=$(cut -d' ' -f1 "$results/baseline.txt" | median)
     b_user=$(cut -d' ' -f2 "$results/baseline.txt" | median)
     b_rss=$(cut -d' ' -f3 "$results/baseline.txt" | median)
@@ -158,6 +171,7 @@ bench_city() {
     printf '   %-34s %8.2f %8.2f %10d\n' "vbrief run (messy exports)" "$v_wall" "$v_user" $((v_rss / 1024))
     printf '   %-34s %8.2f %8s %10d\n' "vbrief run, nothing new" "$r_wall" "" $((r_rss / 1024))
     printf '   %-34s %8.2f %8s %10d\n' "  the same without .vbrief-cache" "$n_wall" "" $((n_rss / 1024))
+    printf '   %-34s %8.2f %8.2f %10d\n' "report, another period (2025-Q3)" "$o_wall" "$o_user" $((o_rss / 1024))
     printf '   %-34s %8.2f %8.2f %10d\n' "baseline: DuckDB on ground truth" "$b_wall" "$b_user" $((b_rss / 1024))
     awk -v v="$v_wall" -v b="$b_wall" 'BEGIN { printf "   ratio vbrief / baseline: %.1fx\n", v / b }'
     awk -v bytes="$inbox_bytes" -v rows="$records_rows" -v w="$v_wall" \
