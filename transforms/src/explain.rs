@@ -89,6 +89,12 @@ pub fn is_progress(indicator: &str) -> bool {
     definition(indicator).is_some_and(|(files, _)| files.first() == Some(&"progress.sql"))
 }
 
+/// The query behind [`breakdown`]: one row of counts, on the folder's warehouse only.
+pub const BREAKDOWN_SQL: (&str, &str) = (
+    "explain_breakdown.sql",
+    include_str!("../sql/explain_breakdown.sql"),
+);
+
 /// Counts behind a community's volunteer figures, including what was left out and why.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Breakdown {
@@ -106,6 +112,8 @@ pub struct Breakdown {
     pub excluded_unverified: i64,
 }
 
+/// The counts behind a community's volunteer figures for `period`
+/// (transforms/sql/explain_breakdown.sql).
 pub fn breakdown(
     conn: &Connection,
     period: &Period,
@@ -113,32 +121,7 @@ pub fn breakdown(
     community_id: i32,
 ) -> Result<Breakdown, IndicatorError> {
     let (s, e) = (period.start.to_string(), period.end.to_string());
-    // The same rules as 01_scope.sql: an excluded account status first, then an excluded
-    // 认证状态, then a registration after the period's end.
-    let sql = crate::status::render(
-        "WITH v AS (SELECT *,
-                           coalesce(status, '') IN @excluded_volunteer_status AS status_excluded,
-                           coalesce(verification, '') IN @excluded_verification_status AS unverified
-                      FROM volunteers WHERE community_id = ?1),
-              counted AS (SELECT k FROM v WHERE registered_on <= CAST(?3 AS DATE) AND NOT status_excluded AND NOT unverified),
-              r AS (SELECT r.*, r.person_key IN (SELECT k FROM counted) AS of_counted,
-                           (r.status IS NULL OR r.status IN @effective_status) AS effective,
-                           r.served_on BETWEEN CAST(?2 AS DATE) AND CAST(?3 AS DATE) AS in_period
-                      FROM service_records r WHERE r.person_key IN (SELECT k FROM v))
-         SELECT (SELECT count(*) FROM v),
-                (SELECT count(*) FROM v WHERE status_excluded),
-                (SELECT count(*) FROM v WHERE NOT status_excluded AND NOT unverified AND registered_on > CAST(?3 AS DATE)),
-                (SELECT count(*) FROM r WHERE in_period),
-                (SELECT count(*) FROM r WHERE in_period AND of_counted AND effective),
-                (SELECT count(*) FROM r WHERE in_period AND of_counted AND NOT effective),
-                (SELECT count(*) FROM r WHERE in_period AND NOT of_counted),
-                (SELECT count(*) FROM r WHERE NOT in_period AND of_counted),
-                (SELECT count(*) FROM service_records x
-                  WHERE x.served_on BETWEEN CAST(?2 AS DATE) AND CAST(?3 AS DATE)
-                    AND x.person_key NOT IN (SELECT k FROM volunteers)),
-                (SELECT count(*) FROM v WHERE NOT status_excluded AND unverified)",
-        config,
-    );
+    let sql = crate::status::render(BREAKDOWN_SQL.1, config);
     let row = conn.query_row(&sql, params![community_id, s, e], |r| {
         Ok(Breakdown {
             volunteers_in_community: r.get(0)?,
