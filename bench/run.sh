@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark: end-to-end `vbrief run` (ingest + indicators + briefing) on a generated city
 # (300,000 volunteers, 5,000,000 service records), three runs, medians of wall time, user time
-# and peak RSS (/usr/bin/time -v); a re-run on unchanged input; a report for a quarter nobody
+# and peak RSS (/usr/bin/time -v); a re-run on unchanged input, with and without the result
+# cache; a report for a quarter nobody
 # reported before (2025-Q3: the period, its previous quarter, the same quarter a year earlier
 # and the year to date, none cached); and, in the same invocation,
 # the baseline: bench/baseline.sql in the DuckDB CLI over the clean ground truth. Prints the
@@ -14,7 +15,9 @@
 #   bench/run.sh --province-only      # the province set alone
 #
 # Data sets are generated once into ${VBRIEF_BENCH_DIR:-$HOME/.cache/vbrief-bench} and reused.
-# It builds vbrief with `cargo build --release` (the first build compiles DuckDB: ~30 min).
+# It builds vbrief with `cargo build --release` in $CARGO_TARGET_DIR (default
+# ~/.cache/vbrief-target; the first build compiles DuckDB: ~45 min); VBRIEF_BIN=path/to/vbrief
+# uses a binary built otherwise. Per-file throughput is printed for files of 10 MB or more.
 # Needs: /usr/bin/time (Debian: apt-get install time), python3 -m pip (for duckdb-cli).
 set -euo pipefail
 
@@ -27,7 +30,7 @@ while [ $# -gt 0 ]; do
         --runs) RUNS=$2; shift 2 ;;
         --province) PROVINCE=1; shift ;;
         --province-only) PROVINCE=1; CITY=0; shift ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done

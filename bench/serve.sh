@@ -5,12 +5,16 @@
 # each page N times with curl and prints the median and the 90th percentile, and the server's
 # peak RSS.
 #
-#   VBRIEF_BIN=target/release/vbrief bash bench/serve.sh [N]
-#   DATA=~/.cache/vbrief-bench/city/work/inbox VBRIEF_BIN=… bash bench/serve.sh   # the city
+#   bash bench/serve.sh [N]                 # the sample data, each page N times (default 50)
+#   DATA=~/.cache/vbrief-bench/city/work/inbox bash bench/serve.sh   # the city of bench/run.sh
 #   VBRIEF_TIMINGS=1 …   # also the server's slowest phases during the import (snapshot, checks.rows…)
+#   VBRIEF_BIN=path/to/vbrief …   # a binary built otherwise; else the release build is made
+#                                 # in $CARGO_TARGET_DIR (default ~/.cache/vbrief-target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${VBRIEF_BIN:-target/release/vbrief}
+. bench/lib.sh
+vbrief_binary "$(pwd)"
+bin=$VBRIEF
 n=${1:-50}
 data=${DATA:-sample-data}
 dir=$(mktemp -d)

@@ -1,12 +1,12 @@
 //! Uploads. What may arrive here is checked before anything reads it:
-//! - the request's size is limited on this route only (`--max-upload`, default 2 GB), and
+//! - the request's size is limited on this route only (`--max-upload-mb`, default 2 GB), and
 //!   each file is streamed to disk as it arrives, never held in memory;
 //! - a file is stored under a name the server chooses (`inbox/uploads/<random>.<ext>`); the
 //!   client's file name is display text only, never part of a path;
 //! - only .xlsx, .xls and .csv are taken, and their content must match: an xlsx is a zip, an
 //!   xls an OLE2 compound file, a csv text;
-//! - an xlsx whose zip directory declares more than `--max-unzipped` bytes, too many entries or
-//!   an extreme compression ratio is refused before any parser opens it (zip bombs).
+//! - an xlsx whose zip directory declares more than `--max-unzipped-mb` megabytes, too many
+//!   entries or an extreme compression ratio is refused before any parser opens it (zip bombs).
 //!
 //! A refused file is deleted and named in the answer; the others are ingested.
 
