@@ -209,7 +209,7 @@ fn the_pace_to_june_projects_the_year_exactly_as_worked_by_hand() {
         "2025-ytd",
     ])
     .code(0)
-    .stdout_has("projected_per_capita_hours = 20.0")
+    .stdout_has_line_ends(&["projected_per_capita_hours = 20.0"])
     .stdout_has("2025-01-01 .. 2025-06-30")
     .stdout_has("全年已过 share of the year passed 0.5000")
     .stdout_has("transforms/sql/progress.sql")

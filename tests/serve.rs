@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::server::{job_id, sample, start, start_in};
-use common::{samples, BIN};
+use common::{has_number, samples, BIN};
 
 #[test]
 fn sign_in_is_required_and_the_link_works_once() {
@@ -310,7 +310,7 @@ fn a_newcomer_sets_up_maps_compares_in_a_real_browser() {
     assert!(text.contains("河东区"), "the district's briefing");
     assert!(text.contains("青山市"), "the city's name from the set-up");
     assert!(
-        text.contains(&format!("{:.2}%", rate * 100.0)),
+        has_number(&text, &format!("{:.2}%", rate * 100.0)),
         "the PDF lacks the registration rate {rate}"
     );
     // The comparison table, read back: every community of the district, the first the one

@@ -196,8 +196,14 @@ fn a_setting_that_fails_validation_writes_nothing_and_a_cli_edit_is_not_overwrit
     );
     assert_eq!(r.status, 303, "{}", r.body);
     let text = std::fs::read_to_string(&config).unwrap();
+    // A key and value as a line of their own, its comment aside: the default file's comments
+    // name an inspection_date too, and "= 7" is found in "= 70".
+    let set = |kv: &str| {
+        text.lines()
+            .any(|l| l.split('#').next().unwrap().trim() == kv)
+    };
     assert!(
-        text.contains("streak_days = 7") && text.contains("inspection_date = \"2025-11-15\""),
+        set("streak_days = 7") && set("inspection_date = \"2025-11-15\""),
         "{text}"
     );
     // The overview no longer asks for the set-up.

@@ -431,7 +431,7 @@ fn bad_inputs_fail_in_one_line_and_write_nothing() {
         text.replace("\"schema_version\": 2", "\"schema_version\": 99"),
     )
     .unwrap();
-    one_line_failure(on_spark(&remote, &data, "x3"), "99", "x3");
+    one_line_failure(on_spark(&remote, &data, "x3"), "导出格式版本为 99，", "x3");
     // The export refuses to overwrite a folder that holds something.
     env.run(&[
         "export",

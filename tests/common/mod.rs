@@ -52,6 +52,20 @@ impl Run {
         self
     }
 
+    /// For each of `ends`, some line of stdout ends with it: a count or figure printed last on
+    /// its line, so that "…: 1" is not found in "…: 17".
+    #[track_caller]
+    pub fn stdout_has_line_ends(self, ends: &[&str]) -> Run {
+        for end in ends {
+            assert!(
+                self.stdout.lines().any(|l| l.ends_with(end)),
+                "no line of stdout ends with {end:?}:\n{}",
+                self.stdout
+            );
+        }
+        self
+    }
+
     #[track_caller]
     pub fn stderr_has(self, needle: &str) -> Run {
         assert!(
@@ -66,6 +80,17 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
+}
+
+/// `text` holds `number` as a number of its own: not as the tail of a longer one ("2.08%" is
+/// not found in "12.08%", nor after the "28,989" of a table cell run together with it).
+pub fn has_number(text: &str, number: &str) -> bool {
+    text.match_indices(number).any(|(i, _)| {
+        !text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    })
 }
 
 impl Env {
