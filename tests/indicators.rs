@@ -471,9 +471,9 @@ fn explain_score_and_rank_show_how_they_are_made() {
     let score = explain("score");
     for needle in [
         "transforms/sql/10_score.sql",
-        "完成度 0.2667 × 权重 0.4",
-        "完成度 0.3900 × 权重 0.4",
-        "完成度 0.7500 × 权重 0.2",
+        "完成度 0.2667 × 权重 0.4 =",
+        "完成度 0.3900 × 权重 0.4 =",
+        "完成度 0.7500 × 权重 0.2 =",
         "= 41.3",
     ] {
         assert!(score.contains(needle), "lacks {needle:?}:\n{score}");

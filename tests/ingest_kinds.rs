@@ -255,7 +255,7 @@ fn every_row_of_every_kind_meets_its_fate() {
     // The duplicate points at the row kept.
     let csv = std::fs::read_to_string(env.path().join("quarantine.csv")).unwrap();
     assert!(csv.starts_with('\u{FEFF}'));
-    assert!(csv.contains("kept: inbox/时长.xlsx [记录] row 2"), "{csv}");
+    assert!(csv.contains("kept: inbox/时长.xlsx [记录] row 2,"), "{csv}");
     assert!(
         csv.contains("东区/一街道/幸福社区; 西区/二街道/幸福社区"),
         "{csv}"

@@ -19,7 +19,7 @@ fn generate(env: &Env, fraction: &str, name: &str) -> std::path::PathBuf {
     let out = env.path().join(name);
     env.run(&["gen", "--nation", fraction, "--out", out.to_str().unwrap()])
         .code(0)
-        .stdout_has("31 个省级导出");
+        .stdout_has("generated 31 个省级导出");
     out
 }
 

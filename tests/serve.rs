@@ -154,7 +154,7 @@ fn an_oversize_upload_is_refused_and_nothing_is_stored() {
     let r = server.upload(&cookie, &csrf, &[("big.csv", big)]);
     assert_eq!(r.status, 413, "{}", r.body);
     assert!(
-        r.body.contains("文件太大") && r.body.contains("1 MB"),
+        r.body.contains("文件太大") && r.body.contains("最多 1 MB"),
         "{}",
         r.body
     );
