@@ -145,8 +145,10 @@ with sync_playwright() as p:
     page.fill("#aliases input[name=community]", "春园社区")
     page.click("#aliases button:has-text('添加')")
     page.get_by_text("已保存 1 项修改").wait_for()
-    body = page.inner_text("#log")
-    assert "targets.per_capita_hours.value" in body and "老春园" in body, body
+    # The change log: each setting with its new value (设置项 and 新值: the 2nd and 4th cells).
+    log = [r.locator("td").all_inner_texts() for r in page.locator("#log tbody tr").all()]
+    assert any(c[1] == "targets.per_capita_hours.value" and c[3] == "20" for c in log), log
+    assert any(c[1] == 'communities.aliases."老春园"' and c[3] == "春园社区" for c in log), log
     shoot(page, "settings")
 
     # The overview follows the new target.
@@ -194,8 +196,10 @@ with sync_playwright() as p:
         page.click("a:has-text('下载表格')")
     info.value.save_as(xlsx_to)
     page.click("#compare tbody tr:first-child td.name a")
-    page.get_by_text(first).first.wait_for()
     page.get_by_text("综合得分").first.wait_for()
+    # The page is that community's: its path is the card's heading.
+    heads = page.locator("section.card h2").all_inner_texts()
+    assert any(h.endswith("/" + first) for h in heads), (first, heads)
     shoot(page, "community")
     with open(xlsx_to + ".first", "w", encoding="utf-8") as f:
         f.write(first)
