@@ -12,6 +12,7 @@
 # Reads the city that bench/run.sh (or bench/ab.sh) generated into
 # ${VBRIEF_BENCH_DIR:-$HOME/.cache/vbrief-bench}. Needs /usr/bin/time.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"   # median
 
 [ $# -ge 2 ] || { sed -n '2,13p' "$0"; exit 2; }
 A=$(realpath "$1"); B=$(realpath "$2"); shift 2
@@ -50,7 +51,6 @@ echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB, $(
 echo "== files: 01_* (the communities) and $FILES ($((bytes / 1000000)) MB) from $SRC"
 echo "== A: $A"
 echo "== B: $B"
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for i in $(seq "$RUNS"); do
     for side in a b; do
         bin=$A; [ "$side" = b ] && bin=$B

@@ -2,11 +2,11 @@
 # The benchmark: end-to-end `vbrief run` (ingest + indicators + briefing) on a generated city
 # (300,000 volunteers, 5,000,000 service records), three runs, medians of wall time, user time
 # and peak RSS (/usr/bin/time -v); a re-run on unchanged input, with and without the result
-# cache; a report for a quarter nobody
-# reported before (2025-Q3: the period, its previous quarter, the same quarter a year earlier
-# and the year to date, none cached); and, in the same invocation,
-# the baseline: bench/baseline.sql in the DuckDB CLI over the clean ground truth. Prints the
-# ratio vbrief / baseline and checks that both give the same figures, community by community.
+# cache; a report for a quarter nobody reported before (2025-Q3: the period, its previous
+# quarter, the same quarter a year earlier and the year to date, none cached); and, in the
+# same invocation, the baseline: bench/baseline.sql in the DuckDB CLI over the clean ground
+# truth. Prints the ratio vbrief / baseline and checks that both give the same figures,
+# community by community.
 #
 #   bench/run.sh                      # the city benchmark (3 runs)
 #   bench/run.sh --runs 5             # more runs
@@ -46,13 +46,8 @@ if ! command -v duckdb >/dev/null || ! duckdb --version | grep -q "v$DUCKDB_CLI_
 fi
 DUCKDB=$(command -v duckdb)
 
-if [ -n "${VBRIEF_BIN:-}" ]; then
-    VBRIEF=$VBRIEF_BIN   # a binary built otherwise (e.g. to try the script on a debug build)
-else
-    echo "== building vbrief (release)"
-    (cd "$ROOT" && cargo build --release --locked --quiet)
-    VBRIEF=$CARGO_TARGET_DIR/release/vbrief
-fi
+. "$ROOT/bench/lib.sh"   # timed, median, vbrief_binary
+vbrief_binary "$ROOT"
 
 # generate NAME VOLUNTEERS RECORDS [EXTRA...]: the data set, once.
 generate() {
@@ -70,9 +65,6 @@ generate() {
     mv "$dir/work/inbox/vbrief.toml" "$dir/work/"
     echo "$stamp" > "$dir/stamp"
 }
-
-# timed and median
-. "$ROOT/bench/lib.sh"
 
 # phases LOG WALL: the run's phases (VBRIEF_TIMINGS lines on LOG), seconds and share of WALL;
 # the load summed over files. The report's progress toward the year's targets runs on a thread

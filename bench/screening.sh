@@ -31,14 +31,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/vbrief-target}
 BENCH=${VBRIEF_BENCH_DIR:-$HOME/.cache/vbrief-bench}
 mkdir -p "$BENCH"
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-if [ -n "${VBRIEF_BIN:-}" ]; then
-    VBRIEF=$VBRIEF_BIN
-else
-    echo "== building vbrief (release)"
-    (cd "$ROOT" && cargo build --release --locked --quiet)
-    VBRIEF=$CARGO_TARGET_DIR/release/vbrief
-fi
-. "$ROOT/bench/lib.sh"
+. "$ROOT/bench/lib.sh"   # timed, median, vbrief_binary
+vbrief_binary "$ROOT"
 
 dir=$BENCH/$NAME
 stamp="$VOLUNTEERS $RECORDS $RATE $(git -C "$ROOT" log -1 --format=%h -- sample-gen)"

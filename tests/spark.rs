@@ -2,8 +2,7 @@
 //!
 //! These tests need a Spark Connect server: `scripts/test` starts one (`scripts/spark start`:
 //! a standalone cluster of two workers, or local[2] with `VBRIEF_SPARK_WORKERS=0`; UTC) and
-//! sets `VBRIEF_SPARK_REMOTE`. Without it they fail and say so: they never
-//! skip.
+//! sets `VBRIEF_SPARK_REMOTE`. Without it they fail and say so: they never skip.
 
 mod common;
 
